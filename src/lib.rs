@@ -1,0 +1,4 @@
+//! bounce-report: why a Postfix server's mail bounces or is deferred.
+
+pub mod cause;
+pub mod classify;

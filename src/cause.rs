@@ -18,12 +18,7 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 4] = [
-        Status::Sent,
-        Status::Bounced,
-        Status::Deferred,
-        Status::Expired,
-    ];
+    pub const ALL: [Status; 4] = [Status::Sent, Status::Bounced, Status::Deferred, Status::Expired];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -122,11 +117,7 @@ impl Cause {
     pub fn is_hard(self) -> bool {
         matches!(
             self,
-            Cause::UserUnknown
-                | Cause::HostUnknown
-                | Cause::NotAccept
-                | Cause::HasMoved
-                | Cause::Suspend
+            Cause::UserUnknown | Cause::HostUnknown | Cause::NotAccept | Cause::HasMoved | Cause::Suspend
         )
     }
 
@@ -260,18 +251,9 @@ mod tests {
             Class::of(Status::Deferred, Cause::UserUnknown),
             Some(Class::Transient)
         );
-        assert_eq!(
-            Class::of(Status::Bounced, Cause::UserUnknown),
-            Some(Class::Hard)
-        );
-        assert_eq!(
-            Class::of(Status::Expired, Cause::Suspend),
-            Some(Class::Hard)
-        );
-        assert_eq!(
-            Class::of(Status::Bounced, Cause::MailboxFull),
-            Some(Class::Soft)
-        );
+        assert_eq!(Class::of(Status::Bounced, Cause::UserUnknown), Some(Class::Hard));
+        assert_eq!(Class::of(Status::Expired, Cause::Suspend), Some(Class::Hard));
+        assert_eq!(Class::of(Status::Bounced, Cause::MailboxFull), Some(Class::Soft));
     }
 
     #[test]

@@ -1,1 +1,48 @@
-fn main() {}
+//! Parses the arguments, calls `bounce_report::run`, and turns its outcome
+//! into an exit status. Nothing else.
+
+use std::io::{self, Write};
+
+use bounce_report::cli::Args;
+use bounce_report::exit_codes::ExitCode;
+use bounce_report::UsageError;
+use clap::Parser;
+
+fn main() {
+    let args = match Args::try_parse() {
+        Ok(a) => a,
+        Err(e) => {
+            let code = if e.use_stderr() { ExitCode::Usage.code() } else { 0 };
+            let _ = e.print();
+            std::process::exit(code);
+        }
+    };
+    let config = args.config();
+    let stdout = io::stdout();
+    // Buffered and locked: one write per block, not per line.
+    let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
+    let mut err = io::stderr();
+    let result = bounce_report::run(&config, args.command.as_ref(), &mut out, &mut err);
+    let result = result.and_then(|code| out.flush().map(|()| code).map_err(Into::into));
+    let code = match result {
+        Ok(code) => code,
+        // A closed pipe (`bounce-report … | head`) is how a reader says it
+        // has seen enough: end quietly, as ripgrep and xsv do.
+        Err(e) if is_broken_pipe(&e) => ExitCode::Success,
+        Err(e) => {
+            let _ = writeln!(err, "bounce-report: {e:#}");
+            if e.downcast_ref::<UsageError>().is_some() {
+                ExitCode::Usage
+            } else {
+                ExitCode::InputError
+            }
+        }
+    };
+    std::process::exit(code.code());
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain()
+        .filter_map(|c| c.downcast_ref::<io::Error>())
+        .any(|io| io.kind() == io::ErrorKind::BrokenPipe)
+}

@@ -74,3 +74,4 @@ impl Catalogue {
         None
     }
 }
+impl Lang { pub fn from_env() -> Lang { Lang::En } }

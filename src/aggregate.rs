@@ -1,0 +1,431 @@
+//! `Summary`: everything the reports count, built per chunk and merged.
+//!
+//! Each field type has its own `merge`, so `Summary::merge` is a field-by-field
+//! call; merging is associative and commutative except for "the first
+//! example", which is decided by [`Position`], not by merge order, so the
+//! result is the same for any chunk size and thread count.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+
+use crate::cause::{Cause, Status};
+use crate::event::{relay_host, Event, Position};
+use crate::parse::Timestamp;
+
+/// Counts per status, indexed by `Status as usize`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StatusCounts(pub [u64; 4]);
+
+impl StatusCounts {
+    pub fn get(&self, s: Status) -> u64 {
+        self.0[s as usize]
+    }
+    pub fn add(&mut self, s: Status) {
+        self.0[s as usize] += 1;
+    }
+    pub fn merge(&mut self, other: &StatusCounts) {
+        for (a, b) in self.0.iter_mut().zip(other.0) {
+            *a += b;
+        }
+    }
+    /// Bounced + deferred + expired.
+    pub fn failures(&self) -> u64 {
+        self.get(Status::Bounced) + self.get(Status::Deferred) + self.get(Status::Expired)
+    }
+    /// Messages that reached a final state: sent, bounced or expired.
+    pub fn finals(&self) -> u64 {
+        self.get(Status::Sent) + self.get(Status::Bounced) + self.get(Status::Expired)
+    }
+    /// Bounced and expired as a share of sent + bounced + expired: of the
+    /// recipients whose fate was decided, how many did not get the mail.
+    pub fn bounce_rate(&self) -> Option<f64> {
+        let finals = self.finals();
+        (finals > 0).then(|| (self.get(Status::Bounced) + self.get(Status::Expired)) as f64 / finals as f64)
+    }
+}
+
+/// How every line read was accounted for: `lines = parsed + other + malformed`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LineCounts {
+    pub lines: u64,
+    /// Delivery status and qmgr lines that were read (probes included).
+    pub parsed: u64,
+    /// Lines of other programs, other Postfix lines, blank lines.
+    pub other: u64,
+    /// Delivery or qmgr lines that could not be read.
+    pub malformed: u64,
+    /// Address-verification probes (`status=deliverable|undeliverable`),
+    /// part of `parsed` but not events.
+    pub probes: u64,
+    pub bytes: u64,
+}
+
+impl LineCounts {
+    pub fn merge(&mut self, o: &LineCounts) {
+        self.lines += o.lines;
+        self.parsed += o.parsed;
+        self.other += o.other;
+        self.malformed += o.malformed;
+        self.probes += o.probes;
+        self.bytes += o.bytes;
+    }
+}
+
+/// The earliest and latest time seen.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Span(pub Option<(Timestamp, Timestamp)>);
+
+impl Span {
+    pub fn add(&mut self, t: Timestamp) {
+        self.0 = Some(match self.0 {
+            None => (t, t),
+            Some((a, b)) => (a.min_by_instant(t), b.max_by_instant(t)),
+        });
+    }
+    pub fn merge(&mut self, o: &Span) {
+        if let Some((a, b)) = o.0 {
+            self.add(a);
+            self.add(b);
+        }
+    }
+}
+
+impl Timestamp {
+    fn min_by_instant(self, o: Timestamp) -> Timestamp {
+        if o.unix < self.unix {
+            o
+        } else {
+            self
+        }
+    }
+    fn max_by_instant(self, o: Timestamp) -> Timestamp {
+        if o.unix > self.unix {
+            o
+        } else {
+            self
+        }
+    }
+}
+
+/// The first reply of a kind, by position in the input.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Example(pub Option<(Position, String)>);
+
+impl Example {
+    pub fn offer(&mut self, pos: Position, text: impl FnOnce() -> String) {
+        if self.0.as_ref().is_none_or(|(p, _)| pos < *p) {
+            self.0 = Some((pos, text()));
+        }
+    }
+    pub fn merge(&mut self, o: &Example) {
+        if let Some((pos, text)) = &o.0 {
+            self.offer(*pos, || text.clone());
+        }
+    }
+    pub fn text(&self) -> Option<&str> {
+        self.0.as_ref().map(|(_, t)| t.as_str())
+    }
+}
+
+/// Per recipient domain.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DomainStats {
+    pub counts: StatusCounts,
+    /// Failures per cause, to name the domain's main cause.
+    pub causes: CauseCounts,
+}
+
+impl DomainStats {
+    pub fn merge(&mut self, o: &DomainStats) {
+        self.counts.merge(&o.counts);
+        self.causes.merge(&o.causes);
+    }
+    /// The cause with the most failures (ties: the SPEC's order).
+    pub fn main_cause(&self) -> Option<Cause> {
+        self.causes.top()
+    }
+}
+
+/// Failure counts per cause, indexed by `Cause::index`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CauseCounts(pub [u32; Cause::COUNT]);
+
+impl Default for CauseCounts {
+    fn default() -> Self {
+        CauseCounts([0; Cause::COUNT])
+    }
+}
+
+impl CauseCounts {
+    pub fn merge(&mut self, o: &CauseCounts) {
+        for (a, b) in self.0.iter_mut().zip(o.0) {
+            *a += b;
+        }
+    }
+    pub fn top(&self) -> Option<Cause> {
+        let (i, &n) = self
+            .0
+            .iter()
+            .enumerate()
+            .max_by_key(|&(i, &n)| (n, std::cmp::Reverse(i)))?;
+        (n > 0).then(|| Cause::ALL[i])
+    }
+}
+
+/// Per cause.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CauseStats {
+    pub counts: StatusCounts,
+    /// Distinct recipients (hashed), to say how many addresses a cause hit.
+    pub recipients: HashSet<u64>,
+    pub example: Example,
+}
+
+impl CauseStats {
+    pub fn merge(&mut self, o: &CauseStats) {
+        self.counts.merge(&o.counts);
+        self.recipients.extend(&o.recipients);
+        self.example.merge(&o.example);
+    }
+}
+
+/// What became of deferred recipients (SPEC `deferred_outcomes`): over the
+/// distinct (queue id, recipient) pairs with at least one deferral.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Outcomes {
+    pub delivered: u64,
+    pub bounced: u64,
+    pub expired: u64,
+    pub pending: u64,
+}
+
+impl Outcomes {
+    pub fn merge(&mut self, o: &Outcomes) {
+        self.delivered += o.delivered;
+        self.bounced += o.bounced;
+        self.expired += o.expired;
+        self.pending += o.pending;
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Summary {
+    /// Line accounting per source, indexed like the sources.
+    pub files: Vec<LineCounts>,
+    pub totals: StatusCounts,
+    pub span: Span,
+    /// Keyed by lower-cased domain; "" for recipients without a domain.
+    pub by_domain: HashMap<String, DomainStats>,
+    pub by_cause: Vec<CauseStats>,
+    pub by_relay: HashMap<String, DomainStats>,
+    /// Keyed by hours since the Unix epoch (UTC).
+    pub by_hour: BTreeMap<i64, StatusCounts>,
+    /// Keyed by the sender's lower-cased domain; "" for the null sender.
+    pub by_sender_domain: HashMap<String, StatusCounts>,
+    pub deferred_outcomes: Outcomes,
+}
+
+impl Default for Summary {
+    fn default() -> Self {
+        Summary {
+            files: Vec::new(),
+            totals: StatusCounts::default(),
+            span: Span::default(),
+            by_domain: HashMap::new(),
+            by_cause: vec![CauseStats::default(); Cause::COUNT],
+            by_relay: HashMap::new(),
+            by_hour: BTreeMap::new(),
+            by_sender_domain: HashMap::new(),
+            deferred_outcomes: Outcomes::default(),
+        }
+    }
+}
+
+fn merge_map<V: Default>(
+    into: &mut HashMap<String, V>,
+    from: HashMap<String, V>,
+    merge: impl Fn(&mut V, &V),
+) {
+    if into.is_empty() {
+        *into = from;
+        return;
+    }
+    for (k, v) in from {
+        match into.get_mut(&k) {
+            Some(mine) => merge(mine, &v),
+            None => {
+                into.insert(k, v);
+            }
+        }
+    }
+}
+
+impl Summary {
+    pub fn file_mut(&mut self, source: usize) -> &mut LineCounts {
+        if self.files.len() <= source {
+            self.files.resize(source + 1, LineCounts::default());
+        }
+        &mut self.files[source]
+    }
+
+    /// All sources' line accounting added up.
+    pub fn lines(&self) -> LineCounts {
+        let mut all = LineCounts::default();
+        for f in &self.files {
+            all.merge(f);
+        }
+        all
+    }
+
+    /// Counts one event, wherever it was completed.
+    pub fn add_event(&mut self, e: &Event<'_>) {
+        self.totals.add(e.status);
+        self.span.add(e.time);
+        let domain = e.domain.as_deref().unwrap_or("");
+        let stats = match self.by_domain.get_mut(domain) {
+            Some(s) => s,
+            None => self.by_domain.entry(domain.to_string()).or_default(),
+        };
+        stats.counts.add(e.status);
+        if let Some(cause) = e.cause {
+            stats.causes.0[cause.index()] += 1;
+        }
+        if let Some(relay) = &e.relay {
+            let host = String::from_utf8_lossy(relay_host(relay));
+            let r = match self.by_relay.get_mut(host.as_ref()) {
+                Some(r) => r,
+                None => self.by_relay.entry(host.into_owned()).or_default(),
+            };
+            r.counts.add(e.status);
+            if let Some(cause) = e.cause {
+                r.causes.0[cause.index()] += 1;
+            }
+        }
+        if let Some(sender) = &e.sender {
+            let domain = crate::parse::domain_of(sender)
+                .map(crate::event::lower_domain)
+                .unwrap_or_default();
+            match self.by_sender_domain.get_mut(domain.as_ref()) {
+                Some(s) => s.add(e.status),
+                None => self
+                    .by_sender_domain
+                    .entry(domain.into_owned())
+                    .or_default()
+                    .add(e.status),
+            }
+        }
+        if !e.status.is_failure() {
+            return;
+        }
+        self.by_hour
+            .entry(e.time.unix.div_euclid(3600))
+            .or_default()
+            .add(e.status);
+        if let Some(cause) = e.cause {
+            let c = &mut self.by_cause[cause.index()];
+            c.counts.add(e.status);
+            if let Some(r) = &e.recipient {
+                c.recipients.insert(recipient_hash(r));
+            }
+            if let Some(reply) = &e.reply {
+                c.example
+                    .offer(e.position, || String::from_utf8_lossy(reply).into_owned());
+            }
+        }
+    }
+
+    pub fn merge(&mut self, other: Summary) {
+        for (i, f) in other.files.iter().enumerate() {
+            self.file_mut(i).merge(f);
+        }
+        self.totals.merge(&other.totals);
+        self.span.merge(&other.span);
+        merge_map(&mut self.by_domain, other.by_domain, DomainStats::merge);
+        for (mine, theirs) in self.by_cause.iter_mut().zip(&other.by_cause) {
+            mine.merge(theirs);
+        }
+        merge_map(&mut self.by_relay, other.by_relay, DomainStats::merge);
+        for (h, c) in other.by_hour {
+            self.by_hour.entry(h).or_default().merge(&c);
+        }
+        merge_map(
+            &mut self.by_sender_domain,
+            other.by_sender_domain,
+            StatusCounts::merge,
+        );
+        self.deferred_outcomes.merge(&other.deferred_outcomes);
+    }
+}
+
+/// A recipient's identity for counting distinct addresses: the local part as
+/// written, the domain case-insensitively, as mail systems compare them.
+pub fn recipient_hash(address: &[u8]) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    match memchr::memrchr(b'@', address) {
+        Some(at) => {
+            address[..at].hash(&mut h);
+            address[at..].to_ascii_lowercase().hash(&mut h);
+        }
+        None => address.hash(&mut h),
+    }
+    h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounce_rate_is_failed_finals_over_all_finals() {
+        let mut c = StatusCounts::default();
+        assert_eq!(c.bounce_rate(), None);
+        for _ in 0..3 {
+            c.add(Status::Sent);
+        }
+        c.add(Status::Bounced);
+        c.add(Status::Deferred);
+        assert_eq!(c.bounce_rate(), Some(0.25));
+    }
+
+    #[test]
+    fn example_keeps_the_earliest_position_whatever_the_merge_order() {
+        let early = Position {
+            source: 0,
+            offset: 10,
+        };
+        let late = Position { source: 1, offset: 0 };
+        let mut a = Example::default();
+        a.offer(late, || "late".into());
+        let mut b = Example::default();
+        b.offer(early, || "early".into());
+        let mut ab = a.clone();
+        ab.merge(&b);
+        let mut ba = b.clone();
+        ba.merge(&a);
+        assert_eq!(ab.text(), Some("early"));
+        assert_eq!(ab, ba);
+    }
+
+    #[test]
+    fn recipients_compare_domain_case_insensitively() {
+        assert_eq!(
+            recipient_hash(b"Bob@Example.COM"),
+            recipient_hash(b"Bob@example.com")
+        );
+        assert_ne!(
+            recipient_hash(b"Bob@example.com"),
+            recipient_hash(b"bob@example.com")
+        );
+    }
+
+    #[test]
+    fn main_cause_is_the_most_frequent_with_ties_in_spec_order() {
+        let mut c = CauseCounts::default();
+        assert_eq!(c.top(), None);
+        c.0[Cause::Blocked.index()] = 2;
+        c.0[Cause::UserUnknown.index()] = 2;
+        assert_eq!(c.top(), Some(Cause::UserUnknown));
+        c.0[Cause::Blocked.index()] = 3;
+        assert_eq!(c.top(), Some(Cause::Blocked));
+    }
+}

@@ -1,0 +1,319 @@
+//! Queue-id correlation: senders for events, expired events for the
+//! recipients still deferred when qmgr gives a message up, and what became
+//! of each deferral (SPEC "Input lines", `deferred_outcomes`).
+//!
+//! Workers know only senders. A worker's chunk table opens a queue id at
+//! qmgr's `from=` line and gives the id's later lines their sender at once.
+//! Deferral state is kept by the resolver alone, because qmgr logs `from=`
+//! again each time a deferred message is retried, so a chunk cannot know
+//! whether an id it "opens" was already deferred before it. Every fact about
+//! deferrals therefore travels to the resolver as a [`Step`], in log order:
+//! a deferral (`Track`), a delivery or bounce that may end one (`Close`,
+//! just a recipient hash), every expiry and removal, and all lines of ids the
+//! chunk did not open. The resolver applies them to the table of everything
+//! before the chunk, then absorbs the chunk's still-open ids. `Close` is the
+//! common one: one small step per delivered recipient, no allocation beyond
+//! the key.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::aggregate::Outcomes;
+use crate::cause::{Cause, Status};
+use crate::event::{Event, Position};
+use crate::parse::Timestamp;
+
+/// A queue id made unique across hosts: `host \0 queue_id`.
+pub type QueueKey = Box<[u8]>;
+
+pub fn queue_key(host: &[u8], queue_id: &[u8], scratch: &mut Vec<u8>) {
+    scratch.clear();
+    scratch.extend_from_slice(host);
+    scratch.push(0);
+    scratch.extend_from_slice(queue_id);
+}
+
+/// One thing that happened to a queue id, in log order.
+#[derive(Debug, Clone)]
+pub enum Step<'a> {
+    /// qmgr `from=<…>`: the message is (again) in the active queue.
+    From { sender: Arc<[u8]> },
+    /// A delivery line of a queue id this chunk did not open: the resolver
+    /// completes and counts it.
+    Delivery(Event<'a>),
+    /// A deferral the worker already counted, for the resolver to remember.
+    Track(Event<'a>),
+    /// A recipient (by [`recipient_hash`]) delivered or bounced, counted by
+    /// the worker: it may end a deferral from before.
+    Close { recipient: u64, status: Status },
+    /// qmgr `status=expired`.
+    Expired {
+        time: Timestamp,
+        position: Position,
+        host: Cow<'a, [u8]>,
+        queue_id: Cow<'a, [u8]>,
+        sender: Arc<[u8]>,
+    },
+    /// qmgr `removed`: the queue id is done (and free for reuse).
+    Removed,
+}
+
+impl Step<'_> {
+    pub fn into_owned(self) -> Step<'static> {
+        match self {
+            Step::From { sender } => Step::From { sender },
+            Step::Delivery(e) => Step::Delivery(e.into_owned()),
+            Step::Track(e) => Step::Track(e.into_owned()),
+            Step::Close { recipient, status } => Step::Close { recipient, status },
+            Step::Expired {
+                time,
+                position,
+                host,
+                queue_id,
+                sender,
+            } => Step::Expired {
+                time,
+                position,
+                host: Cow::Owned(host.into_owned()),
+                queue_id: Cow::Owned(queue_id.into_owned()),
+                sender,
+            },
+            Step::Removed => Step::Removed,
+        }
+    }
+}
+
+/// A recipient whose last line so far was a deferral.
+#[derive(Debug, Clone)]
+pub struct Deferral {
+    /// [`recipient_hash`] of the recipient.
+    pub recipient: u64,
+    /// The last deferral, from which an expired event is made.
+    pub last: Event<'static>,
+    pub attempts: u32,
+    pub first: Timestamp,
+}
+
+/// Identifies a recipient within one queue id: its address as logged.
+pub fn recipient_hash(e: &Event<'_>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    e.recipient.as_deref().unwrap_or(b"").hash(&mut h);
+    h.finish()
+}
+
+/// What is known of an open queue id.
+#[derive(Debug, Clone, Default)]
+pub struct QueueState {
+    pub sender: Option<Arc<[u8]>>,
+    /// Recipients whose last line was a deferral, in the order first deferred.
+    pub deferred: Vec<Deferral>,
+}
+
+impl QueueState {
+    fn find(&self, recipient: u64) -> Option<usize> {
+        self.deferred.iter().position(|d| d.recipient == recipient)
+    }
+
+    /// Records a deferral of `e`'s recipient.
+    fn defer(&mut self, e: Event<'_>) {
+        let recipient = recipient_hash(&e);
+        match self.find(recipient) {
+            Some(i) => {
+                let d = &mut self.deferred[i];
+                d.attempts += 1;
+                d.last = e.into_owned();
+            }
+            None => self.deferred.push(Deferral {
+                recipient,
+                first: e.time,
+                attempts: 1,
+                last: e.into_owned(),
+            }),
+        }
+    }
+
+    /// Ends the deferral of `recipient`, if there is one, counting its outcome.
+    fn close(&mut self, recipient: u64, status: Status, outcomes: &mut Outcomes) -> Option<Deferral> {
+        let d = self.deferred.remove(self.find(recipient)?);
+        match status {
+            Status::Sent => outcomes.delivered += 1,
+            Status::Bounced => outcomes.bounced += 1,
+            Status::Expired => outcomes.expired += 1,
+            Status::Deferred => {}
+        }
+        Some(d)
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct QueueTable {
+    pub open: HashMap<QueueKey, QueueState>,
+}
+
+impl QueueTable {
+    /// A worker's handling of one step of its chunk: events it can complete
+    /// go to `emit`; what the resolver must see is returned.
+    pub fn apply_local<'a>(
+        &mut self,
+        key: &[u8],
+        step: Step<'a>,
+        emit: &mut impl FnMut(&Event<'a>),
+    ) -> Option<Step<'a>> {
+        match step {
+            Step::From { sender } => {
+                match self.open.get_mut(key) {
+                    Some(state) => state.sender = Some(sender),
+                    None => {
+                        self.open.insert(
+                            key.into(),
+                            QueueState {
+                                sender: Some(sender),
+                                deferred: Vec::new(),
+                            },
+                        );
+                    }
+                }
+                None
+            }
+            Step::Delivery(mut e) => {
+                let Some(state) = self.open.get(key) else {
+                    return Some(Step::Delivery(e));
+                };
+                e.sender = state.sender.clone();
+                match e.status {
+                    Status::Deferred => {
+                        emit(&e);
+                        Some(Step::Track(e))
+                    }
+                    Status::Sent | Status::Bounced => {
+                        emit(&e);
+                        Some(Step::Close {
+                            recipient: recipient_hash(&e),
+                            status: e.status,
+                        })
+                    }
+                    // A per-recipient expired line takes its cause from the
+                    // deferral it ends: the resolver completes it.
+                    Status::Expired => Some(Step::Delivery(e)),
+                }
+            }
+            Step::Removed => {
+                self.open.remove(key);
+                Some(Step::Removed)
+            }
+            other => Some(other),
+        }
+    }
+
+    /// The resolver's handling of a step, against everything before it.
+    pub fn apply<'a>(
+        &mut self,
+        key: &[u8],
+        step: Step<'a>,
+        outcomes: &mut Outcomes,
+        emit: &mut impl FnMut(Event<'a>),
+    ) {
+        match step {
+            Step::From { sender } => self.open.entry(key.into()).or_default().sender = Some(sender),
+            Step::Removed => {
+                if let Some(old) = self.open.remove(key) {
+                    outcomes.pending += old.deferred.len() as u64;
+                }
+            }
+            Step::Close { recipient, status } => {
+                if let Some(state) = self.open.get_mut(key) {
+                    state.close(recipient, status, outcomes);
+                }
+            }
+            Step::Track(e) => {
+                let state = self.open.entry(key.into()).or_default();
+                if state.sender.is_none() {
+                    state.sender = e.sender.clone();
+                }
+                state.defer(e);
+            }
+            Step::Delivery(mut e) => {
+                let state = if e.status == Status::Deferred {
+                    // First seen without its from= line (the input starts
+                    // after it): only a deferral has state worth keeping.
+                    Some(self.open.entry(key.into()).or_default())
+                } else {
+                    self.open.get_mut(key)
+                };
+                if let Some(state) = state {
+                    if e.sender.is_none() {
+                        e.sender = state.sender.clone();
+                    }
+                    match e.status {
+                        Status::Deferred => state.defer(e.clone()),
+                        status => {
+                            if let Some(d) = state.close(recipient_hash(&e), status, outcomes) {
+                                if status == Status::Expired {
+                                    e.cause = d.last.cause.map(Cause::for_expiry).or(e.cause);
+                                }
+                            }
+                        }
+                    }
+                }
+                emit(e);
+            }
+            Step::Expired {
+                time,
+                position,
+                host,
+                queue_id,
+                sender,
+            } => {
+                let state = self.open.entry(key.into()).or_default();
+                let sender = state.sender.clone().unwrap_or(sender);
+                if state.deferred.is_empty() {
+                    // Its deferrals are not in the input: one event, recipient unknown.
+                    emit(Event {
+                        time,
+                        position,
+                        host,
+                        queue_id,
+                        recipient: None,
+                        orig_to: None,
+                        domain: None,
+                        sender: Some(sender),
+                        status: Status::Expired,
+                        dsn: None,
+                        smtp_code: None,
+                        relay: None,
+                        delay: None,
+                        cause: Some(Cause::Expired),
+                        rule: None,
+                        reply: None,
+                    });
+                    return;
+                }
+                for d in state.deferred.drain(..) {
+                    outcomes.expired += 1;
+                    let mut e = d.last;
+                    e.status = Status::Expired;
+                    e.time = time;
+                    e.position = position;
+                    e.cause = Some(e.cause.unwrap_or(Cause::Undefined).for_expiry());
+                    e.sender = Some(sender.clone());
+                    emit(e);
+                }
+            }
+        }
+    }
+
+    /// Takes over the senders of the still-open queue ids of the chunk that
+    /// comes next (their deferrals came as steps).
+    pub fn absorb(&mut self, later: QueueTable) {
+        for (key, state) in later.open {
+            self.open.entry(key).or_default().sender = state.sender;
+        }
+    }
+
+    /// Deferred recipients still waiting when the input ends.
+    pub fn pending(&self) -> u64 {
+        self.open.values().map(|s| s.deferred.len() as u64).sum()
+    }
+}

@@ -1,0 +1,126 @@
+//! `Event`: one recipient's delivery outcome, as the reports count it and as
+//! `--format jsonl` prints it.
+//!
+//! Fields borrow the chunk's bytes while a worker handles them (`Cow`), and
+//! are made owned (`into_owned`) only for the few events that outlive their
+//! chunk: those waiting for queue-id correlation and those to be printed.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use crate::cause::{Cause, Class, Status};
+use crate::classify::Dsn;
+use crate::parse::Timestamp;
+
+/// Where a line is: its source and its byte offset in the decompressed
+/// source. It does not depend on how the input was cut into chunks, so
+/// "the first example" is the same for any thread count.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Position {
+    pub source: u32,
+    pub offset: u64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event<'a> {
+    pub time: Timestamp,
+    pub position: Position,
+    pub host: Cow<'a, [u8]>,
+    pub queue_id: Cow<'a, [u8]>,
+    /// `None` only for an expiry whose deferrals are not in the input.
+    pub recipient: Option<Cow<'a, [u8]>>,
+    pub orig_to: Option<Cow<'a, [u8]>>,
+    /// Lower-cased; `None` when the recipient has no `@` or is unknown.
+    pub domain: Option<Cow<'a, str>>,
+    /// From qmgr's `from=<…>` for this queue id; `Some("")` for the null
+    /// sender of a bounce message; `None` when the log does not say.
+    pub sender: Option<Arc<[u8]>>,
+    pub status: Status,
+    /// The log's `dsn=` field.
+    pub dsn: Option<Dsn>,
+    /// The SMTP reply code found in the reply text.
+    pub smtp_code: Option<u16>,
+    pub relay: Option<Cow<'a, [u8]>>,
+    pub delay: Option<Cow<'a, [u8]>>,
+    /// Set for bounced, deferred and expired events.
+    pub cause: Option<Cause>,
+    /// The catalogue rule that decided the cause, if a rule did.
+    pub rule: Option<u32>,
+    /// The parenthesised text as logged.
+    pub reply: Option<Cow<'a, [u8]>>,
+}
+
+impl Event<'_> {
+    pub fn class(&self) -> Option<Class> {
+        self.cause.and_then(|c| Class::of(self.status, c))
+    }
+
+    pub fn into_owned(self) -> Event<'static> {
+        fn own(c: Cow<'_, [u8]>) -> Cow<'static, [u8]> {
+            Cow::Owned(c.into_owned())
+        }
+        Event {
+            time: self.time,
+            position: self.position,
+            host: own(self.host),
+            queue_id: own(self.queue_id),
+            recipient: self.recipient.map(own),
+            orig_to: self.orig_to.map(own),
+            domain: self.domain.map(|d| Cow::Owned(d.into_owned())),
+            sender: self.sender,
+            status: self.status,
+            dsn: self.dsn,
+            smtp_code: self.smtp_code,
+            relay: self.relay.map(own),
+            delay: self.delay.map(own),
+            cause: self.cause,
+            rule: self.rule,
+            reply: self.reply.map(own),
+        }
+    }
+}
+
+/// Lower-cases a domain, borrowing when it already is lower-case UTF-8.
+/// Invalid UTF-8 is replaced, never dropped.
+pub fn lower_domain(domain: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(domain) {
+        Ok(s) if !s.bytes().any(|b| b.is_ascii_uppercase()) && s.is_ascii() => Cow::Borrowed(s),
+        Ok(s) => Cow::Owned(s.to_lowercase()),
+        Err(_) => Cow::Owned(String::from_utf8_lossy(domain).to_lowercase()),
+    }
+}
+
+/// The relay's host name without `[address]:port`: `mx.example.com[192.0.2.1]:25`
+/// → `mx.example.com`; `none`, `local`, `virtual` stay as they are.
+pub fn relay_host(relay: &[u8]) -> &[u8] {
+    match memchr::memchr(b'[', relay) {
+        Some(i) if i > 0 => &relay[..i],
+        _ => relay,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domains_are_lower_cased_and_borrowed_when_they_already_are() {
+        assert!(matches!(
+            lower_domain(b"example.com"),
+            Cow::Borrowed("example.com")
+        ));
+        assert_eq!(lower_domain(b"SEYNAM.CZ"), "seynam.cz");
+        assert_eq!(lower_domain(b"b\xffd.example"), "b\u{fffd}d.example");
+    }
+
+    #[test]
+    fn relay_host_drops_address_and_port() {
+        assert_eq!(relay_host(b"mx.example.com[192.0.2.1]:25"), b"mx.example.com");
+        assert_eq!(
+            relay_host(b"mail.example.net[private/dovecot-lmtp]"),
+            b"mail.example.net"
+        );
+        assert_eq!(relay_host(b"none"), b"none");
+        assert_eq!(relay_host(b"[192.0.2.1]:25"), b"[192.0.2.1]:25");
+    }
+}

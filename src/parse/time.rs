@@ -1,0 +1,342 @@
+//! Timestamps: one function per syslog form, and year inference for the
+//! classic BSD form, which has no year.
+//!
+//! Forms (see SPEC "Input lines" and the corpus in `../shared/corpus/real/`):
+//! - classic `Nov 21 03:14:07` (day space-padded, unpadded or zero-padded),
+//!   also with fractions as `journalctl -o short-precise` writes them;
+//! - RFC 3339 `2026-11-21T03:14:07[.123456][Z|+08:00|+0800]`, with or without
+//!   the offset (`journalctl -o short-iso` writes `+0800`);
+//! - `2013 Jun 10 06:27:30.123` (year first, as some rsyslog templates write).
+//!
+//! A time without an offset is local time (the `TZ` environment variable is
+//! respected through chrono's `Local`).
+
+use chrono::{
+    DateTime, Datelike, FixedOffset, Local, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset,
+    TimeZone,
+};
+
+/// An instant with the UTC offset it was logged in (or local time's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Timestamp {
+    /// Seconds since the Unix epoch.
+    pub unix: i64,
+    /// The offset east of UTC, in seconds, used when printing.
+    pub offset: i32,
+}
+
+impl Timestamp {
+    pub fn from_datetime<Tz: TimeZone>(dt: &DateTime<Tz>) -> Timestamp {
+        Timestamp {
+            unix: dt.timestamp(),
+            offset: dt.offset().fix().local_minus_utc(),
+        }
+    }
+
+    /// This instant in its own offset.
+    pub fn to_datetime(self) -> DateTime<FixedOffset> {
+        let offset =
+            FixedOffset::east_opt(self.offset).unwrap_or(FixedOffset::east_opt(0).expect("zero offset"));
+        DateTime::from_timestamp(self.unix, 0)
+            .unwrap_or_default()
+            .with_timezone(&offset)
+    }
+
+    /// RFC 3339 with seconds and a `+hh:mm` offset, as the JSON outputs use.
+    pub fn rfc3339(self) -> String {
+        self.to_datetime().format("%Y-%m-%dT%H:%M:%S%:z").to_string()
+    }
+}
+
+/// What a classic timestamp's year is inferred from: the time the file was
+/// last written (its modification time), or now for standard input.
+#[derive(Clone, Copy, Debug)]
+pub struct YearContext {
+    /// The latest plausible time of any line of the source, in local time.
+    reference: NaiveDateTime,
+}
+
+impl YearContext {
+    /// Slack for clocks and buffered writes: a line may be this much later
+    /// than the file's modification time and still count as this year.
+    const SLACK_SECONDS: i64 = 2 * 86_400;
+
+    pub fn new(reference: DateTime<Local>) -> YearContext {
+        YearContext {
+            reference: reference.naive_local() + chrono::Duration::seconds(Self::SLACK_SECONDS),
+        }
+    }
+
+    pub fn now() -> YearContext {
+        YearContext::new(Local::now())
+    }
+
+    /// The year that puts `month/day time` at or before the reference: a log
+    /// written up to January 2 that starts on December 30 gets last year for
+    /// December and this year for January, so it stays in order.
+    fn date_for(&self, month: u32, day: u32, time: NaiveTime) -> Option<NaiveDateTime> {
+        let mut year = self.reference.year();
+        // Walk back at most a few years: February 29 needs a leap year.
+        for _ in 0..8 {
+            if let Some(date) = NaiveDate::from_ymd_opt(year, month, day) {
+                let dt = date.and_time(time);
+                if dt <= self.reference {
+                    return Some(dt);
+                }
+            }
+            year -= 1;
+        }
+        None
+    }
+}
+
+/// Parses the timestamp at the start of `line`. Returns it and the rest of
+/// the line after the timestamp (its leading blanks not yet skipped).
+pub fn parse_prefix<'a>(line: &'a [u8], years: &YearContext) -> Option<(Timestamp, &'a [u8])> {
+    let first = *line.first()?;
+    if first.is_ascii_digit() {
+        if line.get(4) == Some(&b' ') {
+            parse_year_first(line)
+        } else {
+            parse_rfc3339(line)
+        }
+    } else {
+        parse_classic(line, years)
+    }
+}
+
+/// `Nov 21 03:14:07[.frac]`
+fn parse_classic<'a>(line: &'a [u8], years: &YearContext) -> Option<(Timestamp, &'a [u8])> {
+    let month = month_number(line.get(..3)?)?;
+    let (day, rest) = parse_day(line.get(3..)?)?;
+    let rest = rest.strip_prefix(b" ")?;
+    let (time, rest) = parse_hms(rest)?;
+    let rest = skip_fraction(rest);
+    let naive = years.date_for(month, day, time)?;
+    Some((local(naive)?, rest))
+}
+
+/// `2013 Jun 10 06:27:30.123`
+fn parse_year_first(line: &[u8]) -> Option<(Timestamp, &[u8])> {
+    let year = digits(line.get(..4)?)? as i32;
+    let rest = line.get(5..)?;
+    let month = month_number(rest.get(..3)?)?;
+    let (day, rest) = parse_day(rest.get(3..)?)?;
+    let rest = rest.strip_prefix(b" ")?;
+    let (time, rest) = parse_hms(rest)?;
+    let rest = skip_fraction(rest);
+    let naive = NaiveDate::from_ymd_opt(year, month, day)?.and_time(time);
+    Some((local(naive)?, rest))
+}
+
+/// `2026-11-21T03:14:07[.123456][Z|+08:00|+0800]`
+fn parse_rfc3339(line: &[u8]) -> Option<(Timestamp, &[u8])> {
+    let b = line.get(..19)?;
+    if b[4] != b'-' || b[7] != b'-' || !(b[10] == b'T' || b[10] == b' ') {
+        return None;
+    }
+    let date = NaiveDate::from_ymd_opt(digits(&b[..4])? as i32, digits(&b[5..7])?, digits(&b[8..10])?)?;
+    let (time, rest) = parse_hms(&b[11..])?;
+    debug_assert!(rest.is_empty());
+    let rest = skip_fraction(&line[19..]);
+    let naive = date.and_time(time);
+    match rest.first() {
+        Some(b'Z') | Some(b'z') => Some((utc_offset(naive, 0)?, &rest[1..])),
+        Some(&sign @ (b'+' | b'-')) => {
+            let hh = digits(rest.get(1..3)?)?;
+            let (mm, used) = if rest.get(3) == Some(&b':') {
+                (digits(rest.get(4..6)?)?, 6)
+            } else {
+                (digits(rest.get(3..5)?)?, 5)
+            };
+            if hh > 23 || mm > 59 {
+                return None;
+            }
+            let secs = (hh * 3600 + mm * 60) as i32;
+            let secs = if sign == b'-' { -secs } else { secs };
+            Some((utc_offset(naive, secs)?, &rest[used..]))
+        }
+        _ => Some((local(naive)?, rest)),
+    }
+}
+
+fn utc_offset(naive: NaiveDateTime, offset_secs: i32) -> Option<Timestamp> {
+    let offset = FixedOffset::east_opt(offset_secs)?;
+    let dt = offset.from_local_datetime(&naive).single()?;
+    Some(Timestamp::from_datetime(&dt))
+}
+
+/// A wall-clock time in the local zone. In the hour that repeats when clocks
+/// go back, the earlier instant is taken; in the hour that is skipped when
+/// they go forward (which a correct log cannot hold), the time an hour later.
+fn local(naive: NaiveDateTime) -> Option<Timestamp> {
+    match Local.from_local_datetime(&naive) {
+        LocalResult::Single(dt) => Some(Timestamp::from_datetime(&dt)),
+        LocalResult::Ambiguous(early, _) => Some(Timestamp::from_datetime(&early)),
+        LocalResult::None => Local
+            .from_local_datetime(&(naive + chrono::Duration::hours(1)))
+            .earliest()
+            .map(|dt| Timestamp::from_datetime(&dt)),
+    }
+}
+
+fn month_number(name: &[u8]) -> Option<u32> {
+    const MONTHS: [&[u8; 3]; 12] = [
+        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
+    ];
+    MONTHS
+        .iter()
+        .position(|m| m.eq_ignore_ascii_case(name))
+        .map(|i| i as u32 + 1)
+}
+
+/// ` 5`, `05`, `5` or `21` after the month (the leading blank is consumed).
+fn parse_day(s: &[u8]) -> Option<(u32, &[u8])> {
+    let s = s.strip_prefix(b" ")?;
+    let s = s.strip_prefix(b" ").unwrap_or(s);
+    let len = s.iter().take(2).take_while(|b| b.is_ascii_digit()).count();
+    let day = digits(s.get(..len)?)?;
+    (1..=31).contains(&day).then_some((day, &s[len..]))
+}
+
+fn parse_hms(s: &[u8]) -> Option<(NaiveTime, &[u8])> {
+    let b = s.get(..8)?;
+    if b[2] != b':' || b[5] != b':' {
+        return None;
+    }
+    let t = NaiveTime::from_hms_opt(digits(&b[..2])?, digits(&b[3..5])?, digits(&b[6..8])?)?;
+    Some((t, &s[8..]))
+}
+
+fn skip_fraction(s: &[u8]) -> &[u8] {
+    match s.strip_prefix(b".").or_else(|| s.strip_prefix(b",")) {
+        Some(frac) => {
+            let n = frac.iter().take_while(|b| b.is_ascii_digit()).count();
+            if n == 0 {
+                s
+            } else {
+                &frac[n..]
+            }
+        }
+        None => s,
+    }
+}
+
+fn digits(s: &[u8]) -> Option<u32> {
+    if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(s.iter().fold(0u32, |n, &d| n * 10 + u32::from(d - b'0')))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn years(y: i32, m: u32, d: u32) -> YearContext {
+        let naive = NaiveDate::from_ymd_opt(y, m, d)
+            .unwrap()
+            .and_hms_opt(12, 0, 0)
+            .unwrap();
+        YearContext::new(Local.from_local_datetime(&naive).earliest().unwrap())
+    }
+
+    fn at(line: &str, ctx: &YearContext) -> (String, String) {
+        let (ts, rest) =
+            parse_prefix(line.as_bytes(), ctx).unwrap_or_else(|| panic!("no timestamp in {line:?}"));
+        // Tests compare wall-clock text, which is independent of TZ for
+        // forms with offsets and equal to the input for local forms.
+        let local = DateTime::from_timestamp(ts.unix, 0)
+            .unwrap()
+            .with_timezone(&Local);
+        let shown = if line.as_bytes()[0].is_ascii_digit() && line.as_bytes()[4] != b' ' {
+            ts.rfc3339()
+        } else {
+            local.format("%Y-%m-%d %H:%M:%S").to_string()
+        };
+        (shown, String::from_utf8_lossy(rest).into_owned())
+    }
+
+    #[test]
+    fn classic_padded_unpadded_and_zero_padded_days() {
+        let ctx = years(2026, 11, 23);
+        assert_eq!(at("Nov 21 03:14:07 mx1", &ctx).0, "2026-11-21 03:14:07");
+        assert_eq!(at("Mar  7 02:09:33 mx1", &ctx).0, "2026-03-07 02:09:33");
+        assert_eq!(at("Mar 7 02:09:33 mx1", &ctx).0, "2026-03-07 02:09:33");
+        assert_eq!(at("Jul 01 10:00:00 mx1", &ctx).0, "2026-07-01 10:00:00");
+        assert_eq!(at("Nov 21 03:14:07 mx1", &ctx).1, " mx1");
+    }
+
+    #[test]
+    fn classic_with_fractions_as_short_precise_writes_them() {
+        let ctx = years(2026, 11, 23);
+        let (t, rest) = at("Nov 21 03:14:07.123456 mx1 x", &ctx);
+        assert_eq!(t, "2026-11-21 03:14:07");
+        assert_eq!(rest, " mx1 x");
+    }
+
+    #[test]
+    fn year_inferred_so_a_log_crossing_new_year_stays_in_order() {
+        let ctx = years(2027, 1, 2);
+        assert_eq!(at("Dec 30 23:59:59 mx1", &ctx).0, "2026-12-30 23:59:59");
+        assert_eq!(at("Jan  1 00:00:01 mx1", &ctx).0, "2027-01-01 00:00:01");
+        // A file last written in November: a December line is last year's.
+        let ctx = years(2026, 11, 23);
+        assert_eq!(at("Dec 11 08:00:00 mx1", &ctx).0, "2025-12-11 08:00:00");
+    }
+
+    #[test]
+    fn february_29_goes_back_to_a_leap_year() {
+        let ctx = years(2027, 3, 1);
+        assert_eq!(at("Feb 29 10:00:00 mx1", &ctx).0, "2024-02-29 10:00:00");
+    }
+
+    #[test]
+    fn rfc3339_with_and_without_fraction_and_offset_forms() {
+        let ctx = years(2026, 11, 23);
+        assert_eq!(
+            at("2026-11-21T03:14:07.123456+08:00 mx1", &ctx).0,
+            "2026-11-21T03:14:07+08:00"
+        );
+        assert_eq!(
+            at("2021-02-06T10:57:57+01:00 mx", &ctx).0,
+            "2021-02-06T10:57:57+01:00"
+        );
+        assert_eq!(at("2026-11-21T03:14:07Z mx", &ctx).0, "2026-11-21T03:14:07+00:00");
+        assert_eq!(
+            at("2026-11-21T03:14:07+0100 mx", &ctx).0,
+            "2026-11-21T03:14:07+01:00"
+        );
+        assert_eq!(
+            at("2026-11-21T03:14:07-05:30 mx", &ctx).0,
+            "2026-11-21T03:14:07-05:30"
+        );
+        assert_eq!(at("2026-11-21T03:14:07.5Z mx", &ctx).1, " mx");
+    }
+
+    #[test]
+    fn year_first_with_milliseconds() {
+        let ctx = years(2026, 11, 23);
+        let (t, rest) = at("2013 Jun 10 06:27:30.123 gds39d postfix", &ctx);
+        assert_eq!(t, "2013-06-10 06:27:30");
+        assert_eq!(rest, " gds39d postfix");
+    }
+
+    #[test]
+    fn junk_is_no_timestamp() {
+        let ctx = years(2026, 11, 23);
+        for junk in [
+            "%(day)s 11:00:20 server",
+            "021-02-06T10:57:57+01:00 mx",
+            "Foo 21 03:14:07 mx",
+            "Nov 32 03:14:07 mx",
+            "Nov 21 25:14:07 mx",
+            "2026-13-01T00:00:00Z",
+            "",
+            "N",
+            "# failJSON",
+        ] {
+            assert!(parse_prefix(junk.as_bytes(), &ctx).is_none(), "{junk:?}");
+        }
+    }
+}

@@ -1,0 +1,360 @@
+//! The pipeline: reader thread → chunks → rayon workers (parse, classify,
+//! correlate what they can, count) → resolver in chunk order (correlate the
+//! rest, merge) → `Analysis`.
+//!
+//! Chunks go to the workers in batches of a few per thread; the resolver
+//! takes each batch's outputs in chunk order, so the result does not depend
+//! on the thread count or the chunk size (a test checks both).
+
+use std::io;
+use std::sync::mpsc::{channel, sync_channel};
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Local};
+use memchr::memmem;
+use rayon::prelude::*;
+
+use crate::aggregate::Summary;
+use crate::cause::Status;
+use crate::classify::{Catalogue, Classifier, Dsn, Query};
+use crate::correlate::{queue_key, QueueKey, QueueTable, Step};
+use crate::event::{lower_domain, Event, Position};
+use crate::input::{Compression, Source};
+use crate::parse::{self, Body, DeliveryStatus, Parsed, YearContext};
+use crate::scan::{Chunk, Message, Reader};
+
+/// How to run the pipeline.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Worker threads (at least 1).
+    pub threads: usize,
+    /// Bytes per chunk.
+    pub chunk_size: usize,
+    /// Keep every event, in log order, for the sink (`--format jsonl`).
+    pub keep_events: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            chunk_size: 4 << 20,
+            keep_events: false,
+        }
+    }
+}
+
+/// What happened to one source.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SourceReport {
+    pub name: String,
+    pub compression: Option<Compression>,
+    /// Why it could not be read, or stopped being read part-way.
+    pub error: Option<String>,
+}
+
+/// The result of a run.
+#[derive(Debug)]
+pub struct Analysis {
+    pub summary: Summary,
+    pub sources: Vec<SourceReport>,
+}
+
+impl Analysis {
+    /// Whether some input could not be read (exit status 1).
+    pub fn had_read_errors(&self) -> bool {
+        self.sources.iter().any(|s| s.error.is_some())
+    }
+}
+
+/// Everything a worker needs, shared read-only.
+struct Context {
+    years: Vec<YearContext>,
+    keep_events: bool,
+}
+
+/// What a worker hands the resolver for one chunk.
+#[derive(Default)]
+struct ChunkOutput {
+    summary: Summary,
+    /// In log order: finished events (only with `keep_events`) and the
+    /// steps whose queue id this chunk did not open.
+    items: Vec<Item>,
+    /// Queue ids opened in this chunk and still open at its end.
+    open: QueueTable,
+}
+
+enum Item {
+    Event(Event<'static>),
+    Pending(QueueKey, Step<'static>),
+}
+
+/// Runs the pipeline over `sources`; `sink` gets every event in log order
+/// when `keep_events` is set. A sink error (a closed pipe) ends the run.
+pub fn analyse(
+    sources: &[Source],
+    catalogue: Arc<Catalogue>,
+    options: &Options,
+    sink: &mut dyn FnMut(&Event<'_>) -> io::Result<()>,
+) -> io::Result<Analysis> {
+    let threads = options.threads.max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(io::Error::other)?;
+    let context = Context {
+        years: sources
+            .iter()
+            .map(|s| match s.modified {
+                Some(t) => YearContext::new(DateTime::<Local>::from(t)),
+                None => YearContext::now(),
+            })
+            .collect(),
+        keep_events: options.keep_events,
+    };
+    let classifiers = Mutex::new(Vec::<Classifier>::new());
+    let batch = threads * 2;
+    let (tx, rx) = sync_channel(batch * 2);
+    let (recycle, recycled) = channel();
+    let reader = Reader {
+        chunk_size: options.chunk_size.max(1),
+        tx,
+        recycled,
+    };
+
+    let mut summary = Summary::default();
+    let mut table = QueueTable::default();
+    let mut reports: Vec<SourceReport> = sources
+        .iter()
+        .map(|s| SourceReport {
+            name: s.name.clone(),
+            compression: None,
+            error: None,
+        })
+        .collect();
+    for i in 0..sources.len() {
+        summary.file_mut(i);
+    }
+
+    std::thread::scope(|scope| -> io::Result<()> {
+        scope.spawn(move || reader.run(sources));
+        // Owned here, so that leaving early (a closed output pipe) hangs up
+        // on the reader, which then stops instead of blocking forever.
+        let rx = rx;
+        let mut pending_chunks: Vec<Chunk> = Vec::with_capacity(batch);
+        loop {
+            let next = rx.recv().ok();
+            let done = next.is_none();
+            let mut flush = done;
+            match next {
+                Some(Message::Chunk(c)) => {
+                    pending_chunks.push(c);
+                    flush = pending_chunks.len() >= batch;
+                }
+                Some(Message::Opened { source, compression }) => {
+                    reports[source].compression = Some(compression)
+                }
+                // The chunks read before the failure are counted as usual.
+                Some(Message::Failed { source, error }) => reports[source].error = Some(error.to_string()),
+                None => {}
+            }
+            if flush && !pending_chunks.is_empty() {
+                let outputs: Vec<ChunkOutput> = pool.install(|| {
+                    pending_chunks
+                        .par_iter()
+                        .map(|chunk| {
+                            let pooled = classifiers.lock().ok().and_then(|mut p| p.pop());
+                            let mut classifier = pooled.unwrap_or_else(|| Classifier::new(catalogue.clone()));
+                            let out = process_chunk(chunk, &context, &mut classifier);
+                            if let Ok(mut p) = classifiers.lock() {
+                                p.push(classifier);
+                            }
+                            out
+                        })
+                        .collect()
+                });
+                for chunk in pending_chunks.drain(..) {
+                    // The reader may be gone already; then the buffer is dropped.
+                    let _ = recycle.send(chunk.bytes);
+                }
+                for out in outputs {
+                    resolve(out, &mut summary, &mut table, sink)?;
+                }
+            }
+            if done {
+                return Ok(());
+            }
+        }
+    })?;
+    summary.deferred_outcomes.pending += table.pending();
+    Ok(Analysis {
+        summary,
+        sources: reports,
+    })
+}
+
+/// Folds one chunk's output into the run, in chunk order.
+fn resolve(
+    out: ChunkOutput,
+    summary: &mut Summary,
+    table: &mut QueueTable,
+    sink: &mut dyn FnMut(&Event<'_>) -> io::Result<()>,
+) -> io::Result<()> {
+    summary.merge(out.summary);
+    let mut outcomes = summary.deferred_outcomes;
+    let mut result = Ok(());
+    for item in out.items {
+        match item {
+            Item::Event(e) => {
+                if result.is_ok() {
+                    result = sink(&e);
+                }
+            }
+            Item::Pending(key, step) => {
+                table.apply(&key, step, &mut outcomes, &mut |e| {
+                    summary.add_event(&e);
+                    if result.is_ok() {
+                        result = sink(&e);
+                    }
+                });
+            }
+        }
+    }
+    table.absorb(out.open);
+    summary.deferred_outcomes = outcomes;
+    result
+}
+
+/// Where lines worth parsing start: delivery lines have `: to=`, qmgr's
+/// lines `/qmgr[`. Everything else is counted, never parsed.
+fn candidate_lines(bytes: &[u8]) -> Vec<usize> {
+    static TO: std::sync::OnceLock<memmem::Finder<'static>> = std::sync::OnceLock::new();
+    static QMGR: std::sync::OnceLock<memmem::Finder<'static>> = std::sync::OnceLock::new();
+    let to = TO.get_or_init(|| memmem::Finder::new(b": to="));
+    let qmgr = QMGR.get_or_init(|| memmem::Finder::new(b"/qmgr["));
+    let mut starts: Vec<usize> = to
+        .find_iter(bytes)
+        .chain(qmgr.find_iter(bytes))
+        .map(|hit| memchr::memrchr(b'\n', &bytes[..hit]).map_or(0, |nl| nl + 1))
+        .collect();
+    starts.sort_unstable();
+    starts.dedup();
+    starts
+}
+
+/// Parses, classifies, correlates and counts one chunk.
+fn process_chunk(chunk: &Chunk, context: &Context, classifier: &mut Classifier) -> ChunkOutput {
+    let mut out = ChunkOutput::default();
+    let years = &context.years[chunk.source];
+    let bytes = &chunk.bytes[..];
+    let mut lines = memchr::memchr_iter(b'\n', bytes).count() as u64;
+    if bytes.last().is_some_and(|&b| b != b'\n') {
+        lines += 1;
+    }
+    let mut parsed = 0u64;
+    let mut malformed = 0u64;
+    let mut probes = 0u64;
+    let mut key = Vec::new();
+    let keep = context.keep_events;
+
+    for start in candidate_lines(bytes) {
+        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+        let line = &bytes[start..end];
+        let record = match parse::parse_line(line, years) {
+            Parsed::Record(r) => r,
+            Parsed::Other => continue,
+            Parsed::Malformed => {
+                malformed += 1;
+                continue;
+            }
+        };
+        parsed += 1;
+        let position = Position {
+            source: chunk.source as u32,
+            offset: chunk.offset + start as u64,
+        };
+        queue_key(record.host, record.queue_id, &mut key);
+        let step = match record.body {
+            Body::From { sender } => Step::From {
+                sender: Arc::from(sender),
+            },
+            Body::Removed => Step::Removed,
+            Body::Expired { sender } => Step::Expired {
+                time: record.time,
+                position,
+                host: record.host.into(),
+                queue_id: record.queue_id.into(),
+                sender: Arc::from(sender),
+            },
+            Body::Delivery(d) => {
+                let status = match d.status {
+                    DeliveryStatus::Sent => Status::Sent,
+                    DeliveryStatus::Bounced => Status::Bounced,
+                    DeliveryStatus::Deferred => Status::Deferred,
+                    DeliveryStatus::Expired => Status::Expired,
+                    DeliveryStatus::Probe => {
+                        probes += 1;
+                        continue;
+                    }
+                };
+                let domain = d.domain();
+                let dsn = d.dsn.and_then(Dsn::parse);
+                let (cause, smtp_code, rule) = if status.is_failure() {
+                    let v = classifier.classify(&Query {
+                        reply: d.text.unwrap_or(b""),
+                        dsn,
+                        relay: d.relay,
+                        domain,
+                        status,
+                    });
+                    let cause = if status == Status::Expired {
+                        v.cause.for_expiry()
+                    } else {
+                        v.cause
+                    };
+                    (Some(cause), v.smtp_code, v.rule)
+                } else {
+                    (None, None, None)
+                };
+                Step::Delivery(Event {
+                    time: record.time,
+                    position,
+                    host: record.host.into(),
+                    queue_id: record.queue_id.into(),
+                    recipient: Some(d.to.into()),
+                    orig_to: d.orig_to.map(Into::into),
+                    domain: domain.map(lower_domain),
+                    sender: None,
+                    status,
+                    dsn,
+                    smtp_code,
+                    relay: d.relay.map(Into::into),
+                    delay: d.delay.map(Into::into),
+                    cause,
+                    rule,
+                    reply: d.text.map(Into::into),
+                })
+            }
+        };
+        let summary = &mut out.summary;
+        let items = &mut out.items;
+        let waiting = out.open.apply_local(&key, step, &mut |e| {
+            summary.add_event(e);
+            if keep {
+                items.push(Item::Event(e.clone().into_owned()));
+            }
+        });
+        if let Some(step) = waiting {
+            out.items
+                .push(Item::Pending(key.as_slice().into(), step.into_owned()));
+        }
+    }
+    let counts = out.summary.file_mut(chunk.source);
+    counts.lines = lines;
+    counts.parsed = parsed;
+    counts.malformed = malformed;
+    counts.probes = probes;
+    counts.other = lines - parsed - malformed;
+    counts.bytes = bytes.len() as u64;
+    out
+}

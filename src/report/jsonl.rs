@@ -1,0 +1,72 @@
+//! `--format jsonl`: one JSON object per event, in log order (SPEC
+//! "Machine-readable output"). A field the log does not carry is `null`;
+//! text is the log's, with invalid UTF-8 replaced, never dropped.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::classify::Catalogue;
+use crate::event::Event;
+
+fn lossy(b: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(b)
+}
+
+pub struct Writer<'c> {
+    catalogue: &'c Catalogue,
+}
+
+#[derive(Serialize)]
+struct Line<'a> {
+    time: String,
+    host: std::borrow::Cow<'a, str>,
+    queue_id: std::borrow::Cow<'a, str>,
+    recipient: Option<std::borrow::Cow<'a, str>>,
+    orig_to: Option<std::borrow::Cow<'a, str>>,
+    domain: Option<&'a str>,
+    sender: Option<std::borrow::Cow<'a, str>>,
+    status: &'static str,
+    dsn: Option<String>,
+    smtp_code: Option<u16>,
+    relay: Option<std::borrow::Cow<'a, str>>,
+    delay: Option<f64>,
+    cause: Option<&'static str>,
+    class: Option<&'static str>,
+    rule: Option<&'a str>,
+    reply: Option<std::borrow::Cow<'a, str>>,
+}
+
+impl<'c> Writer<'c> {
+    pub fn new(catalogue: &'c Catalogue) -> Writer<'c> {
+        Writer { catalogue }
+    }
+
+    pub fn write(&mut self, out: &mut dyn Write, e: &Event<'_>) -> io::Result<()> {
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        let line = Line {
+            time: e.time.rfc3339(),
+            host: lossy(&e.host),
+            queue_id: lossy(&e.queue_id),
+            recipient: e.recipient.as_deref().map(lossy),
+            orig_to: e.orig_to.as_deref().map(lossy),
+            domain: e.domain.as_deref(),
+            sender: e.sender.as_deref().map(|s| text(s).into()),
+            status: e.status.as_str(),
+            dsn: e.dsn.map(|d| d.to_string()),
+            smtp_code: e.smtp_code,
+            relay: e.relay.as_deref().map(lossy),
+            delay: e
+                .delay
+                .as_deref()
+                .and_then(|d| std::str::from_utf8(d).ok())
+                .and_then(|d| d.parse().ok()),
+            cause: e.cause.map(|c| c.as_str()),
+            class: e.class().map(|c| c.as_str()),
+            rule: e.rule.and_then(|i| self.catalogue.rule(i)).map(|r| r.id.as_str()),
+            reply: e.reply.as_deref().map(lossy),
+        };
+        serde_json::to_writer(&mut *out, &line)?;
+        out.write_all(b"\n")
+    }
+}

@@ -1,0 +1,218 @@
+//! Reports: one module per format, all reading the same [`Report`] and the
+//! row views below, so every format shows the same numbers.
+
+pub mod csv;
+pub mod json;
+pub mod jsonl;
+pub mod table;
+
+use std::io::{self, Write};
+
+use crate::aggregate::{StatusCounts, Summary};
+use crate::cause::{Cause, Class, Status};
+use crate::classify::{Catalogue, Lang, Verdict};
+use crate::cli::{By, ClassifyFormat};
+use crate::input::InputError;
+use crate::pipeline::Analysis;
+
+/// Everything a renderer needs.
+pub struct Report<'a> {
+    pub analysis: &'a Analysis,
+    pub catalogue: &'a Catalogue,
+    pub lang: Lang,
+    pub top: usize,
+    pub by: Option<By>,
+    /// Inputs that could not be found or opened at all.
+    pub missing: &'a [InputError],
+}
+
+/// One row of a breakdown by a name (domain, relay, sender domain).
+pub struct Row<'a> {
+    /// `None` for "no domain" (a recipient without `@`, an expiry whose
+    /// recipients are not in the input, the null sender).
+    pub key: Option<&'a str>,
+    pub counts: StatusCounts,
+    pub main_cause: Option<Cause>,
+}
+
+/// Rows most failures first, then most mail, then by name: a stable order.
+fn sorted_rows<'a>(mut rows: Vec<Row<'a>>) -> Vec<Row<'a>> {
+    rows.sort_by(|a, b| {
+        b.counts
+            .failures()
+            .cmp(&a.counts.failures())
+            .then(b.counts.get(Status::Sent).cmp(&a.counts.get(Status::Sent)))
+            .then(a.key.cmp(&b.key))
+    });
+    rows
+}
+
+fn key(k: &str) -> Option<&str> {
+    (!k.is_empty()).then_some(k)
+}
+
+pub fn domain_rows(s: &Summary) -> Vec<Row<'_>> {
+    sorted_rows(
+        s.by_domain
+            .iter()
+            .map(|(k, d)| Row {
+                key: key(k),
+                counts: d.counts,
+                main_cause: d.main_cause(),
+            })
+            .collect(),
+    )
+}
+
+pub fn relay_rows(s: &Summary) -> Vec<Row<'_>> {
+    sorted_rows(
+        s.by_relay
+            .iter()
+            .map(|(k, d)| Row {
+                key: key(k),
+                counts: d.counts,
+                main_cause: d.main_cause(),
+            })
+            .collect(),
+    )
+}
+
+pub fn sender_domain_rows(s: &Summary) -> Vec<Row<'_>> {
+    sorted_rows(
+        s.by_sender_domain
+            .iter()
+            .map(|(k, c)| Row {
+                key: key(k),
+                counts: *c,
+                main_cause: None,
+            })
+            .collect(),
+    )
+}
+
+/// One cause with its failures.
+pub struct CauseRow<'a> {
+    pub cause: Cause,
+    pub counts: StatusCounts,
+    pub recipients: usize,
+    /// Share of all failure events.
+    pub share: f64,
+    pub example: Option<&'a str>,
+}
+
+/// Causes with at least one event, most events first.
+pub fn cause_rows(s: &Summary) -> Vec<CauseRow<'_>> {
+    let all = s.totals.failures().max(1) as f64;
+    let mut rows: Vec<CauseRow<'_>> = Cause::ALL
+        .iter()
+        .map(|&c| {
+            let st = &s.by_cause[c.index()];
+            CauseRow {
+                cause: c,
+                counts: st.counts,
+                recipients: st.recipients.len(),
+                share: st.counts.failures() as f64 / all,
+                example: st.example.text(),
+            }
+        })
+        .filter(|r| r.counts.failures() > 0)
+        .collect();
+    rows.sort_by(|a, b| {
+        b.counts
+            .failures()
+            .cmp(&a.counts.failures())
+            .then(a.cause.cmp(&b.cause))
+    });
+    rows
+}
+
+/// The class most of a cause's events have: hard or soft for causes seen in
+/// bounces and expiries, transient for causes seen only in deferrals.
+pub fn cause_class(c: Cause, counts: &StatusCounts) -> Class {
+    if counts.get(Status::Bounced) + counts.get(Status::Expired) > 0 {
+        Class::of(Status::Bounced, c).unwrap_or(Class::Soft)
+    } else {
+        Class::Transient
+    }
+}
+
+/// Replaces control characters so that log text cannot drive a terminal.
+pub fn sanitize(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect()
+}
+
+/// At most `max` characters, with an ellipsis when cut.
+pub fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut s: String = text.chars().take(max.saturating_sub(1)).collect();
+    s.push('…');
+    s
+}
+
+/// `bounce-report causes`: every cause with its class, description and advice.
+pub fn causes(catalogue: &Catalogue, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
+    for &c in Cause::ALL {
+        let info = catalogue.cause_info(c);
+        let class = if c.is_hard() { "hard" } else { "soft/transient" };
+        writeln!(out, "{c} ({class})")?;
+        writeln!(out, "  {}", info.description(lang))?;
+        if !info.advice(lang).is_empty() {
+            writeln!(out, "  → {}", info.advice(lang))?;
+        }
+    }
+    Ok(())
+}
+
+/// One line of `bounce-report classify`.
+pub fn classify_line(
+    catalogue: &Catalogue,
+    text: &[u8],
+    v: &Verdict,
+    explain: bool,
+    format: ClassifyFormat,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    // A 4xx reply is a deferral; anything else is read as a bounce.
+    let temporary = v.smtp_code.is_some_and(|c| c / 100 == 4) || v.dsn.is_some_and(|d| d.class == 4);
+    let status = if temporary {
+        Status::Deferred
+    } else {
+        Status::Bounced
+    };
+    let class = Class::of(status, v.cause).map_or("-", Class::as_str);
+    let rule = v.rule.and_then(|i| catalogue.rule(i));
+    match format {
+        ClassifyFormat::Json => {
+            let mut obj = serde_json::json!({
+                "text": String::from_utf8_lossy(text),
+                "cause": v.cause.as_str(),
+                "class": class,
+                "smtp_code": v.smtp_code,
+                "dsn": v.dsn.map(|d| d.to_string()),
+            });
+            if explain {
+                obj["rule"] = serde_json::json!(
+                    rule.map(|r| serde_json::json!({"id": r.id, "file": r.file, "line": r.line}))
+                );
+            }
+            serde_json::to_writer(&mut *out, &obj)?;
+            writeln!(out)
+        }
+        ClassifyFormat::Text => {
+            let code = v.smtp_code.map_or("-".to_string(), |c| c.to_string());
+            let dsn = v.dsn.map_or("-".to_string(), |d| d.to_string());
+            write!(out, "{}\t{class}\t{code}\t{dsn}", v.cause)?;
+            if explain {
+                match rule {
+                    Some(r) => write!(out, "\t{} ({}:{})", r.id, r.file, r.line)?,
+                    None => write!(out, "\t(by code)")?,
+                }
+            }
+            writeln!(out)
+        }
+    }
+}

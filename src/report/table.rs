@@ -1,0 +1,381 @@
+//! The text report for people (the default): what was read, totals, then
+//! the breakdowns, and what to do about each cause. Tables through
+//! comfy-table: box lines and the terminal's width on a terminal, plain
+//! ASCII in 80 columns when piped or mailed from cron.
+
+use std::io::{self, IsTerminal, Write};
+
+use chrono::{DateTime, Local};
+use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
+
+use super::{
+    cause_class, cause_rows, domain_rows, relay_rows, sanitize, sender_domain_rows, truncate, Report, Row,
+};
+use crate::cause::Status;
+use crate::cli::By;
+use crate::parse::Timestamp;
+
+pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let tty = io::stdout().is_terminal();
+    let s = &report.analysis.summary;
+    header(report, out)?;
+
+    writeln!(out, "\nTotals")?;
+    let mut t = table(tty);
+    set_header(
+        &mut t,
+        &["sent", "bounced", "deferred", "expired", "bounce rate"],
+        |_| true,
+    );
+    t.add_row(vec![
+        num(s.totals.get(Status::Sent)),
+        num(s.totals.get(Status::Bounced)),
+        num(s.totals.get(Status::Deferred)),
+        num(s.totals.get(Status::Expired)),
+        right(percent(s.totals.bounce_rate())),
+    ]);
+    writeln!(out, "{}", finish(t))?;
+
+    match report.by {
+        None => {
+            named_table(report, out, tty, "Recipient domains", "domain", domain_rows(s))?;
+            causes_table(report, out, tty)?;
+            advice(report, out)?;
+        }
+        Some(By::Domain) => named_table(report, out, tty, "Recipient domains", "domain", domain_rows(s))?,
+        Some(By::Relay) => named_table(report, out, tty, "Relays", "relay", relay_rows(s))?,
+        Some(By::SenderDomain) => named_table(
+            report,
+            out,
+            tty,
+            "Sender domains",
+            "sender domain",
+            sender_domain_rows(s),
+        )?,
+        Some(By::Cause) => {
+            causes_table(report, out, tty)?;
+            advice(report, out)?;
+        }
+        Some(By::Hour) => hours_table(report, out, tty)?,
+    }
+    Ok(())
+}
+
+fn header(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let a = report.analysis;
+    let s = &a.summary;
+    let lines = s.lines();
+    let names: Vec<&str> = a.sources.iter().map(|s| s.name.as_str()).collect();
+    writeln!(
+        out,
+        "bounce-report: {}",
+        if names.is_empty() {
+            "(no input)".to_string()
+        } else {
+            names.join(", ")
+        }
+    )?;
+    for (i, src) in a.sources.iter().enumerate() {
+        let c = s.files.get(i).copied().unwrap_or_default();
+        let kind = src
+            .compression
+            .map_or("", |c| if c.as_str() == "plain" { "" } else { " (gzip)" });
+        match &src.error {
+            Some(e) => writeln!(
+                out,
+                "  {}{kind}: {} lines, then: {}",
+                src.name,
+                thousands(c.lines),
+                sanitize(e)
+            )?,
+            None if a.sources.len() > 1 => {
+                writeln!(out, "  {}{kind}: {} lines", src.name, thousands(c.lines))?
+            }
+            None => {}
+        }
+    }
+    for m in report.missing {
+        writeln!(out, "  not read: {}", sanitize(&m.to_string()))?;
+    }
+    match s.span.0 {
+        Some((first, last)) => writeln!(out, "Time span: {} to {}", local(first), local(last))?,
+        None => writeln!(out, "Time span: no deliveries found")?,
+    }
+    writeln!(
+        out,
+        "Lines: {} read: {} Postfix delivery/queue, {} other, {} malformed",
+        thousands(lines.lines),
+        thousands(lines.parsed),
+        thousands(lines.other),
+        thousands(lines.malformed)
+    )?;
+    if lines.probes > 0 {
+        writeln!(
+            out,
+            "       ({} address-verification probes, not counted as mail)",
+            thousands(lines.probes)
+        )?;
+    }
+    Ok(())
+}
+
+fn named_table(
+    report: &Report<'_>,
+    out: &mut dyn Write,
+    tty: bool,
+    title: &str,
+    what: &str,
+    rows: Vec<Row<'_>>,
+) -> io::Result<()> {
+    let shown = rows.len().min(report.top);
+    writeln!(
+        out,
+        "\n{title} (top {shown} of {}, most failures first)",
+        thousands(rows.len() as u64)
+    )?;
+    let mut t = table(tty);
+    set_header(
+        &mut t,
+        &[
+            what,
+            "sent",
+            "bounced",
+            "deferred",
+            "expired",
+            "bounce rate",
+            "main cause",
+        ],
+        |i| (1..=5).contains(&i),
+    );
+    for r in rows.iter().take(report.top) {
+        let c = r.counts;
+        t.add_row(vec![
+            Cell::new(sanitize(r.key.unwrap_or("(none)"))),
+            num(c.get(Status::Sent)),
+            num(c.get(Status::Bounced)),
+            num(c.get(Status::Deferred)),
+            num(c.get(Status::Expired)),
+            right(percent(c.bounce_rate())),
+            Cell::new(r.main_cause.map_or("", |c| c.as_str())),
+        ]);
+    }
+    writeln!(out, "{}", finish(t))
+}
+
+fn causes_table(report: &Report<'_>, out: &mut dyn Write, tty: bool) -> io::Result<()> {
+    let rows = cause_rows(&report.analysis.summary);
+    writeln!(out, "\nCauses")?;
+    if rows.is_empty() {
+        return writeln!(out, "  no bounces, deferrals or expiries");
+    }
+    let mut t = table(tty);
+    set_header(
+        &mut t,
+        &[
+            "cause",
+            "class",
+            "bounced",
+            "deferred",
+            "expired",
+            "recipients",
+            "share",
+        ],
+        |i| i >= 2,
+    );
+    for r in rows.iter().take(report.top) {
+        t.add_row(vec![
+            Cell::new(r.cause.as_str()),
+            Cell::new(cause_class(r.cause, &r.counts).as_str()),
+            num(r.counts.get(Status::Bounced)),
+            num(r.counts.get(Status::Deferred)),
+            num(r.counts.get(Status::Expired)),
+            num(r.recipients as u64),
+            right(percent(Some(r.share))),
+        ]);
+    }
+    writeln!(out, "{}", finish(t))
+}
+
+/// For each cause: what it means, one real reply, and what to do.
+fn advice(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let rows = cause_rows(&report.analysis.summary);
+    if rows.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\nWhat to do")?;
+    for r in rows.iter().take(report.top) {
+        let info = report.catalogue.cause_info(r.cause);
+        writeln!(
+            out,
+            "\n{} ({} events, {} recipients): {}",
+            r.cause,
+            thousands(r.counts.failures()),
+            thousands(r.recipients as u64),
+            info.description(report.lang)
+        )?;
+        if let Some(example) = r.example {
+            write_wrapped(out, "  e.g. ", &truncate(&sanitize(example), 230))?;
+        }
+        let advice = info.advice(report.lang);
+        if !advice.is_empty() {
+            write_wrapped(out, "  do:  ", advice)?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes `text` in lines of at most 80 columns, the first after `label`,
+/// the rest indented as far. Words longer than a line are cut.
+fn write_wrapped(out: &mut dyn Write, label: &str, text: &str) -> io::Result<()> {
+    let indent = label.chars().count();
+    let width = 80 - indent;
+    let mut line = String::new();
+    let mut first = true;
+    let mut flush = |line: &mut String, out: &mut dyn Write| -> io::Result<()> {
+        let lead = if first {
+            label.to_string()
+        } else {
+            " ".repeat(indent)
+        };
+        first = false;
+        writeln!(out, "{lead}{}", line.trim_end())?;
+        line.clear();
+        Ok(())
+    };
+    for word in text.split_whitespace() {
+        let mut word = word;
+        loop {
+            let room = width.saturating_sub(line.chars().count());
+            let len = word.chars().count();
+            if len + usize::from(!line.is_empty()) <= room {
+                if !line.is_empty() {
+                    line.push(' ');
+                }
+                line.push_str(word);
+                break;
+            }
+            if !line.is_empty() {
+                flush(&mut line, out)?;
+                continue;
+            }
+            // A word longer than a whole line (a URL): cut it.
+            let cut: String = word.chars().take(width).collect();
+            word = &word[cut.len()..];
+            line.push_str(&cut);
+            flush(&mut line, out)?;
+            if word.is_empty() {
+                break;
+            }
+        }
+    }
+    if !line.is_empty() {
+        flush(&mut line, out)?;
+    }
+    Ok(())
+}
+
+fn hours_table(report: &Report<'_>, out: &mut dyn Write, tty: bool) -> io::Result<()> {
+    let hours = &report.analysis.summary.by_hour;
+    writeln!(out, "\nFailures per hour")?;
+    let max = hours.values().map(|c| c.failures()).max().unwrap_or(0).max(1);
+    let mut t = table(tty);
+    set_header(&mut t, &["hour", "bounced", "deferred", "expired", ""], |i| {
+        (1..=3).contains(&i)
+    });
+    for (&h, c) in hours {
+        let bar = "#".repeat(((c.failures() * 30).div_ceil(max)) as usize);
+        t.add_row(vec![
+            Cell::new(local(Timestamp {
+                unix: h * 3600,
+                offset: 0,
+            })),
+            num(c.get(Status::Bounced)),
+            num(c.get(Status::Deferred)),
+            num(c.get(Status::Expired)),
+            Cell::new(bar),
+        ]);
+    }
+    writeln!(out, "{}", finish(t))
+}
+
+/// Columns two blanks apart with a rule under the header: compact enough
+/// for 80 columns, and it reads the same in a terminal and in a mail.
+const PLAIN: &str = "     -             ";
+const BOXED: &str = "     ─             ";
+
+fn table(tty: bool) -> Table {
+    let mut t = Table::new();
+    t.load_preset(if tty { BOXED } else { PLAIN });
+    if !tty {
+        t.set_width(80);
+    }
+    t.set_content_arrangement(ContentArrangement::Dynamic);
+    t
+}
+
+/// Sets the header; every column but the first `text_columns` (and the
+/// named trailing text ones) holds numbers and is right-aligned.
+fn set_header(t: &mut Table, names: &[&str], numeric: impl Fn(usize) -> bool) {
+    t.set_header(names.iter().enumerate().map(|(i, n)| {
+        let c = Cell::new(n);
+        if numeric(i) {
+            c.set_alignment(CellAlignment::Right)
+        } else {
+            c
+        }
+    }));
+}
+
+/// Removes comfy-table's outer padding so rows start at the margin.
+fn finish(mut t: Table) -> Table {
+    for column in t.column_iter_mut() {
+        column.set_padding((0, 1));
+    }
+    t
+}
+
+fn local(t: Timestamp) -> String {
+    DateTime::from_timestamp(t.unix, 0)
+        .unwrap_or_default()
+        .with_timezone(&Local)
+        .format("%Y-%m-%d %H:%M:%S %:z")
+        .to_string()
+}
+
+fn right(s: String) -> Cell {
+    Cell::new(s).set_alignment(CellAlignment::Right)
+}
+
+fn num(n: u64) -> Cell {
+    right(thousands(n))
+}
+
+/// `1234567` → `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+fn percent(x: Option<f64>) -> String {
+    x.map_or("-".to_string(), |x| format!("{:.1}%", x * 100.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::thousands;
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
+}

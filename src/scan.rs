@@ -1,0 +1,222 @@
+//! Reading: sources → numbered [`Chunk`]s of whole lines.
+//!
+//! One reader thread decompresses and reads while the workers analyse the
+//! chunks before; buffers are cut after their last `\n`, the unfinished
+//! tail rolls to the front of the next one, and a line longer than a buffer
+//! grows it rather than being cut. Used buffers come back for reuse, and the
+//! channel is bounded, so memory stays flat however large the input.
+
+use std::io::{self, Read};
+use std::sync::mpsc::{Receiver, SyncSender, TryRecvError};
+
+use crate::input::{self, Compression, Source};
+
+/// A run of whole lines of one source.
+#[derive(Debug)]
+pub struct Chunk {
+    pub seq: u64,
+    pub source: usize,
+    /// Byte offset of `bytes[0]` in the (decompressed) source.
+    pub offset: u64,
+    /// Whole lines; only a source's last chunk may end without `\n`.
+    pub bytes: Vec<u8>,
+}
+
+/// What the reader tells the pipeline, in order.
+#[derive(Debug)]
+pub enum Message {
+    Opened {
+        source: usize,
+        compression: Compression,
+    },
+    Chunk(Chunk),
+    /// The source could not be opened, or reading it failed part-way (the
+    /// lines before the failure have been sent).
+    Failed {
+        source: usize,
+        error: io::Error,
+    },
+}
+
+/// The receiving side hung up: nothing more to do.
+#[derive(Debug)]
+pub struct Gone;
+
+pub struct Reader {
+    pub chunk_size: usize,
+    pub tx: SyncSender<Message>,
+    pub recycled: Receiver<Vec<u8>>,
+}
+
+impl Reader {
+    /// Reads every source in turn. Stops early only when the receiver is
+    /// gone (the run ended, e.g. on a broken pipe).
+    pub fn run(self, sources: &[Source]) {
+        let mut seq = 0;
+        for (i, source) in sources.iter().enumerate() {
+            let sent = match input::open(source) {
+                Ok((reader, compression)) => self
+                    .send(Message::Opened {
+                        source: i,
+                        compression,
+                    })
+                    .and_then(|()| self.read_source(i, reader, &mut seq)),
+                Err(error) => self.send(Message::Failed { source: i, error }),
+            };
+            if sent.is_err() {
+                return;
+            }
+        }
+    }
+
+    fn send(&self, m: Message) -> Result<(), Gone> {
+        self.tx.send(m).map_err(|_| Gone)
+    }
+
+    fn buffer(&self) -> Vec<u8> {
+        match self.recycled.try_recv() {
+            Ok(mut b) => {
+                b.clear();
+                b
+            }
+            Err(TryRecvError::Empty | TryRecvError::Disconnected) => Vec::with_capacity(self.chunk_size),
+        }
+    }
+
+    /// Sends the source's chunks, and a `Failed` message if reading stops
+    /// on an error (a truncated gzip member, an I/O error).
+    fn read_source(
+        &self,
+        source: usize,
+        mut reader: Box<dyn Read + Send>,
+        seq: &mut u64,
+    ) -> Result<(), Gone> {
+        let mut offset = 0u64;
+        let mut carry: Vec<u8> = Vec::new();
+        loop {
+            let mut buf = self.buffer();
+            buf.extend_from_slice(&carry);
+            carry.clear();
+            // A line longer than a chunk grows the buffer.
+            let target = buf.len() + self.chunk_size;
+            let (eof, error) = fill(&mut reader, &mut buf, target);
+            let cut = if eof || error.is_some() {
+                buf.len()
+            } else {
+                match memchr::memrchr(b'\n', &buf) {
+                    Some(pos) => pos + 1,
+                    None => {
+                        carry = buf;
+                        continue;
+                    }
+                }
+            };
+            carry.extend_from_slice(&buf[cut..]);
+            buf.truncate(cut);
+            if !buf.is_empty() {
+                let len = buf.len() as u64;
+                self.send(Message::Chunk(Chunk {
+                    seq: *seq,
+                    source,
+                    offset,
+                    bytes: buf,
+                }))?;
+                *seq += 1;
+                offset += len;
+            }
+            if let Some(error) = error {
+                self.send(Message::Failed { source, error })?;
+                return Ok(());
+            }
+            if eof {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Reads until `buf` holds `target` bytes or the input ends.
+/// Returns (at end of input, the error that stopped the reading).
+fn fill(reader: &mut dyn Read, buf: &mut Vec<u8>, target: usize) -> (bool, Option<io::Error>) {
+    if buf.capacity() < target {
+        buf.reserve(target - buf.len());
+    }
+    while buf.len() < target {
+        let start = buf.len();
+        buf.resize(target, 0);
+        match reader.read(&mut buf[start..]) {
+            Ok(0) => {
+                buf.truncate(start);
+                return (true, None);
+            }
+            Ok(n) => buf.truncate(start + n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => buf.truncate(start),
+            Err(e) => {
+                buf.truncate(start);
+                return (false, Some(e));
+            }
+        }
+    }
+    (false, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc::{channel, sync_channel};
+
+    /// Reads `data` as one source through a reader with a tiny chunk size.
+    fn chunks_of(data: &[u8], chunk_size: usize) -> Vec<Chunk> {
+        let (tx, rx) = sync_channel(1024);
+        let (_back, recycled) = channel();
+        let reader = Reader {
+            chunk_size,
+            tx,
+            recycled,
+        };
+        let mut seq = 0;
+        reader
+            .read_source(0, Box::new(io::Cursor::new(data.to_vec())), &mut seq)
+            .unwrap();
+        drop(reader);
+        rx.iter()
+            .filter_map(|m| match m {
+                Message::Chunk(c) => Some(c),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn chunks_hold_whole_lines_and_add_up_to_the_input() {
+        let data = b"one\ntwo two\nthree three three\nfour\nno newline at end";
+        for size in 1..20 {
+            let chunks = chunks_of(data, size);
+            let mut joined = Vec::new();
+            for (i, c) in chunks.iter().enumerate() {
+                assert_eq!(c.offset as usize, joined.len());
+                assert_eq!(c.seq, i as u64);
+                if i + 1 < chunks.len() {
+                    assert_eq!(c.bytes.last(), Some(&b'\n'), "size {size}");
+                }
+                joined.extend_from_slice(&c.bytes);
+            }
+            assert_eq!(joined, data, "size {size}");
+        }
+    }
+
+    #[test]
+    fn a_line_longer_than_a_chunk_is_kept_whole() {
+        let mut data = vec![b'x'; 10_000];
+        data.push(b'\n');
+        data.extend_from_slice(b"short\n");
+        let chunks = chunks_of(&data, 64);
+        assert!(chunks[0].bytes.len() >= 10_001 && chunks[0].bytes[10_000] == b'\n');
+        assert_eq!(chunks.iter().map(|c| c.bytes.len()).sum::<usize>(), data.len());
+    }
+
+    #[test]
+    fn empty_input_has_no_chunk() {
+        assert!(chunks_of(b"", 16).is_empty());
+    }
+}

@@ -1,0 +1,10 @@
+//! Integration tests: the `bounce-report` binary on committed fixtures, on
+//! the real-world corpus in `../shared/corpus/real/`, and on logs made by
+//! `../shared/tools/gen-maillog` inside the test, against their truth.
+
+mod common;
+
+mod cli;
+mod corpus;
+mod fixtures;
+mod generated;

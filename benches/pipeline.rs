@@ -1,0 +1,68 @@
+//! Criterion benchmarks: line parsing and the whole pipeline over the
+//! committed sample log. Big inputs for whole-program comparisons come from
+//! `../shared/tools/gen-maillog` and are never committed.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use bounce_report::classify::Catalogue;
+use bounce_report::input::Source;
+use bounce_report::parse::{parse_line, YearContext};
+use bounce_report::pipeline::{analyse, Options};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+
+fn sample() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/maillog")
+}
+
+fn parse(c: &mut Criterion) {
+    let bytes = std::fs::read(sample()).expect("fixtures/maillog");
+    let lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
+    let years = YearContext::now();
+    let mut g = c.benchmark_group("parse");
+    g.throughput(Throughput::Elements(lines.len() as u64));
+    g.bench_function("every line", |b| {
+        b.iter(|| {
+            lines
+                .iter()
+                .filter(|l| !matches!(parse_line(l, &years), bounce_report::parse::Parsed::Other))
+                .count()
+        })
+    });
+    g.finish();
+}
+
+fn pipeline(c: &mut Criterion) {
+    let path = sample();
+    let len = std::fs::metadata(&path).expect("fixtures/maillog").len();
+    let source = Source {
+        name: "maillog".into(),
+        modified: None,
+        path: Some(path),
+    };
+    let catalogue = Arc::new(Catalogue::load(None).expect("built-in catalogue"));
+    let mut g = c.benchmark_group("pipeline");
+    g.throughput(Throughput::Bytes(len));
+    for threads in [1, 2] {
+        let options = Options {
+            threads,
+            chunk_size: 256 << 10,
+            keep_events: false,
+        };
+        g.bench_function(format!("{threads} threads"), |b| {
+            b.iter(|| {
+                analyse(
+                    std::slice::from_ref(&source),
+                    catalogue.clone(),
+                    &options,
+                    &mut |_| Ok(()),
+                )
+                .expect("runs")
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, parse, pipeline);
+criterion_main!(benches);

@@ -1,0 +1,137 @@
+//! The command line's contract: exit statuses, errors named on stderr,
+//! standard input, broken pipes.
+
+use std::io::{Read, Write};
+use std::process::{Command as StdCommand, Stdio};
+
+use predicates::prelude::*;
+
+use crate::common::*;
+
+#[test]
+fn missing_file_is_named_the_rest_reported_and_the_exit_status_is_1() {
+    let good = fixture("maillog");
+    let out = bounce_report()
+        .args(["-f", "json", "/nonexistent/maillog"])
+        .arg(&good)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("/nonexistent/maillog") && stderr.contains("No such file"),
+        "{stderr}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_matches_truth(&report, &read_json(&fixture("maillog.truth.json")));
+}
+
+#[test]
+fn truncated_gzip_keeps_the_lines_before_and_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let gz = std::fs::read(fixture("rotated/maillog.2.gz")).unwrap();
+    let cut = dir.path().join("maillog.2.gz");
+    std::fs::write(&cut, &gz[..gz.len() * 2 / 3]).unwrap();
+    let out = bounce_report().args(["-f", "json"]).arg(&cut).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("maillog.2.gz"));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        n(&report["totals"]["lines"]) > 100,
+        "lines before the damage are counted"
+    );
+    assert!(report["files"][0]["error"].is_string());
+}
+
+#[test]
+fn bad_option_is_a_usage_error() {
+    bounce_report()
+        .arg("--no-such-option")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--no-such-option"));
+    bounce_report().args(["--format", "yaml"]).assert().code(2);
+}
+
+#[test]
+fn standard_input_and_crlf_and_nul_bytes() {
+    let mut log = std::fs::read(fixture("maillog")).unwrap();
+    let plain = json(&["-f", "json", &fixture("maillog").to_string_lossy()]);
+    // CRLF line endings and a run of NUL bytes change nothing but the count of other lines.
+    let mut crlf = Vec::new();
+    for line in log.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+        crlf.extend_from_slice(line);
+        crlf.extend_from_slice(b"\r\n");
+    }
+    crlf.extend_from_slice(&[0u8; 4096]);
+    crlf.extend_from_slice(b"\n");
+    log = crlf;
+    let out = bounce_report()
+        .args(["-f", "json", "-"])
+        .write_stdin(log)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for s in ["sent", "bounced", "deferred", "expired"] {
+        assert_eq!(report["totals"][s], plain["totals"][s], "{s}");
+    }
+    assert_eq!(n(&report["totals"]["lines"]), n(&plain["totals"]["lines"]) + 1);
+    assert_eq!(report["by_domain"], plain["by_domain"]);
+}
+
+#[test]
+fn closed_output_pipe_ends_quietly() {
+    let bin = assert_cmd::cargo::cargo_bin("bounce-report");
+    let mut child = StdCommand::new(bin)
+        .args(["-f", "jsonl"])
+        .arg(fixture("maillog"))
+        .arg(fixture("dirty.log"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 64];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    assert!(status.success() || status.code() == Some(0), "{status:?}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn classify_reads_replies_from_arguments_and_stdin() {
+    let out = bounce_report()
+        .args(["classify", "host mx.example.com[192.0.2.1] said: 550 5.1.1 <bob@example.com>: Recipient address rejected: User unknown (in reply to RCPT TO command)"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("user_unknown\thard\t550\t5.1.1"), "{text}");
+    let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("bounce-report"))
+        .args(["classify", "-f", "json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"connect to mx.example.com[192.0.2.1]:25: Connection timed out\n452 4.2.2 Mailbox full\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let lines: Vec<serde_json::Value> = out
+        .stdout
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["cause"], "network_error");
+    assert_eq!(lines[1]["cause"], "mailbox_full");
+    assert_eq!(lines[1]["class"], "transient");
+}

@@ -7,6 +7,7 @@ use std::io::{self, IsTerminal, Write};
 
 use chrono::{DateTime, Local};
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::{
     cause_class, cause_rows, domain_rows, relay_rows, sanitize, sender_domain_rows, truncate, Report, Row,
@@ -207,69 +208,60 @@ fn advice(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         let info = report.catalogue.cause_info(r.cause);
         writeln!(
             out,
-            "\n{} ({} events, {} recipients): {}",
+            "\n{}: {} events, {} recipients",
             r.cause,
             thousands(r.counts.failures()),
             thousands(r.recipients as u64),
-            info.description(report.lang)
         )?;
+        write_wrapped(out, "  what: ", info.description(report.lang))?;
         if let Some(example) = r.example {
-            write_wrapped(out, "  e.g. ", &truncate(&sanitize(example), 230))?;
+            write_wrapped(out, "  e.g.  ", &truncate(&sanitize(example), 230))?;
         }
         let advice = info.advice(report.lang);
         if !advice.is_empty() {
-            write_wrapped(out, "  do:  ", advice)?;
+            write_wrapped(out, "  do:   ", advice)?;
         }
     }
     Ok(())
 }
 
-/// Writes `text` in lines of at most 80 columns, the first after `label`,
-/// the rest indented as far. Words longer than a line are cut.
+/// Writes `text` in lines of at most 80 terminal columns (Chinese
+/// characters take two), the first after `label`, the rest indented as far.
+/// A word wider than a line (a URL, a Chinese sentence) is cut.
 fn write_wrapped(out: &mut dyn Write, label: &str, text: &str) -> io::Result<()> {
-    let indent = label.chars().count();
+    let indent = label.width();
     let width = 80 - indent;
+    let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
-    let mut first = true;
-    let mut flush = |line: &mut String, out: &mut dyn Write| -> io::Result<()> {
-        let lead = if first {
+    for word in text.split_whitespace() {
+        let sep = usize::from(!line.is_empty());
+        if line.width() + sep + word.width() <= width {
+            if sep == 1 {
+                line.push(' ');
+            }
+            line.push_str(word);
+            continue;
+        }
+        if !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        for ch in word.chars() {
+            if line.width() + ch.width().unwrap_or(0) > width {
+                lines.push(std::mem::take(&mut line));
+            }
+            line.push(ch);
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    for (i, l) in lines.iter().enumerate() {
+        let lead = if i == 0 {
             label.to_string()
         } else {
             " ".repeat(indent)
         };
-        first = false;
-        writeln!(out, "{lead}{}", line.trim_end())?;
-        line.clear();
-        Ok(())
-    };
-    for word in text.split_whitespace() {
-        let mut word = word;
-        loop {
-            let room = width.saturating_sub(line.chars().count());
-            let len = word.chars().count();
-            if len + usize::from(!line.is_empty()) <= room {
-                if !line.is_empty() {
-                    line.push(' ');
-                }
-                line.push_str(word);
-                break;
-            }
-            if !line.is_empty() {
-                flush(&mut line, out)?;
-                continue;
-            }
-            // A word longer than a whole line (a URL): cut it.
-            let cut: String = word.chars().take(width).collect();
-            word = &word[cut.len()..];
-            line.push_str(&cut);
-            flush(&mut line, out)?;
-            if word.is_empty() {
-                break;
-            }
-        }
-    }
-    if !line.is_empty() {
-        flush(&mut line, out)?;
+        writeln!(out, "{lead}{l}")?;
     }
     Ok(())
 }

@@ -11,7 +11,7 @@ use crate::classify::Lang;
 /// logs (plain or gzip, rotated sets, standard input) and reports failures
 /// per recipient domain and cause, with what to do about them.
 #[derive(Parser, Debug)]
-#[command(name = "bounce-report", version, args_conflicts_with_subcommands = true)]
+#[command(name = "bounce-report", version)]
 pub struct Args {
     /// Mail log files, directories of them, or - for standard input.
     /// Default: /var/log/maillog, else /var/log/mail.log.
@@ -67,6 +67,13 @@ pub enum Command {
     },
     /// List the causes: class, description and what to do.
     Causes,
+    /// Write the built-in pattern files into DIR, to edit and pass back
+    /// with --patterns DIR (a file named like a built-in one replaces it).
+    Patterns {
+        /// Where to write them.
+        #[arg(long, value_name = "DIR")]
+        dump: PathBuf,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

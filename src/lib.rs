@@ -46,6 +46,10 @@ pub fn run(
             report::causes(&catalogue, config.lang, out)?;
             Ok(ExitCode::Success)
         }
+        Some(Command::Patterns { dump }) => {
+            dump_patterns(dump, err)?;
+            Ok(ExitCode::Success)
+        }
         None => report_logs(config, catalogue, out, err),
     }
 }
@@ -117,18 +121,9 @@ fn classify_texts(
     let mut classifier = Classifier::new(catalogue.clone());
     let mut one = |text: &[u8], out: &mut dyn Write| -> io::Result<()> {
         let text = text.strip_suffix(b"\r").unwrap_or(text);
-        let verdict = classifier.classify(&Query {
-            reply: text,
-            dsn: None,
-            relay: None,
-            domain: None,
-            status: if text.first() == Some(&b'4') {
-                cause::Status::Deferred
-            } else {
-                cause::Status::Bounced
-            },
-        });
-        report::classify_line(catalogue, text, &verdict, explain, format, out)
+        // The provider, if any, comes from `host X[…]` in the text itself.
+        let explanation = classifier.explain(&Query::text(text));
+        report::classify_line(catalogue, text, &explanation, explain, format, out)
     };
     if texts.is_empty() {
         let stdin = io::stdin();
@@ -146,4 +141,19 @@ fn classify_texts(
     }
     out.flush()?;
     Ok(ExitCode::Success)
+}
+
+/// `bounce-report patterns --dump DIR`: writes the built-in pattern files
+/// out, to edit and use with `--patterns DIR`. Existing files are kept.
+fn dump_patterns(dir: &std::path::Path, err: &mut dyn Write) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    for (name, contents) in classify::catalogue::builtin_files() {
+        let path = dir.join(name);
+        if path.exists() {
+            writeln!(err, "bounce-report: {} exists, left as it is", path.display())?;
+            continue;
+        }
+        std::fs::write(&path, contents).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
 }

@@ -135,3 +135,84 @@ fn classify_reads_replies_from_arguments_and_stdin() {
     assert_eq!(lines[1]["cause"], "mailbox_full");
     assert_eq!(lines[1]["class"], "transient");
 }
+
+#[test]
+fn bad_pattern_file_names_file_line_and_problem_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("mine.toml"),
+        "# my rules\n[[rule]]\nid = \"mine.bad\"\ncause = \"user_unknwon\"\nphrase = \"no such mailbox here\"\n",
+    )
+    .unwrap();
+    bounce_report()
+        .arg("--patterns")
+        .arg(dir.path())
+        .arg(fixture("maillog"))
+        .assert()
+        .code(2)
+        .stdout(predicate::str::is_empty())
+        .stderr(
+            predicate::str::contains("mine.toml:4")
+                .and(predicate::str::contains("did you mean \"user_unknown\"")),
+        );
+    std::fs::write(
+        dir.path().join("mine.toml"),
+        "[[rule]]\nid = \"x\"\ncause = \"blocked\"\nregex = \"(unclosed\"\n",
+    )
+    .unwrap();
+    bounce_report()
+        .arg("--patterns")
+        .arg(dir.path())
+        .args(["classify", "x"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("mine.toml"));
+}
+
+#[test]
+fn user_rule_changes_the_report_without_a_rebuild() {
+    let reply = "host aspmx.l.google.com[108.177.174.200] said: 554 Transaction failed (in reply to end of DATA command)";
+    let before = bounce_report().args(["classify", reply]).output().unwrap();
+    assert!(String::from_utf8_lossy(&before.stdout).starts_with("undefined"));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("local.toml"),
+        format!("[[rule]]\nid = \"local.transaction_failed\"\ncause = \"spam_detected\"\nphrase = \"Transaction failed\"\nexamples = [{reply:?}]\n"),
+    )
+    .unwrap();
+    let out = bounce_report()
+        .arg("--patterns")
+        .arg(dir.path())
+        .args(["classify", "--explain", reply])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("spam_detected\tsoft\t554"), "{text}");
+    assert!(text.contains("local.transaction_failed"), "{text}");
+}
+
+#[test]
+fn dumped_patterns_load_back_and_classify_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    bounce_report()
+        .args(["patterns", "--dump"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    assert!(dir.path().join("causes.toml").exists() && dir.path().join("postfix.toml").exists());
+    let a = bounce_report()
+        .args(["-f", "json"])
+        .arg(fixture("maillog"))
+        .output()
+        .unwrap()
+        .stdout;
+    let b = bounce_report()
+        .arg("--patterns")
+        .arg(dir.path())
+        .args(["-f", "json"])
+        .arg(fixture("maillog"))
+        .output()
+        .unwrap()
+        .stdout;
+    assert!(a == b, "the dumped catalogue classifies differently");
+}

@@ -10,7 +10,8 @@ use std::io::{self, Write};
 
 use crate::aggregate::{StatusCounts, Summary};
 use crate::cause::{Cause, Class, Status};
-use crate::classify::{Catalogue, Lang, Verdict};
+use crate::classify::matcher::{Decision, Explanation};
+use crate::classify::{Catalogue, Lang};
 use crate::cli::{By, ClassifyFormat};
 use crate::input::InputError;
 use crate::pipeline::Analysis;
@@ -167,15 +168,17 @@ pub fn causes(catalogue: &Catalogue, lang: Lang, out: &mut dyn Write) -> io::Res
     Ok(())
 }
 
-/// One line of `bounce-report classify`.
+/// One line of `bounce-report classify`: cause, class, SMTP code, DSN, and
+/// with `explain` what decided and which other rules matched.
 pub fn classify_line(
     catalogue: &Catalogue,
     text: &[u8],
-    v: &Verdict,
+    x: &Explanation,
     explain: bool,
     format: ClassifyFormat,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    let v = &x.verdict;
     // A 4xx reply is a deferral; anything else is read as a bounce.
     let temporary = v.smtp_code.is_some_and(|c| c / 100 == 4) || v.dsn.is_some_and(|d| d.class == 4);
     let status = if temporary {
@@ -184,7 +187,20 @@ pub fn classify_line(
         Status::Bounced
     };
     let class = Class::of(status, v.cause).map_or("-", Class::as_str);
-    let rule = v.rule.and_then(|i| catalogue.rule(i));
+    let decided = match x.decision {
+        Decision::Rule(i) => catalogue
+            .rule(i)
+            .map_or_else(|| format!("rule #{i}"), |r| r.to_string()),
+        Decision::Dsn(d) => format!("enhanced status code {d} (patterns/dsn.toml)"),
+        Decision::Code(c) => format!("reply code {c} (patterns/codes.toml)"),
+        Decision::Nothing => "nothing matched".to_string(),
+    };
+    let also: Vec<String> = x
+        .matched
+        .iter()
+        .filter(|&&i| x.decision != Decision::Rule(i))
+        .filter_map(|&i| catalogue.rule(i).map(|r| r.to_string()))
+        .collect();
     match format {
         ClassifyFormat::Json => {
             let mut obj = serde_json::json!({
@@ -195,9 +211,9 @@ pub fn classify_line(
                 "dsn": v.dsn.map(|d| d.to_string()),
             });
             if explain {
-                obj["rule"] = serde_json::json!(
-                    rule.map(|r| serde_json::json!({"id": r.id, "file": r.file, "line": r.line}))
-                );
+                obj["decided_by"] = serde_json::json!(decided);
+                obj["rule"] = serde_json::json!(v.rule.and_then(|i| catalogue.rule(i)).map(|r| r.id.clone()));
+                obj["also_matched"] = serde_json::json!(also);
             }
             serde_json::to_writer(&mut *out, &obj)?;
             writeln!(out)
@@ -205,14 +221,14 @@ pub fn classify_line(
         ClassifyFormat::Text => {
             let code = v.smtp_code.map_or("-".to_string(), |c| c.to_string());
             let dsn = v.dsn.map_or("-".to_string(), |d| d.to_string());
-            write!(out, "{}\t{class}\t{code}\t{dsn}", v.cause)?;
+            writeln!(out, "{}\t{class}\t{code}\t{dsn}", v.cause)?;
             if explain {
-                match rule {
-                    Some(r) => write!(out, "\t{} ({}:{})", r.id, r.file, r.line)?,
-                    None => write!(out, "\t(by code)")?,
+                writeln!(out, "  decided by: {decided}")?;
+                for a in also {
+                    writeln!(out, "  also matched: {a}")?;
                 }
             }
-            writeln!(out)
+            Ok(())
         }
     }
 }

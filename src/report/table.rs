@@ -35,7 +35,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         num(s.totals.get(Status::Expired)),
         right(percent(s.totals.bounce_rate())),
     ]);
-    writeln!(out, "{}", finish(t))?;
+    write_table(out, t)?;
 
     match report.by {
         None => {
@@ -160,7 +160,7 @@ fn named_table(
             Cell::new(r.main_cause.map_or("", |c| c.as_str())),
         ]);
     }
-    writeln!(out, "{}", finish(t))
+    write_table(out, t)
 }
 
 fn causes_table(report: &Report<'_>, out: &mut dyn Write, tty: bool) -> io::Result<()> {
@@ -194,7 +194,7 @@ fn causes_table(report: &Report<'_>, out: &mut dyn Write, tty: bool) -> io::Resu
             right(percent(Some(r.share))),
         ]);
     }
-    writeln!(out, "{}", finish(t))
+    write_table(out, t)
 }
 
 /// For each cause: what it means, one real reply, and what to do.
@@ -287,7 +287,7 @@ fn hours_table(report: &Report<'_>, out: &mut dyn Write, tty: bool) -> io::Resul
             Cell::new(bar),
         ]);
     }
-    writeln!(out, "{}", finish(t))
+    write_table(out, t)
 }
 
 /// Columns two blanks apart with a rule under the header: compact enough
@@ -318,12 +318,16 @@ fn set_header(t: &mut Table, names: &[&str], numeric: impl Fn(usize) -> bool) {
     }));
 }
 
-/// Removes comfy-table's outer padding so rows start at the margin.
-fn finish(mut t: Table) -> Table {
+/// Writes a table with rows starting at the margin and no trailing blanks
+/// (they would only add noise to a mailed report).
+fn write_table(out: &mut dyn Write, mut t: Table) -> io::Result<()> {
     for column in t.column_iter_mut() {
         column.set_padding((0, 1));
     }
-    t
+    for line in t.to_string().lines() {
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    Ok(())
 }
 
 fn local(t: Timestamp) -> String {

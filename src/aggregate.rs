@@ -5,7 +5,9 @@
 //! example", which is decided by [`Position`], not by merge order, so the
 //! result is the same for any chunk size and thread count.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::hash::{Hash, Hasher};
 
 use crate::cause::{Cause, Status};
@@ -231,11 +233,11 @@ impl Default for Summary {
             files: Vec::new(),
             totals: StatusCounts::default(),
             span: Span::default(),
-            by_domain: HashMap::new(),
+            by_domain: HashMap::default(),
             by_cause: vec![CauseStats::default(); Cause::COUNT],
-            by_relay: HashMap::new(),
+            by_relay: HashMap::default(),
             by_hour: BTreeMap::new(),
-            by_sender_domain: HashMap::new(),
+            by_sender_domain: HashMap::default(),
             deferred_outcomes: Outcomes::default(),
         }
     }
@@ -360,7 +362,7 @@ impl Summary {
 /// A recipient's identity for counting distinct addresses: the local part as
 /// written, the domain case-insensitively, as mail systems compare them.
 pub fn recipient_hash(address: &[u8]) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let mut h = rustc_hash::FxHasher::default();
     match memchr::memrchr(b'@', address) {
         Some(at) => {
             address[..at].hash(&mut h);

@@ -38,7 +38,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
-            chunk_size: 4 << 20,
+            chunk_size: 1 << 20,
             keep_events: false,
         }
     }
@@ -136,55 +136,85 @@ pub fn analyse(
         summary.file_mut(i);
     }
 
+    // Three stages at once: the reader reads and decompresses ahead; a
+    // dispatcher thread hands batches of chunks to the rayon workers; this
+    // thread resolves each batch's outputs in order (and writes events)
+    // while the workers are already on the next batch.
     std::thread::scope(|scope| -> io::Result<()> {
         scope.spawn(move || reader.run(sources));
-        // Owned here, so that leaving early (a closed output pipe) hangs up
-        // on the reader, which then stops instead of blocking forever.
-        let rx = rx;
-        let mut pending_chunks: Vec<Chunk> = Vec::with_capacity(batch);
-        loop {
-            let next = rx.recv().ok();
-            let done = next.is_none();
-            let mut flush = done;
-            match next {
-                Some(Message::Chunk(c)) => {
-                    pending_chunks.push(c);
-                    flush = pending_chunks.len() >= batch;
+        let (done_tx, done_rx) = sync_channel::<Message<Vec<ChunkOutput>>>(1);
+        let classifiers = &classifiers;
+        let context = &context;
+        let pool = &pool;
+        let catalogue = &catalogue;
+        scope.spawn(move || {
+            let mut pending_chunks: Vec<Chunk> = Vec::with_capacity(batch);
+            loop {
+                let next = rx.recv().ok();
+                let done = next.is_none();
+                let mut flush = done;
+                let forward = match next {
+                    Some(Message::Chunk(c)) => {
+                        pending_chunks.push(c);
+                        flush = pending_chunks.len() >= batch;
+                        None
+                    }
+                    Some(Message::Opened { source, compression }) => {
+                        Some(Message::Opened { source, compression })
+                    }
+                    Some(Message::Failed { source, error }) => Some(Message::Failed { source, error }),
+                    None => None,
+                };
+                if flush && !pending_chunks.is_empty() {
+                    let outputs: Vec<ChunkOutput> = pool.install(|| {
+                        pending_chunks
+                            .par_iter()
+                            .map(|chunk| {
+                                let pooled = classifiers.lock().ok().and_then(|mut p| p.pop());
+                                let mut classifier =
+                                    pooled.unwrap_or_else(|| Classifier::new(Arc::clone(catalogue)));
+                                let out = process_chunk(chunk, context, &mut classifier);
+                                if let Ok(mut p) = classifiers.lock() {
+                                    p.push(classifier);
+                                }
+                                out
+                            })
+                            .collect()
+                    });
+                    for chunk in pending_chunks.drain(..) {
+                        // The reader may be gone already; then the buffer is dropped.
+                        let _ = recycle.send(chunk.bytes);
+                    }
+                    if done_tx.send(Message::Chunk(outputs)).is_err() {
+                        return; // the resolver stopped (a closed output pipe)
+                    }
                 }
-                Some(Message::Opened { source, compression }) => {
-                    reports[source].compression = Some(compression)
+                // A failure is reported after the chunks read before it.
+                if let Some(m) = forward {
+                    if done_tx.send(m).is_err() {
+                        return;
+                    }
                 }
+                if done {
+                    return;
+                }
+            }
+        });
+        // Leaving early (a closed output pipe) drops `done_rx`, which stops
+        // the dispatcher, which drops the chunk receiver, which stops the reader.
+        for message in done_rx {
+            match message {
+                Message::Chunk(outputs) => {
+                    for out in outputs {
+                        resolve(out, &mut summary, &mut table, sink)?;
+                    }
+                }
+                Message::Opened { source, compression } => reports[source].compression = Some(compression),
                 // The chunks read before the failure are counted as usual.
-                Some(Message::Failed { source, error }) => reports[source].error = Some(error.to_string()),
-                None => {}
-            }
-            if flush && !pending_chunks.is_empty() {
-                let outputs: Vec<ChunkOutput> = pool.install(|| {
-                    pending_chunks
-                        .par_iter()
-                        .map(|chunk| {
-                            let pooled = classifiers.lock().ok().and_then(|mut p| p.pop());
-                            let mut classifier = pooled.unwrap_or_else(|| Classifier::new(catalogue.clone()));
-                            let out = process_chunk(chunk, &context, &mut classifier);
-                            if let Ok(mut p) = classifiers.lock() {
-                                p.push(classifier);
-                            }
-                            out
-                        })
-                        .collect()
-                });
-                for chunk in pending_chunks.drain(..) {
-                    // The reader may be gone already; then the buffer is dropped.
-                    let _ = recycle.send(chunk.bytes);
-                }
-                for out in outputs {
-                    resolve(out, &mut summary, &mut table, sink)?;
-                }
-            }
-            if done {
-                return Ok(());
+                Message::Failed { source, error } => reports[source].error = Some(error.to_string()),
             }
         }
+        Ok(())
     })?;
     summary.deferred_outcomes.pending += table.pending();
     Ok(Analysis {
@@ -211,7 +241,7 @@ fn resolve(
                 }
             }
             Item::Pending(key, step) => {
-                table.apply(&key, step, &mut outcomes, &mut |e| {
+                table.apply(key, step, &mut outcomes, &mut |e| {
                     summary.add_event(&e);
                     if result.is_ok() {
                         result = sink(&e);
@@ -254,7 +284,6 @@ fn process_chunk(chunk: &Chunk, context: &Context, classifier: &mut Classifier) 
     let mut parsed = 0u64;
     let mut malformed = 0u64;
     let mut probes = 0u64;
-    let mut key = Vec::new();
     let keep = context.keep_events;
 
     for start in candidate_lines(bytes) {
@@ -273,7 +302,7 @@ fn process_chunk(chunk: &Chunk, context: &Context, classifier: &mut Classifier) 
             source: chunk.source as u32,
             offset: chunk.offset + start as u64,
         };
-        queue_key(record.host, record.queue_id, &mut key);
+        let key = queue_key(record.host, record.queue_id);
         let step = match record.body {
             Body::From { sender } => Step::From {
                 sender: Arc::from(sender),
@@ -338,15 +367,14 @@ fn process_chunk(chunk: &Chunk, context: &Context, classifier: &mut Classifier) 
         };
         let summary = &mut out.summary;
         let items = &mut out.items;
-        let waiting = out.open.apply_local(&key, step, &mut |e| {
+        let waiting = out.open.apply_local(key, step, &mut |e| {
             summary.add_event(e);
             if keep {
                 items.push(Item::Event(e.clone().into_owned()));
             }
         });
         if let Some(step) = waiting {
-            out.items
-                .push(Item::Pending(key.as_slice().into(), step.into_owned()));
+            out.items.push(Item::Pending(key, step.into_owned()));
         }
     }
     let counts = out.summary.file_mut(chunk.source);

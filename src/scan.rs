@@ -22,14 +22,15 @@ pub struct Chunk {
     pub bytes: Vec<u8>,
 }
 
-/// What the reader tells the pipeline, in order.
+/// What the reader tells the pipeline, in order. The pipeline passes the
+/// same messages on with each batch of chunks replaced by its results.
 #[derive(Debug)]
-pub enum Message {
+pub enum Message<C = Chunk> {
     Opened {
         source: usize,
         compression: Compression,
     },
-    Chunk(Chunk),
+    Chunk(C),
     /// The source could not be opened, or reading it failed part-way (the
     /// lines before the failure have been sent).
     Failed {
@@ -138,26 +139,27 @@ impl Reader {
 /// Reads until `buf` holds `target` bytes or the input ends.
 /// Returns (at end of input, the error that stopped the reading).
 fn fill(reader: &mut dyn Read, buf: &mut Vec<u8>, target: usize) -> (bool, Option<io::Error>) {
+    let mut len = buf.len();
+    // `read` needs initialised bytes: the spare capacity is zeroed once per
+    // fill (about 2% of a run's time; see BENCHMARKS.md).
     if buf.capacity() < target {
-        buf.reserve(target - buf.len());
+        buf.reserve(target - len);
     }
-    while buf.len() < target {
-        let start = buf.len();
-        buf.resize(target, 0);
-        match reader.read(&mut buf[start..]) {
-            Ok(0) => {
-                buf.truncate(start);
-                return (true, None);
-            }
-            Ok(n) => buf.truncate(start + n),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => buf.truncate(start),
-            Err(e) => {
-                buf.truncate(start);
-                return (false, Some(e));
-            }
+    let cap = buf.capacity();
+    buf.resize(cap, 0);
+    let result = loop {
+        if len >= target {
+            break (false, None);
         }
-    }
-    (false, None)
+        match reader.read(&mut buf[len..]) {
+            Ok(0) => break (true, None),
+            Ok(n) => len += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => break (false, Some(e)),
+        }
+    };
+    buf.truncate(len);
+    result
 }
 
 #[cfg(test)]

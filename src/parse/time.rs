@@ -170,6 +170,49 @@ fn utc_offset(naive: NaiveDateTime, offset_secs: i32) -> Option<Timestamp> {
 /// go back, the earlier instant is taken; in the hour that is skipped when
 /// they go forward (which a correct log cannot hold), the time an hour later.
 fn local(naive: NaiveDateTime) -> Option<Timestamp> {
+    // chrono's `Local` consults the zone database (and the clock, to notice
+    // a changed TZ file) on every call: about 2% of a run. An hour whose
+    // start and end have one and the same offset is converted once per
+    // thread; hours around a clock change take the slow path every time.
+    let hour = naive.and_utc().timestamp().div_euclid(3600);
+    let cached = LOCAL_HOUR.with(|c| c.get()).filter(|&(h, _)| h == hour);
+    let offset = match cached {
+        Some((_, offset)) => offset,
+        None => match uniform_offset(hour) {
+            Some(offset) => {
+                LOCAL_HOUR.with(|c| c.set(Some((hour, offset))));
+                offset
+            }
+            None => return local_slow(naive),
+        },
+    };
+    Some(Timestamp {
+        unix: naive.and_utc().timestamp() - i64::from(offset),
+        offset,
+    })
+}
+
+thread_local! {
+    /// The last local hour converted (hours since the epoch, read as if the
+    /// wall clock were UTC) and its UTC offset.
+    static LOCAL_HOUR: std::cell::Cell<Option<(i64, i32)>> = const { std::cell::Cell::new(None) };
+}
+
+/// The local offset of every wall-clock time in the hour `hour`, when there
+/// is one (no clock change within it).
+fn uniform_offset(hour: i64) -> Option<i32> {
+    let at = |secs: i64| -> Option<i32> {
+        let naive = DateTime::from_timestamp(secs, 0)?.naive_utc();
+        match Local.from_local_datetime(&naive) {
+            LocalResult::Single(dt) => Some(dt.offset().fix().local_minus_utc()),
+            _ => None,
+        }
+    };
+    let start = at(hour * 3600)?;
+    (at(hour * 3600 + 3599)? == start).then_some(start)
+}
+
+fn local_slow(naive: NaiveDateTime) -> Option<Timestamp> {
     match Local.from_local_datetime(&naive) {
         LocalResult::Single(dt) => Some(Timestamp::from_datetime(&dt)),
         LocalResult::Ambiguous(early, _) => Some(Timestamp::from_datetime(&early)),

@@ -208,6 +208,14 @@ impl Class {
     /// The class of a failure event: deferred is transient; bounced or expired
     /// is hard exactly when the cause says the address is gone, else soft.
     /// `None` for `sent`, which is no failure.
+    ///
+    /// ```
+    /// use bounce_report::cause::{Cause, Class, Status};
+    /// assert_eq!(Class::of(Status::Bounced, Cause::UserUnknown), Some(Class::Hard));
+    /// assert_eq!(Class::of(Status::Bounced, Cause::MailboxFull), Some(Class::Soft));
+    /// assert_eq!(Class::of(Status::Deferred, Cause::UserUnknown), Some(Class::Transient));
+    /// assert_eq!(Class::of(Status::Sent, Cause::Undefined), None);
+    /// ```
     pub fn of(status: Status, cause: Cause) -> Option<Class> {
         match status {
             Status::Sent => None,

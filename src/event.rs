@@ -82,6 +82,12 @@ impl Event<'_> {
 
 /// Lower-cases a domain, borrowing when it already is lower-case UTF-8.
 /// Invalid UTF-8 is replaced, never dropped.
+///
+/// ```
+/// use bounce_report::event::lower_domain;
+/// assert_eq!(lower_domain(b"Mail.Example.COM"), "mail.example.com");
+/// assert_eq!(lower_domain(b"b\xffd.example"), "b\u{fffd}d.example");
+/// ```
 pub fn lower_domain(domain: &[u8]) -> Cow<'_, str> {
     match std::str::from_utf8(domain) {
         Ok(s) if !s.bytes().any(|b| b.is_ascii_uppercase()) && s.is_ascii() => Cow::Borrowed(s),
@@ -92,6 +98,12 @@ pub fn lower_domain(domain: &[u8]) -> Cow<'_, str> {
 
 /// The relay's host name without `[address]:port`: `mx.example.com[192.0.2.1]:25`
 /// → `mx.example.com`; `none`, `local`, `virtual` stay as they are.
+///
+/// ```
+/// use bounce_report::event::relay_host;
+/// assert_eq!(relay_host(b"gmail-smtp-in.l.google.com[142.250.1.26]:25"), b"gmail-smtp-in.l.google.com");
+/// assert_eq!(relay_host(b"none"), b"none");
+/// ```
 pub fn relay_host(relay: &[u8]) -> &[u8] {
     match memchr::memchr(b'[', relay) {
         Some(i) if i > 0 => &relay[..i],

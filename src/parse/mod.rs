@@ -104,6 +104,18 @@ pub fn domain_of(address: &[u8]) -> Option<&[u8]> {
 }
 
 /// Parses one line (without its line ending; a trailing `\r` is ignored).
+///
+/// ```
+/// use bounce_report::parse::{parse_line, Body, Parsed, YearContext};
+/// let line = b"Nov 21 03:14:07 mx1 postfix/smtp[12345]: 4BQ3Tz0X1Cz9vQ: to=<bob@example.com>, \
+///     relay=mx.example.com[192.0.2.1]:25, delay=0.4, dsn=5.1.1, status=bounced (host \
+///     mx.example.com[192.0.2.1] said: 550 5.1.1 User unknown (in reply to RCPT TO command))";
+/// let Parsed::Record(r) = parse_line(line, &YearContext::now()) else { panic!() };
+/// assert_eq!(r.queue_id, b"4BQ3Tz0X1Cz9vQ");
+/// let Body::Delivery(d) = r.body else { panic!() };
+/// assert_eq!(d.domain(), Some(&b"example.com"[..]));
+/// assert!(d.text.unwrap().ends_with(b"(in reply to RCPT TO command)"));
+/// ```
 pub fn parse_line<'a>(line: &'a [u8], years: &YearContext) -> Parsed<'a> {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     let Some(tag) = find_tag(line) else {

@@ -46,10 +46,11 @@ pub enum Step<'a> {
     /// qmgr `from=<…>`: the message is (again) in the active queue.
     From { sender: Arc<[u8]> },
     /// A delivery line of a queue id this chunk did not open: the resolver
-    /// completes and counts it.
-    Delivery(Event<'a>),
+    /// completes and counts it. Boxed, like `Track`, so that the common
+    /// small steps do not each carry an event's worth of bytes.
+    Delivery(Box<Event<'a>>),
     /// A deferral the worker already counted, for the resolver to remember.
-    Track(Event<'a>),
+    Track(Box<Event<'a>>),
     /// A recipient (by [`recipient_hash`]) delivered or bounced, counted by
     /// the worker: it may end a deferral from before.
     Close { recipient: u64, status: Status },
@@ -69,8 +70,8 @@ impl Step<'_> {
     pub fn into_owned(self) -> Step<'static> {
         match self {
             Step::From { sender } => Step::From { sender },
-            Step::Delivery(e) => Step::Delivery(e.into_owned()),
-            Step::Track(e) => Step::Track(e.into_owned()),
+            Step::Delivery(e) => Step::Delivery(Box::new(e.into_owned())),
+            Step::Track(e) => Step::Track(Box::new(e.into_owned())),
             Step::Close { recipient, status } => Step::Close { recipient, status },
             Step::Expired {
                 time,
@@ -183,33 +184,42 @@ impl QueueTable {
                 }
                 None
             }
-            Step::Delivery(mut e) => {
-                let Some(state) = self.open.get(&key) else {
-                    return Some(Step::Delivery(e));
-                };
-                e.sender = state.sender.clone();
-                match e.status {
-                    Status::Deferred => {
-                        emit(&e);
-                        Some(Step::Track(e))
-                    }
-                    Status::Sent | Status::Bounced => {
-                        emit(&e);
-                        Some(Step::Close {
-                            recipient: recipient_hash(&e),
-                            status: e.status,
-                        })
-                    }
-                    // A per-recipient expired line takes its cause from the
-                    // deferral it ends: the resolver completes it.
-                    Status::Expired => Some(Step::Delivery(e)),
-                }
-            }
+            Step::Delivery(e) => self.deliver_local(key, *e, emit),
             Step::Removed => {
                 self.open.remove(&key);
                 Some(Step::Removed)
             }
             other => Some(other),
+        }
+    }
+
+    /// A worker's handling of one delivery line (the common step, taken
+    /// unboxed).
+    pub fn deliver_local<'a>(
+        &mut self,
+        key: QueueKey,
+        mut e: Event<'a>,
+        emit: &mut impl FnMut(&Event<'a>),
+    ) -> Option<Step<'a>> {
+        let Some(state) = self.open.get(&key) else {
+            return Some(Step::Delivery(Box::new(e)));
+        };
+        e.sender = state.sender.clone();
+        match e.status {
+            Status::Deferred => {
+                emit(&e);
+                Some(Step::Track(Box::new(e)))
+            }
+            Status::Sent | Status::Bounced => {
+                emit(&e);
+                Some(Step::Close {
+                    recipient: recipient_hash(&e),
+                    status: e.status,
+                })
+            }
+            // A per-recipient expired line takes its cause from the
+            // deferral it ends: the resolver completes it.
+            Status::Expired => Some(Step::Delivery(Box::new(e))),
         }
     }
 
@@ -238,9 +248,10 @@ impl QueueTable {
                 if state.sender.is_none() {
                     state.sender = e.sender.clone();
                 }
-                state.defer(e);
+                state.defer(*e);
             }
-            Step::Delivery(mut e) => {
+            Step::Delivery(e) => {
+                let mut e = *e;
                 let state = if e.status == Status::Deferred {
                     // First seen without its from= line (the input starts
                     // after it): only a deferral has state worth keeping.

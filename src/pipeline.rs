@@ -85,7 +85,7 @@ struct ChunkOutput {
 }
 
 enum Item {
-    Event(Event<'static>),
+    Event(Box<Event<'static>>),
     Pending(QueueKey, Step<'static>),
 }
 
@@ -272,6 +272,13 @@ fn candidate_lines(bytes: &[u8]) -> Vec<usize> {
     starts
 }
 
+/// One parsed record, before correlation: a delivery line stays unboxed on
+/// the worker's hot path.
+enum Fact<'a> {
+    Delivery(Event<'a>),
+    Other(Step<'a>),
+}
+
 /// Parses, classifies, correlates and counts one chunk.
 fn process_chunk(chunk: &Chunk, context: &Context, classifier: &mut Classifier) -> ChunkOutput {
     let mut out = ChunkOutput::default();
@@ -303,18 +310,18 @@ fn process_chunk(chunk: &Chunk, context: &Context, classifier: &mut Classifier) 
             offset: chunk.offset + start as u64,
         };
         let key = queue_key(record.host, record.queue_id);
-        let step = match record.body {
-            Body::From { sender } => Step::From {
+        let fact = match record.body {
+            Body::From { sender } => Fact::Other(Step::From {
                 sender: Arc::from(sender),
-            },
-            Body::Removed => Step::Removed,
-            Body::Expired { sender } => Step::Expired {
+            }),
+            Body::Removed => Fact::Other(Step::Removed),
+            Body::Expired { sender } => Fact::Other(Step::Expired {
                 time: record.time,
                 position,
                 host: record.host.into(),
                 queue_id: record.queue_id.into(),
                 sender: Arc::from(sender),
-            },
+            }),
             Body::Delivery(d) => {
                 let status = match d.status {
                     DeliveryStatus::Sent => Status::Sent,
@@ -345,7 +352,7 @@ fn process_chunk(chunk: &Chunk, context: &Context, classifier: &mut Classifier) 
                 } else {
                     (None, None, None)
                 };
-                Step::Delivery(Event {
+                Fact::Delivery(Event {
                     time: record.time,
                     position,
                     host: record.host.into(),
@@ -367,12 +374,16 @@ fn process_chunk(chunk: &Chunk, context: &Context, classifier: &mut Classifier) 
         };
         let summary = &mut out.summary;
         let items = &mut out.items;
-        let waiting = out.open.apply_local(key, step, &mut |e| {
+        let mut emit = |e: &Event<'_>| {
             summary.add_event(e);
             if keep {
-                items.push(Item::Event(e.clone().into_owned()));
+                items.push(Item::Event(Box::new(e.clone().into_owned())));
             }
-        });
+        };
+        let waiting = match fact {
+            Fact::Delivery(e) => out.open.deliver_local(key, e, &mut emit),
+            Fact::Other(step) => out.open.apply_local(key, step, &mut emit),
+        };
         if let Some(step) = waiting {
             out.items.push(Item::Pending(key, step.into_owned()));
         }

@@ -39,6 +39,7 @@ fn pipeline(c: &mut Criterion) {
         name: "maillog".into(),
         modified: None,
         path: Some(path),
+        command: None,
     };
     let catalogue = Arc::new(Catalogue::load(None).expect("built-in catalogue"));
     let mut g = c.benchmark_group("pipeline");
@@ -48,6 +49,8 @@ fn pipeline(c: &mut Criterion) {
             threads,
             chunk_size: 256 << 10,
             keep_events: false,
+            window: Default::default(),
+            progress: false,
         };
         g.bench_function(format!("{threads} threads"), |b| {
             b.iter(|| {

@@ -5,7 +5,11 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use chrono::{DateTime, Utc};
+
+use crate::alert::Condition;
 use crate::classify::Lang;
+use crate::window::{self, BadTime, Day, Window, Zone};
 
 /// Why is my Postfix server's mail bouncing or deferred? Reads Postfix mail
 /// logs (plain or gzip, rotated sets, standard input) and reports failures
@@ -43,6 +47,49 @@ pub struct Args {
     /// catalogue (a file named like a built-in one replaces it).
     #[arg(long, value_name = "DIR", global = true)]
     pub patterns: Option<PathBuf>,
+
+    /// Count only events at or after TIME: RFC 3339, a date (2026-11-21),
+    /// a local time (2026-11-21T06:00), today, yesterday, or a span back
+    /// from now (24h, 7d, 30m).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+
+    /// Count only events before TIME (same forms as --since).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+
+    /// A whole calendar day, as pflogsumm's -d: today or yesterday.
+    #[arg(short = 'd', long = "day", value_enum, value_name = "DAY", conflicts_with_all = ["since", "until"])]
+    pub day: Option<DayArg>,
+
+    /// Read the Postfix units' journal (`journalctl -u postfix* -o json`,
+    /// for the window) instead of log files.
+    #[arg(long)]
+    pub journal: bool,
+
+    /// Days, dates and times in UTC instead of the local zone (TZ).
+    #[arg(long)]
+    pub utc: bool,
+
+    /// Exit with status 3 when CONDITION holds, naming it on stderr (the
+    /// report is still written). Repeatable. E.g. bounce_rate>5%,
+    /// bounced>100, cause:blocked>0, domain:gmail.com:deferred>50.
+    #[arg(long = "fail-if", value_name = "CONDITION")]
+    pub fail_if: Vec<Condition>,
+
+    /// Print nothing unless a --fail-if condition is crossed (for cron,
+    /// which mails only what is printed).
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Mark what is new, up or down against an earlier run's --format json.
+    #[arg(long, value_name = "PREVIOUS.json")]
+    pub compare: Option<PathBuf>,
+
+    /// Write the output to FILE instead of standard output, atomically (a
+    /// temporary file beside it, renamed into place).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 
     /// Language of descriptions and advice. Default: from LANG.
     #[arg(long, value_enum, global = true)]
@@ -86,6 +133,13 @@ pub enum Format {
     Jsonl,
     /// One breakdown (see --by) as CSV.
     Csv,
+    /// The report as GitHub-flavoured Markdown, for tickets and chat.
+    Markdown,
+    /// The report as one self-contained HTML page with charts, safe to mail
+    /// (no scripts, no external resources).
+    Html,
+    /// Metrics for node_exporter's textfile collector (with -o FILE.prom).
+    Prometheus,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -101,6 +155,12 @@ pub enum By {
     Relay,
     Hour,
     SenderDomain,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DayArg {
+    Today,
+    Yesterday,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -120,11 +180,36 @@ pub struct Config {
     pub chunk_size: usize,
     pub patterns: Option<PathBuf>,
     pub lang: Lang,
+    pub window: Window,
+    pub zone: Zone,
+    pub fail_if: Vec<Condition>,
+    pub quiet: bool,
+    pub compare: Option<PathBuf>,
+    pub output: Option<PathBuf>,
+    pub journal: bool,
 }
 
 impl Args {
-    pub fn config(&self) -> Config {
-        Config {
+    /// The frozen configuration; times are read against `now`.
+    pub fn config(&self, now: DateTime<Utc>) -> Result<Config, BadTime> {
+        let zone = if self.utc { Zone::Utc } else { Zone::Local };
+        let window = match self.day {
+            Some(DayArg::Today) => window::day_window(Day::Today, now, zone),
+            Some(DayArg::Yesterday) => window::day_window(Day::Yesterday, now, zone),
+            None => Window {
+                since: self
+                    .since
+                    .as_deref()
+                    .map(|t| window::parse_time(t, now, zone))
+                    .transpose()?,
+                until: self
+                    .until
+                    .as_deref()
+                    .map(|t| window::parse_time(t, now, zone))
+                    .transpose()?,
+            },
+        };
+        Ok(Config {
             inputs: self.inputs.clone(),
             format: self.format,
             top: self.top,
@@ -140,6 +225,13 @@ impl Args {
                 Some(LangArg::Zh) => Lang::Zh,
                 None => Lang::from_env(),
             },
-        }
+            window,
+            zone,
+            fail_if: self.fail_if.clone(),
+            quiet: self.quiet,
+            compare: self.compare.clone(),
+            output: self.output.clone(),
+            journal: self.journal,
+        })
     }
 }

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use flate2::bufread::MultiGzDecoder;
+use indicatif::ProgressBar;
 
 /// One input to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +24,8 @@ pub struct Source {
     /// The file's modification time, from which classic timestamps get
     /// their year; `None` for standard input (now is used).
     pub modified: Option<SystemTime>,
+    /// A program whose output is read instead of a file (`--journal`).
+    pub command: Option<Vec<String>>,
 }
 
 impl Source {
@@ -31,6 +34,28 @@ impl Source {
             name: "-".into(),
             path: None,
             modified: None,
+            command: None,
+        }
+    }
+
+    /// `journalctl` for the Postfix units, as JSON, limited to the window.
+    pub fn journal(since: Option<i64>, until: Option<i64>) -> Source {
+        let mut command: Vec<String> = ["journalctl", "--no-pager", "-o", "json", "-u", "postfix*"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        // journalctl reads "@SECONDS" as a time since the epoch.
+        if let Some(s) = since {
+            command.extend(["--since".into(), format!("@{s}")]);
+        }
+        if let Some(u) = until {
+            command.extend(["--until".into(), format!("@{u}")]);
+        }
+        Source {
+            name: command.join(" "),
+            path: None,
+            modified: None,
+            command: Some(command),
         }
     }
 
@@ -40,6 +65,7 @@ impl Source {
             name: path.display().to_string(),
             path: Some(path),
             modified,
+            command: None,
         }
     }
 }
@@ -49,12 +75,21 @@ impl Source {
 pub enum Compression {
     None,
     Gzip,
+    Bzip2,
+    Xz,
+    Zstd,
 }
 
 impl Compression {
     pub fn detect(head: &[u8]) -> Compression {
         if head.starts_with(&[0x1f, 0x8b]) {
             Compression::Gzip
+        } else if head.starts_with(b"BZh") && head.get(3).is_some_and(|b| (b'1'..=b'9').contains(b)) {
+            Compression::Bzip2
+        } else if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
+            Compression::Xz
+        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            Compression::Zstd
         } else {
             Compression::None
         }
@@ -64,6 +99,9 @@ impl Compression {
         match self {
             Compression::None => "plain",
             Compression::Gzip => "gzip",
+            Compression::Bzip2 => "bzip2",
+            Compression::Xz => "xz",
+            Compression::Zstd => "zstd",
         }
     }
 }
@@ -250,18 +288,66 @@ fn order_rotated(files: Vec<PathBuf>) -> Vec<PathBuf> {
 
 /// Opens a source for reading: its bytes, decompressed when its magic says
 /// so (concatenated gzip members are read whole).
-pub fn open(source: &Source) -> io::Result<(Box<dyn Read + Send>, Compression)> {
-    let raw: Box<dyn Read + Send> = match &source.path {
-        Some(path) => Box::new(File::open(path)?),
-        None => Box::new(io::stdin()),
+pub fn open(
+    source: &Source,
+    progress: Option<&ProgressBar>,
+) -> io::Result<(Box<dyn Read + Send>, Compression)> {
+    let raw: Box<dyn Read + Send> = match (&source.path, &source.command) {
+        (Some(path), _) => Box::new(File::open(path)?),
+        (None, Some(command)) => Box::new(spawn(command)?),
+        (None, None) => Box::new(io::stdin()),
+    };
+    // Progress counts the bytes as they are on disk, before decompression,
+    // so that it can be set against the files' sizes.
+    let raw: Box<dyn Read + Send> = match progress {
+        Some(bar) => Box::new(bar.wrap_read(raw)),
+        None => raw,
     };
     let mut buffered = BufReader::with_capacity(256 * 1024, raw);
     let compression = Compression::detect(buffered.fill_buf()?);
+    // Every decoder reads concatenated streams (members, frames) whole, as
+    // `cat a.gz b.gz` and `logrotate` with `compresscmd` can produce.
     let reader: Box<dyn Read + Send> = match compression {
         Compression::None => Box::new(buffered),
         Compression::Gzip => Box::new(MultiGzDecoder::new(buffered)),
+        Compression::Bzip2 => Box::new(bzip2::bufread::MultiBzDecoder::new(buffered)),
+        Compression::Xz => Box::new(liblzma::bufread::XzDecoder::new_multi_decoder(buffered)),
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(buffered)?),
     };
     Ok((reader, compression))
+}
+
+/// Runs `command` with its output piped to us; its errors go to our stderr.
+fn spawn(command: &[String]) -> io::Result<std::process::ChildStdout> {
+    let (program, args) = command
+        .split_first()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no command"))?;
+    let child = std::process::Command::new(program)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("{program} not found: --journal needs systemd's {program}; read log files instead"),
+            ),
+            _ => e,
+        })?;
+    child
+        .stdout
+        .ok_or_else(|| io::Error::other(format!("{program}: no output pipe")))
+}
+
+/// On-disk bytes of the sources that are files (standard input and
+/// commands count nothing): what a progress bar runs up to.
+pub fn total_size(sources: &[Source]) -> u64 {
+    sources
+        .iter()
+        .filter_map(|s| s.path.as_ref())
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum()
 }
 
 #[cfg(test)]
@@ -345,8 +431,18 @@ mod tests {
     }
 
     #[test]
-    fn gzip_is_recognised_by_magic_not_name() {
+    fn compression_is_recognised_by_magic_not_name() {
         assert_eq!(Compression::detect(&[0x1f, 0x8b, 8, 0]), Compression::Gzip);
+        assert_eq!(Compression::detect(b"BZh91AY&SY"), Compression::Bzip2);
+        assert_eq!(Compression::detect(b"BZhx"), Compression::None);
+        assert_eq!(
+            Compression::detect(&[0xfd, b'7', b'z', b'X', b'Z', 0, 0]),
+            Compression::Xz
+        );
+        assert_eq!(
+            Compression::detect(&[0x28, 0xb5, 0x2f, 0xfd, 0]),
+            Compression::Zstd
+        );
         assert_eq!(Compression::detect(b"Nov 21 03:14:07"), Compression::None);
         assert_eq!(Compression::detect(b""), Compression::None);
     }

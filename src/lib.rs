@@ -6,9 +6,11 @@
 //! parses arguments, calls [`run`] and turns its outcome into an exit status.
 
 pub mod aggregate;
+pub mod alert;
 pub mod cause;
 pub mod classify;
 pub mod cli;
+pub mod compare;
 pub mod correlate;
 pub mod event;
 pub mod exit_codes;
@@ -17,6 +19,7 @@ pub mod parse;
 pub mod pipeline;
 pub mod report;
 pub mod scan;
+pub mod window;
 
 use std::io::{self, BufRead, Write};
 use std::sync::Arc;
@@ -54,10 +57,17 @@ pub fn run(
     }
 }
 
-/// A mistake on the command line or in a pattern file: exit status 2.
+/// Inputs smaller than this finish before a progress bar would help.
+const PROGRESS_FROM_BYTES: u64 = 256 << 20;
+
+/// A mistake on the command line or in a file it names: exit status 2.
 #[derive(Debug, thiserror::Error)]
-#[error(transparent)]
-pub struct UsageError(#[from] pub classify::CatalogueError);
+pub enum UsageError {
+    #[error(transparent)]
+    Catalogue(#[from] classify::CatalogueError),
+    #[error(transparent)]
+    Compare(#[from] compare::BadPrevious),
+}
 
 fn report_logs(
     config: &Config,
@@ -65,7 +75,22 @@ fn report_logs(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
-    let (sources, missing) = input::resolve(&config.inputs);
+    let previous = match &config.compare {
+        Some(path) => Some(compare::Previous::load(path).map_err(UsageError::from)?),
+        None => None,
+    };
+    let (mut sources, missing) = if config.journal && config.inputs.is_empty() {
+        (Vec::new(), Vec::new())
+    } else {
+        input::resolve(&config.inputs)
+    };
+    if config.journal {
+        let (since, until) = (
+            config.window.since.map(|t| t.unix),
+            config.window.until.map(|t| t.unix),
+        );
+        sources.push(input::Source::journal(since, until));
+    }
     for m in &missing {
         writeln!(err, "bounce-report: {m}")?;
     }
@@ -73,11 +98,34 @@ fn report_logs(
         threads: config.threads,
         chunk_size: config.chunk_size,
         keep_events: config.format == Format::Jsonl,
+        window: config.window,
+        // Only for a person watching a large input: never when stderr is
+        // piped or logged (cron), nor with --quiet.
+        progress: !config.quiet
+            && std::io::IsTerminal::is_terminal(&std::io::stderr())
+            && input::total_size(&sources) >= PROGRESS_FROM_BYTES,
+    };
+    // -o FILE: written beside FILE and renamed into place only when the run
+    // completes, so a metrics collector never reads half a file. With
+    // --quiet, standard output is held back until we know whether an alert
+    // fires: cron mails whatever is printed.
+    let mut file = match &config.output {
+        Some(path) => Some(
+            report::output::AtomicFile::create(path)
+                .with_context(|| format!("writing {}", path.display()))?,
+        ),
+        None => None,
+    };
+    let mut held = Vec::new();
+    let target: &mut dyn Write = match (&mut file, config.quiet) {
+        (Some(f), _) => f,
+        (None, true) => &mut held,
+        (None, false) => out,
     };
     let mut jsonl = report::jsonl::Writer::new(&catalogue);
     let analysis = pipeline::analyse(&sources, catalogue.clone(), &options, &mut |e| {
         if options.keep_events {
-            jsonl.write(out, e)
+            jsonl.write(target, e)
         } else {
             Ok(())
         }
@@ -88,6 +136,11 @@ fn report_logs(
             writeln!(err, "bounce-report: {}: {e}", s.name)?;
         }
     }
+    let alerts: Vec<(alert::Condition, f64)> = config
+        .fail_if
+        .iter()
+        .filter_map(|c| c.crossed(&analysis.summary).map(|v| (c.clone(), v)))
+        .collect();
     let report = report::Report {
         analysis: &analysis,
         catalogue: &catalogue,
@@ -95,20 +148,45 @@ fn report_logs(
         top: config.top,
         by: config.by,
         missing: &missing,
+        window: config.window,
+        zone: config.zone,
+        alerts: &alerts,
+        previous: previous.as_ref(),
     };
     match config.format {
         Format::Jsonl => {}
-        Format::Json => report::json::write(&report, out)?,
-        Format::Csv => report::csv::write(&report, out)?,
-        Format::Table => report::table::write(&report, out)?,
+        Format::Json => report::json::write(&report, target)?,
+        Format::Csv => report::csv::write(&report, target)?,
+        Format::Table => report::table::write(&report, target)?,
+        Format::Markdown => report::markdown::write(&report, target)?,
+        Format::Html => report::html::write(&report, target)?,
+        Format::Prometheus => report::prometheus::write(&report, target)?,
+    }
+    if let Some(f) = file {
+        let path = f.target().display().to_string();
+        f.commit().with_context(|| format!("writing {path}"))?;
+    }
+    for (condition, value) in &alerts {
+        writeln!(
+            err,
+            "bounce-report: alert: {condition} (value {})",
+            condition.show(*value)
+        )?;
+    }
+    if config.quiet && !alerts.is_empty() {
+        out.write_all(&held)?;
     }
     out.flush()?;
     let read_error = !missing.is_empty() || analysis.had_read_errors();
-    Ok(if read_error {
+    let mut code = if read_error {
         ExitCode::InputError
     } else {
         ExitCode::Success
-    })
+    };
+    if !alerts.is_empty() {
+        code = code.and(ExitCode::Alert);
+    }
+    Ok(code)
 }
 
 fn classify_texts(

@@ -17,7 +17,13 @@ fn main() {
             std::process::exit(code);
         }
     };
-    let config = args.config();
+    let config = match args.config(chrono::Utc::now()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("bounce-report: {e}");
+            std::process::exit(ExitCode::Usage.code());
+        }
+    };
     let stdout = io::stdout();
     // Buffered and locked: one write per block, not per line.
     let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());

@@ -21,7 +21,8 @@ use crate::correlate::{queue_key, QueueKey, QueueTable, Step};
 use crate::event::{lower_domain, Event, Position};
 use crate::input::{Compression, Source};
 use crate::parse::{self, Body, DeliveryStatus, Parsed, YearContext};
-use crate::scan::{Chunk, Message, Reader};
+use crate::scan::{Chunk, Message, Reader, Skip};
+use crate::window::Window;
 
 /// How to run the pipeline.
 #[derive(Clone, Debug)]
@@ -32,6 +33,11 @@ pub struct Options {
     pub chunk_size: usize,
     /// Keep every event, in log order, for the sink (`--format jsonl`).
     pub keep_events: bool,
+    /// Only events in this window are counted and passed on; sources that
+    /// cannot hold it are skipped or left early.
+    pub window: Window,
+    /// Show a progress bar on standard error.
+    pub progress: bool,
 }
 
 impl Default for Options {
@@ -40,6 +46,8 @@ impl Default for Options {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             chunk_size: 1 << 20,
             keep_events: false,
+            window: Window::default(),
+            progress: false,
         }
     }
 }
@@ -51,6 +59,8 @@ pub struct SourceReport {
     pub compression: Option<Compression>,
     /// Why it could not be read, or stopped being read part-way.
     pub error: Option<String>,
+    /// Why it, or its rest, was not read: it cannot hold the time window.
+    pub skipped: Option<Skip>,
 }
 
 /// The result of a run.
@@ -71,6 +81,7 @@ impl Analysis {
 struct Context {
     years: Vec<YearContext>,
     keep_events: bool,
+    window: Window,
 }
 
 /// What a worker hands the resolver for one chunk.
@@ -111,6 +122,7 @@ pub fn analyse(
             })
             .collect(),
         keep_events: options.keep_events,
+        window: options.window,
     };
     let classifiers = Mutex::new(Vec::<Classifier>::new());
     let batch = threads * 2;
@@ -120,7 +132,11 @@ pub fn analyse(
         chunk_size: options.chunk_size.max(1),
         tx,
         recycled,
+        window: options.window,
+        years: context.years.clone(),
+        progress: options.progress.then(|| progress_bar(sources)),
     };
+    let bar = reader.progress.clone();
 
     let mut summary = Summary::default();
     let mut table = QueueTable::default();
@@ -130,6 +146,7 @@ pub fn analyse(
             name: s.name.clone(),
             compression: None,
             error: None,
+            skipped: None,
         })
         .collect();
     for i in 0..sources.len() {
@@ -163,6 +180,7 @@ pub fn analyse(
                         Some(Message::Opened { source, compression })
                     }
                     Some(Message::Failed { source, error }) => Some(Message::Failed { source, error }),
+                    Some(Message::Skipped { source, why }) => Some(Message::Skipped { source, why }),
                     None => None,
                 };
                 if flush && !pending_chunks.is_empty() {
@@ -206,16 +224,20 @@ pub fn analyse(
             match message {
                 Message::Chunk(outputs) => {
                     for out in outputs {
-                        resolve(out, &mut summary, &mut table, sink)?;
+                        resolve(out, &options.window, &mut summary, &mut table, sink)?;
                     }
                 }
                 Message::Opened { source, compression } => reports[source].compression = Some(compression),
                 // The chunks read before the failure are counted as usual.
                 Message::Failed { source, error } => reports[source].error = Some(error.to_string()),
+                Message::Skipped { source, why } => reports[source].skipped = Some(why),
             }
         }
         Ok(())
     })?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
     summary.deferred_outcomes.pending += table.pending();
     Ok(Analysis {
         summary,
@@ -223,9 +245,25 @@ pub fn analyse(
     })
 }
 
+/// Bytes read of the files' total, with throughput and the file at hand.
+fn progress_bar(sources: &[Source]) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(crate::input::total_size(sources)),
+        indicatif::ProgressDrawTarget::stderr_with_hz(4),
+    );
+    let style = indicatif::ProgressStyle::with_template(
+        "{bar:30} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} eta {eta} {wide_msg}",
+    );
+    if let Ok(style) = style {
+        bar.set_style(style);
+    }
+    bar
+}
+
 /// Folds one chunk's output into the run, in chunk order.
 fn resolve(
     out: ChunkOutput,
+    window: &Window,
     summary: &mut Summary,
     table: &mut QueueTable,
     sink: &mut dyn FnMut(&Event<'_>) -> io::Result<()>,
@@ -242,6 +280,9 @@ fn resolve(
             }
             Item::Pending(key, step) => {
                 table.apply(key, step, &mut outcomes, &mut |e| {
+                    if !window.contains(e.time) {
+                        return;
+                    }
                     summary.add_event(&e);
                     if result.is_ok() {
                         result = sink(&e);
@@ -256,15 +297,20 @@ fn resolve(
 }
 
 /// Where lines worth parsing start: delivery lines have `: to=`, qmgr's
-/// lines `/qmgr[`. Everything else is counted, never parsed.
+/// lines `/qmgr[` (`/qmgr"` in journal JSON). Everything else is counted,
+/// never parsed.
 fn candidate_lines(bytes: &[u8]) -> Vec<usize> {
     static TO: std::sync::OnceLock<memmem::Finder<'static>> = std::sync::OnceLock::new();
     static QMGR: std::sync::OnceLock<memmem::Finder<'static>> = std::sync::OnceLock::new();
+    static QMGR_JSON: std::sync::OnceLock<memmem::Finder<'static>> = std::sync::OnceLock::new();
     let to = TO.get_or_init(|| memmem::Finder::new(b": to="));
     let qmgr = QMGR.get_or_init(|| memmem::Finder::new(b"/qmgr["));
+    // In journal JSON the identifier is a field of its own: "postfix/qmgr".
+    let qmgr_json = QMGR_JSON.get_or_init(|| memmem::Finder::new(b"/qmgr\""));
     let mut starts: Vec<usize> = to
         .find_iter(bytes)
         .chain(qmgr.find_iter(bytes))
+        .chain(qmgr_json.find_iter(bytes))
         .map(|hit| memchr::memrchr(b'\n', &bytes[..hit]).map_or(0, |nl| nl + 1))
         .collect();
     starts.sort_unstable();
@@ -279,47 +325,80 @@ enum Fact<'a> {
     Other(Step<'a>),
 }
 
+/// What a worker builds for one chunk, besides its output.
+struct Worker<'c> {
+    context: &'c Context,
+    classifier: &'c mut Classifier,
+    out: ChunkOutput,
+    parsed: u64,
+    malformed: u64,
+    probes: u64,
+}
+
 /// Parses, classifies, correlates and counts one chunk.
 fn process_chunk(chunk: &Chunk, context: &Context, classifier: &mut Classifier) -> ChunkOutput {
-    let mut out = ChunkOutput::default();
     let years = &context.years[chunk.source];
     let bytes = &chunk.bytes[..];
     let mut lines = memchr::memchr_iter(b'\n', bytes).count() as u64;
     if bytes.last().is_some_and(|&b| b != b'\n') {
         lines += 1;
     }
-    let mut parsed = 0u64;
-    let mut malformed = 0u64;
-    let mut probes = 0u64;
-    let keep = context.keep_events;
-
+    let mut w = Worker {
+        context,
+        classifier,
+        out: ChunkOutput::default(),
+        parsed: 0,
+        malformed: 0,
+        probes: 0,
+    };
+    let mut journal_line = Vec::new();
     for start in candidate_lines(bytes) {
         let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
-        let line = &bytes[start..end];
-        let record = match parse::parse_line(line, years) {
-            Parsed::Record(r) => r,
-            Parsed::Other => continue,
-            Parsed::Malformed => {
-                malformed += 1;
-                continue;
-            }
-        };
-        parsed += 1;
+        let mut line = &bytes[start..end];
         let position = Position {
             source: chunk.source as u32,
             offset: chunk.offset + start as u64,
         };
-        let key = queue_key(record.host, record.queue_id);
-        let fact = match record.body {
+        // A `journalctl -o json` entry is read as the syslog line it stands for.
+        if parse::journal::is_entry(line) {
+            if !parse::journal::to_syslog(line, &mut journal_line) {
+                continue;
+            }
+            line = &journal_line;
+        }
+        match parse::parse_line(line, years) {
+            Parsed::Record(r) => w.record(r, position),
+            Parsed::Other => {}
+            Parsed::Malformed => w.malformed += 1,
+        }
+    }
+    let mut out = w.out;
+    let counts = out.summary.file_mut(chunk.source);
+    counts.lines = lines;
+    counts.parsed = w.parsed;
+    counts.malformed = w.malformed;
+    counts.probes = w.probes;
+    counts.other = lines - w.parsed - w.malformed;
+    counts.bytes = bytes.len() as u64;
+    out
+}
+
+impl Worker<'_> {
+    /// Classifies, correlates and counts one record. Nothing of `r` is kept
+    /// borrowed: what outlives the call is made owned.
+    fn record(&mut self, r: parse::Record<'_>, position: Position) {
+        self.parsed += 1;
+        let key = queue_key(r.host, r.queue_id);
+        let fact = match r.body {
             Body::From { sender } => Fact::Other(Step::From {
                 sender: Arc::from(sender),
             }),
             Body::Removed => Fact::Other(Step::Removed),
             Body::Expired { sender } => Fact::Other(Step::Expired {
-                time: record.time,
+                time: r.time,
                 position,
-                host: record.host.into(),
-                queue_id: record.queue_id.into(),
+                host: r.host.into(),
+                queue_id: r.queue_id.into(),
                 sender: Arc::from(sender),
             }),
             Body::Delivery(d) => {
@@ -329,14 +408,14 @@ fn process_chunk(chunk: &Chunk, context: &Context, classifier: &mut Classifier) 
                     DeliveryStatus::Deferred => Status::Deferred,
                     DeliveryStatus::Expired => Status::Expired,
                     DeliveryStatus::Probe => {
-                        probes += 1;
-                        continue;
+                        self.probes += 1;
+                        return;
                     }
                 };
                 let domain = d.domain();
                 let dsn = d.dsn.and_then(Dsn::parse);
                 let (cause, smtp_code, rule) = if status.is_failure() {
-                    let v = classifier.classify(&Query {
+                    let v = self.classifier.classify(&Query {
                         reply: d.text.unwrap_or(b""),
                         dsn,
                         relay: d.relay,
@@ -353,10 +432,10 @@ fn process_chunk(chunk: &Chunk, context: &Context, classifier: &mut Classifier) 
                     (None, None, None)
                 };
                 Fact::Delivery(Event {
-                    time: record.time,
+                    time: r.time,
                     position,
-                    host: record.host.into(),
-                    queue_id: record.queue_id.into(),
+                    host: r.host.into(),
+                    queue_id: r.queue_id.into(),
                     recipient: Some(d.to.into()),
                     orig_to: d.orig_to.map(Into::into),
                     domain: domain.map(lower_domain),
@@ -372,28 +451,25 @@ fn process_chunk(chunk: &Chunk, context: &Context, classifier: &mut Classifier) 
                 })
             }
         };
-        let summary = &mut out.summary;
-        let items = &mut out.items;
+        let window = &self.context.window;
+        let keep = self.context.keep_events;
+        let summary = &mut self.out.summary;
+        let items = &mut self.out.items;
         let mut emit = |e: &Event<'_>| {
+            if !window.contains(e.time) {
+                return;
+            }
             summary.add_event(e);
             if keep {
                 items.push(Item::Event(Box::new(e.clone().into_owned())));
             }
         };
         let waiting = match fact {
-            Fact::Delivery(e) => out.open.deliver_local(key, e, &mut emit),
-            Fact::Other(step) => out.open.apply_local(key, step, &mut emit),
+            Fact::Delivery(e) => self.out.open.deliver_local(key, e, &mut emit),
+            Fact::Other(step) => self.out.open.apply_local(key, step, &mut emit),
         };
         if let Some(step) = waiting {
-            out.items.push(Item::Pending(key, step.into_owned()));
+            self.out.items.push(Item::Pending(key, step.into_owned()));
         }
     }
-    let counts = out.summary.file_mut(chunk.source);
-    counts.lines = lines;
-    counts.parsed = parsed;
-    counts.malformed = malformed;
-    counts.probes = probes;
-    counts.other = lines - parsed - malformed;
-    counts.bytes = bytes.len() as u64;
-    out
 }

@@ -10,6 +10,8 @@ use std::io::{self, Read};
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError};
 
 use crate::input::{self, Compression, Source};
+use crate::parse::{self, YearContext};
+use crate::window::Window;
 
 /// A run of whole lines of one source.
 #[derive(Debug)]
@@ -31,6 +33,12 @@ pub enum Message<C = Chunk> {
         compression: Compression,
     },
     Chunk(C),
+    /// The source was not read (`Skip::Before`, `Skip::After`) or was left
+    /// part-way (`Skip::Rest`) because it cannot hold the time window.
+    Skipped {
+        source: usize,
+        why: Skip,
+    },
     /// The source could not be opened, or reading it failed part-way (the
     /// lines before the failure have been sent).
     Failed {
@@ -38,6 +46,31 @@ pub enum Message<C = Chunk> {
         error: io::Error,
     },
 }
+
+/// Why a source, or its rest, was not read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Skip {
+    /// Last written before the window starts: not opened.
+    Before,
+    /// Its first lines are after the window ends: only they were read.
+    After,
+    /// Past the window's end, the rest of a file in time order was left.
+    Rest,
+}
+
+impl Skip {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Skip::Before => "ends before the window",
+            Skip::After => "starts after the window",
+            Skip::Rest => "rest is after the window",
+        }
+    }
+}
+
+/// How far past the window's end a chunk must start before the rest of its
+/// file is left: lines of several hosts can be slightly out of order.
+const PAST_UNTIL_SLACK: i64 = 3600;
 
 /// The receiving side hung up: nothing more to do.
 #[derive(Debug)]
@@ -47,6 +80,12 @@ pub struct Reader {
     pub chunk_size: usize,
     pub tx: SyncSender<Message>,
     pub recycled: Receiver<Vec<u8>>,
+    /// Sources that cannot hold it are skipped or left early.
+    pub window: Window,
+    /// Per source, for reading classic timestamps at chunk starts.
+    pub years: Vec<YearContext>,
+    /// Where to show progress, when anywhere.
+    pub progress: Option<indicatif::ProgressBar>,
 }
 
 impl Reader {
@@ -55,7 +94,27 @@ impl Reader {
     pub fn run(self, sources: &[Source]) {
         let mut seq = 0;
         for (i, source) in sources.iter().enumerate() {
-            let sent = match input::open(source) {
+            // A file last written before the window starts holds nothing of it.
+            let before = match (self.window.since, source.modified) {
+                (Some(since), Some(m)) => chrono::DateTime::<chrono::Utc>::from(m).timestamp() < since.unix,
+                _ => false,
+            };
+            if before {
+                if self
+                    .send(Message::Skipped {
+                        source: i,
+                        why: Skip::Before,
+                    })
+                    .is_err()
+                {
+                    return;
+                }
+                continue;
+            }
+            if let Some(bar) = &self.progress {
+                bar.set_message(format!("file {}/{}: {}", i + 1, sources.len(), source.name));
+            }
+            let sent = match input::open(source, self.progress.as_ref()) {
                 Ok((reader, compression)) => self
                     .send(Message::Opened {
                         source: i,
@@ -114,6 +173,14 @@ impl Reader {
             };
             carry.extend_from_slice(&buf[cut..]);
             buf.truncate(cut);
+            // A file whose first lines are all at or after the window's end
+            // holds none of it; later, a chunk well past the end means the
+            // rest of a file in time order is past it too.
+            let slack = if offset == 0 { 0 } else { PAST_UNTIL_SLACK };
+            if self.past_until(source, &buf, slack) {
+                let why = if offset == 0 { Skip::After } else { Skip::Rest };
+                return self.send(Message::Skipped { source, why });
+            }
             if !buf.is_empty() {
                 let len = buf.len() as u64;
                 self.send(Message::Chunk(Chunk {
@@ -133,6 +200,23 @@ impl Reader {
                 return Ok(());
             }
         }
+    }
+}
+
+impl Reader {
+    /// Whether a chunk starts after the window's end: the earliest readable
+    /// timestamp of its first lines is at least `until` plus `slack`.
+    fn past_until(&self, source: usize, chunk: &[u8], slack: i64) -> bool {
+        let (Some(until), Some(years)) = (self.window.until, self.years.get(source)) else {
+            return false;
+        };
+        chunk
+            .split(|&b| b == b'\n')
+            .take(16)
+            .filter_map(|line| parse::time::parse_prefix(line, years))
+            .map(|(t, _)| t.unix)
+            .min()
+            .is_some_and(|t| t >= until.unix + slack)
     }
 }
 
@@ -175,6 +259,9 @@ mod tests {
             chunk_size,
             tx,
             recycled,
+            window: Window::default(),
+            years: Vec::new(),
+            progress: None,
         };
         let mut seq = 0;
         reader

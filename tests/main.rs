@@ -4,7 +4,13 @@
 
 mod common;
 
+mod catalogue;
 mod cli;
+mod compression;
 mod corpus;
 mod fixtures;
+mod formats;
 mod generated;
+mod journal;
+mod ops;
+mod window;

@@ -50,6 +50,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("microsoft.toml", include_str!("../../patterns/microsoft.toml")),
     ("yahoo.toml", include_str!("../../patterns/yahoo.toml")),
     ("china.toml", include_str!("../../patterns/china.toml")),
+    ("services.toml", include_str!("../../patterns/services.toml")),
 ];
 
 /// The built-in pattern files (the same list as [`BUILTIN`]), e.g. for
@@ -787,6 +788,7 @@ impl Catalogue {
                         let src = re.get_ref();
                         if let Err(e) = RegexBuilder::new(src)
                             .case_insensitive(true)
+                            .unicode(false)
                             .size_limit(REGEX_SIZE_LIMIT)
                             .build()
                         {
@@ -878,8 +880,14 @@ impl Catalogue {
             None
         } else {
             Some(
+                // ASCII semantics (`\b`, `\w`, case): a Unicode word
+                // boundary makes the lazy DFA give up on the first non-ASCII
+                // byte, and the set then ran the PikeVM over every Chinese
+                // reply: 12 µs per reply on the hand-checked table, against
+                // 0.6 µs for its ASCII replies. `(?u:…)` opts back in.
                 RegexSetBuilder::new(&sources_re)
                     .case_insensitive(true)
+                    .unicode(false)
                     .size_limit(REGEX_SET_SIZE_LIMIT)
                     .build()
                     .map_err(|e| CatalogueError::Invalid {

@@ -7,6 +7,7 @@
 //! the sender and the expiry that events are correlated with by queue id.
 //! Deciding what the reply text means is `classify`'s job.
 
+pub mod journal;
 pub mod time;
 
 pub use time::{Timestamp, YearContext};

@@ -9,12 +9,16 @@ use serde::Serialize;
 use super::{cause_class, cause_rows, domain_rows, relay_rows, sender_domain_rows, Report, Row};
 use crate::aggregate::{Outcomes, StatusCounts};
 use crate::cause::Status;
+use crate::compare::{self, Change};
+use crate::window;
 
 #[derive(Serialize)]
 struct Summary<'a> {
     files: Vec<File<'a>>,
     span: Span,
     window: Window,
+    /// `--fail-if` conditions that were crossed.
+    alerts: Vec<Alert>,
     totals: Totals,
     by_domain: Vec<Breakdown<'a>>,
     by_cause: Vec<Cause<'a>>,
@@ -22,6 +26,86 @@ struct Summary<'a> {
     by_sender_domain: Vec<Breakdown<'a>>,
     by_hour: Vec<Hour>,
     deferred_outcomes: DeferredOutcomes,
+    /// Against `--compare PREVIOUS.json`: failures now and then.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    compare: Option<Compared>,
+}
+
+#[derive(Serialize)]
+struct Compared {
+    previous: String,
+    failures: u64,
+    previous_failures: u64,
+    by_domain: Vec<Moved>,
+    by_cause: Vec<Moved>,
+}
+
+/// One domain's or cause's failures now and in the earlier run.
+#[derive(Serialize)]
+struct Moved {
+    name: Option<String>,
+    failures: u64,
+    previous: u64,
+    /// `new`, `up`, `down` or `same`; a name with failures only in the
+    /// earlier run is `gone`.
+    change: &'static str,
+}
+
+fn moved(name: Option<String>, now: u64, before: Option<u64>) -> Moved {
+    let change = match (Change::between(before, now), now) {
+        (_, 0) if before.unwrap_or(0) > 0 => "gone",
+        (Change::New, _) => "new",
+        (Change::Up(_), _) => "up",
+        (Change::Down(_), _) => "down",
+        (Change::Same, _) => "same",
+    };
+    Moved {
+        name,
+        failures: now,
+        previous: before.unwrap_or(0),
+        change,
+    }
+}
+
+fn compared(report: &Report<'_>) -> Option<Compared> {
+    let p = report.previous?;
+    let s = &report.analysis.summary;
+    let mut by_domain: Vec<Moved> = domain_rows(s)
+        .iter()
+        .filter(|r| r.counts.failures() > 0 || p.domain(r.key).unwrap_or(0) > 0)
+        .map(|r| moved(r.key.map(String::from), r.counts.failures(), p.domain(r.key)))
+        .collect();
+    let (gone_domains, gone_causes) = compare::gone(p, s);
+    by_domain.extend(
+        gone_domains
+            .into_iter()
+            .filter(|d| !s.by_domain.contains_key(d))
+            .map(|d| {
+                let before = p.domains.get(&d).copied();
+                moved((!d.is_empty()).then_some(d), 0, before)
+            }),
+    );
+    let mut by_cause: Vec<Moved> = cause_rows(s)
+        .iter()
+        .map(|r| {
+            moved(
+                Some(r.cause.as_str().into()),
+                r.counts.failures(),
+                p.cause(r.cause),
+            )
+        })
+        .collect();
+    by_cause.extend(gone_causes.into_iter().map(|c| {
+        let before = p.causes.get(&c).copied();
+        moved(Some(c), 0, before)
+    }));
+    Some(Compared {
+        previous: p.name.clone(),
+        failures: s.totals.failures(),
+        previous_failures: p.failures,
+        by_domain,
+        by_cause,
+    })
 }
 
 #[derive(Serialize)]
@@ -31,6 +115,8 @@ struct File<'a> {
     lines: u64,
     bytes: u64,
     error: Option<&'a str>,
+    /// Why the file, or its rest, was not read: it cannot hold the window.
+    skipped: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -43,6 +129,12 @@ struct Span {
 struct Window {
     since: Option<String>,
     until: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Alert {
+    condition: String,
+    value: f64,
 }
 
 #[derive(Serialize)]
@@ -146,6 +238,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                 lines: counts.lines,
                 bytes: counts.bytes,
                 error: src.error.as_deref(),
+                skipped: src.skipped.map(|w| w.as_str()),
             }
         })
         .collect();
@@ -156,9 +249,17 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             last: s.span.0.map(|(_, b)| b.rfc3339()),
         },
         window: Window {
-            since: None,
-            until: None,
+            since: report.window.since.map(|t| window::show(t, report.zone)),
+            until: report.window.until.map(|t| window::show(t, report.zone)),
         },
+        alerts: report
+            .alerts
+            .iter()
+            .map(|(c, v)| Alert {
+                condition: c.to_string(),
+                value: *v,
+            })
+            .collect(),
         totals: Totals {
             sent: s.totals.get(Status::Sent),
             bounced: s.totals.get(Status::Bounced),
@@ -218,6 +319,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             })
             .collect(),
         deferred_outcomes: s.deferred_outcomes.into(),
+        compare: compared(report),
     };
     serde_json::to_writer_pretty(&mut *out, &summary)?;
     writeln!(out)

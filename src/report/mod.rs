@@ -2,19 +2,26 @@
 //! row views below, so every format shows the same numbers.
 
 pub mod csv;
+pub mod html;
 pub mod json;
 pub mod jsonl;
+pub mod markdown;
+pub mod output;
+pub mod prometheus;
 pub mod table;
 
 use std::io::{self, Write};
 
 use crate::aggregate::{StatusCounts, Summary};
+use crate::alert::Condition;
 use crate::cause::{Cause, Class, Status};
 use crate::classify::matcher::{Decision, Explanation};
 use crate::classify::{Catalogue, Lang};
 use crate::cli::{By, ClassifyFormat};
+use crate::compare::Previous;
 use crate::input::InputError;
 use crate::pipeline::Analysis;
+use crate::window::{Window, Zone};
 
 /// Everything a renderer needs.
 pub struct Report<'a> {
@@ -25,6 +32,14 @@ pub struct Report<'a> {
     pub by: Option<By>,
     /// Inputs that could not be found or opened at all.
     pub missing: &'a [InputError],
+    /// The time window the events were counted in.
+    pub window: Window,
+    /// The zone times are shown in.
+    pub zone: Zone,
+    /// `--fail-if` conditions that were crossed, with their values.
+    pub alerts: &'a [(Condition, f64)],
+    /// An earlier run to compare with (`--compare`).
+    pub previous: Option<&'a Previous>,
 }
 
 /// One row of a breakdown by a name (domain, relay, sender domain).

@@ -14,7 +14,10 @@ use super::{
 };
 use crate::cause::Status;
 use crate::cli::By;
+use crate::compare::{self, Change};
+use crate::input::Compression;
 use crate::parse::Timestamp;
+use crate::window::Zone;
 
 pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let tty = io::stdout().is_terminal();
@@ -41,6 +44,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         None => {
             named_table(report, out, tty, "Recipient domains", "domain", domain_rows(s))?;
             causes_table(report, out, tty)?;
+            gone(report, out)?;
             advice(report, out)?;
         }
         Some(By::Domain) => named_table(report, out, tty, "Recipient domains", "domain", domain_rows(s))?,
@@ -78,9 +82,19 @@ fn header(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     )?;
     for (i, src) in a.sources.iter().enumerate() {
         let c = s.files.get(i).copied().unwrap_or_default();
-        let kind = src
-            .compression
-            .map_or("", |c| if c.as_str() == "plain" { "" } else { " (gzip)" });
+        let kind = src.compression.map_or(String::new(), |c| match c {
+            Compression::None => String::new(),
+            other => format!(" ({})", other.as_str()),
+        });
+        if let Some(why) = src.skipped {
+            let read = if c.lines > 0 {
+                format!("{} lines, then ", thousands(c.lines))
+            } else {
+                String::new()
+            };
+            writeln!(out, "  {}{kind}: {read}skipped: {}", src.name, why.as_str())?;
+            continue;
+        }
         match &src.error {
             Some(e) => writeln!(
                 out,
@@ -98,9 +112,26 @@ fn header(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     for m in report.missing {
         writeln!(out, "  not read: {}", sanitize(&m.to_string()))?;
     }
+    if !report.window.is_open() {
+        let end = |t: Option<Timestamp>| t.map_or("(open)".to_string(), |t| shown(t, report.zone));
+        writeln!(
+            out,
+            "Window: {} to {}",
+            end(report.window.since),
+            end(report.window.until)
+        )?;
+    }
     match s.span.0 {
-        Some((first, last)) => writeln!(out, "Time span: {} to {}", local(first), local(last))?,
+        Some((first, last)) => writeln!(
+            out,
+            "Time span: {} to {}",
+            shown(first, report.zone),
+            shown(last, report.zone)
+        )?,
         None => writeln!(out, "Time span: no deliveries found")?,
+    }
+    for (condition, value) in report.alerts {
+        writeln!(out, "ALERT: {condition} (value {})", condition.show(*value))?;
     }
     writeln!(
         out,
@@ -134,6 +165,14 @@ fn named_table(
         "\n{title} (top {shown} of {}, most failures first)",
         thousands(rows.len() as u64)
     )?;
+    // Against an earlier run, the change in failures takes the place of the
+    // bounce rate, so the table still fits in 80 columns.
+    let previous = report.previous.filter(|_| what == "domain");
+    let rate_or_change = if previous.is_some() {
+        "vs prev"
+    } else {
+        "bounce rate"
+    };
     let mut t = table(tty);
     set_header(
         &mut t,
@@ -143,20 +182,27 @@ fn named_table(
             "bounced",
             "deferred",
             "expired",
-            "bounce rate",
+            rate_or_change,
             "main cause",
         ],
         |i| (1..=5).contains(&i),
     );
     for r in rows.iter().take(report.top) {
         let c = r.counts;
+        let fifth = match previous {
+            Some(p) => {
+                let before = p.domain(r.key);
+                Change::between(before, c.failures()).show(before)
+            }
+            None => percent(c.bounce_rate()),
+        };
         t.add_row(vec![
             Cell::new(sanitize(r.key.unwrap_or("(none)"))),
             num(c.get(Status::Sent)),
             num(c.get(Status::Bounced)),
             num(c.get(Status::Deferred)),
             num(c.get(Status::Expired)),
-            right(percent(c.bounce_rate())),
+            right(fifth),
             Cell::new(r.main_cause.map_or("", |c| c.as_str())),
         ]);
     }
@@ -170,6 +216,11 @@ fn causes_table(report: &Report<'_>, out: &mut dyn Write, tty: bool) -> io::Resu
         return writeln!(out, "  no bounces, deferrals or expiries");
     }
     let mut t = table(tty);
+    let last = if report.previous.is_some() {
+        "vs prev"
+    } else {
+        "share"
+    };
     set_header(
         &mut t,
         &[
@@ -179,11 +230,18 @@ fn causes_table(report: &Report<'_>, out: &mut dyn Write, tty: bool) -> io::Resu
             "deferred",
             "expired",
             "recipients",
-            "share",
+            last,
         ],
         |i| i >= 2,
     );
     for r in rows.iter().take(report.top) {
+        let last = match report.previous {
+            Some(p) => {
+                let before = p.cause(r.cause);
+                Change::between(before, r.counts.failures()).show(before)
+            }
+            None => percent(Some(r.share)),
+        };
         t.add_row(vec![
             Cell::new(r.cause.as_str()),
             Cell::new(cause_class(r.cause, &r.counts).as_str()),
@@ -191,10 +249,31 @@ fn causes_table(report: &Report<'_>, out: &mut dyn Write, tty: bool) -> io::Resu
             num(r.counts.get(Status::Deferred)),
             num(r.counts.get(Status::Expired)),
             num(r.recipients as u64),
-            right(percent(Some(r.share))),
+            right(last),
         ]);
     }
     write_table(out, t)
+}
+
+/// What failed in the earlier run and no longer does.
+fn gone(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let Some(previous) = report.previous else {
+        return Ok(());
+    };
+    writeln!(out, "\nCompared with {}", sanitize(&previous.name))?;
+    let (domains, causes) = compare::gone(previous, &report.analysis.summary);
+    let list = |v: &[String]| match v.len() {
+        0 => "none".to_string(),
+        n if n > report.top => format!(
+            "{}, and {} more",
+            sanitize(&v[..report.top].join(", ")),
+            n - report.top
+        ),
+        _ => sanitize(&v.join(", ")),
+    };
+    write_wrapped(out, "  causes no longer seen:  ", &list(&causes))?;
+    write_wrapped(out, "  domains now failing-free: ", &list(&domains))?;
+    Ok(())
 }
 
 /// For each cause: what it means, one real reply, and what to do.
@@ -277,10 +356,13 @@ fn hours_table(report: &Report<'_>, out: &mut dyn Write, tty: bool) -> io::Resul
     for (&h, c) in hours {
         let bar = "#".repeat(((c.failures() * 30).div_ceil(max)) as usize);
         t.add_row(vec![
-            Cell::new(local(Timestamp {
-                unix: h * 3600,
-                offset: 0,
-            })),
+            Cell::new(shown(
+                Timestamp {
+                    unix: h * 3600,
+                    offset: 0,
+                },
+                report.zone,
+            )),
             num(c.get(Status::Bounced)),
             num(c.get(Status::Deferred)),
             num(c.get(Status::Expired)),
@@ -330,12 +412,16 @@ fn write_table(out: &mut dyn Write, mut t: Table) -> io::Result<()> {
     Ok(())
 }
 
-fn local(t: Timestamp) -> String {
-    DateTime::from_timestamp(t.unix, 0)
-        .unwrap_or_default()
-        .with_timezone(&Local)
-        .format("%Y-%m-%d %H:%M:%S %:z")
-        .to_string()
+/// `2026-11-21 03:14:07 +01:00` in the report's zone.
+fn shown(t: Timestamp, zone: Zone) -> String {
+    let utc = DateTime::from_timestamp(t.unix, 0).unwrap_or_default();
+    match zone {
+        Zone::Utc => utc.format("%Y-%m-%d %H:%M:%S +00:00").to_string(),
+        Zone::Local => utc
+            .with_timezone(&Local)
+            .format("%Y-%m-%d %H:%M:%S %:z")
+            .to_string(),
+    }
 }
 
 fn right(s: String) -> Cell {

@@ -1,0 +1,258 @@
+//! `--fail-if` conditions: thresholds that, when crossed, make the exit
+//! status 3 (SPEC "Exit status") and are named on stderr with their value.
+//!
+//! A condition is `METRIC OP VALUE`:
+//! - METRIC: `sent`, `bounced`, `deferred`, `expired`, `failures`,
+//!   `bounce_rate`, `malformed`, `lines`; `cause:ID` (events of that cause)
+//!   or `cause:ID:STATUS`; `domain:NAME` (failures to that domain),
+//!   `domain:NAME:STATUS` or `domain:NAME:bounce_rate`;
+//! - OP: `>`, `>=`, `<`, `<=`, `==`, `!=`;
+//! - VALUE: a number, or a percentage for rates (`5%`, or `0.05`).
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::aggregate::{StatusCounts, Summary};
+use crate::cause::{Cause, Status};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Condition {
+    /// As the user wrote it, for messages.
+    pub text: String,
+    metric: Metric,
+    op: Op,
+    value: f64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Metric {
+    Total(Measure),
+    Lines,
+    Malformed,
+    Cause(Cause, Option<Status>),
+    Domain(String, Measure),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Measure {
+    Status(Status),
+    Failures,
+    BounceRate,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Op {
+    Gt,
+    Ge,
+    Lt,
+    Le,
+    Eq,
+    Ne,
+}
+
+/// A condition that could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("--fail-if {given:?}: {why} (e.g. bounce_rate>5%, bounced>100, cause:blocked>0, domain:gmail.com:deferred>50)")]
+pub struct BadCondition {
+    pub given: String,
+    pub why: String,
+}
+
+impl FromStr for Condition {
+    type Err = BadCondition;
+
+    fn from_str(s: &str) -> Result<Condition, BadCondition> {
+        let bad = |why: &str| BadCondition {
+            given: s.to_string(),
+            why: why.to_string(),
+        };
+        let text: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+        let at = text
+            .find(['>', '<', '=', '!'])
+            .ok_or_else(|| bad("no comparison (>, >=, <, <=, ==, !=)"))?;
+        let (lhs, rest) = text.split_at(at);
+        let (op, value) = [
+            (">=", Op::Ge),
+            ("<=", Op::Le),
+            ("==", Op::Eq),
+            ("!=", Op::Ne),
+            (">", Op::Gt),
+            ("<", Op::Lt),
+        ]
+        .iter()
+        .find_map(|(sym, op)| rest.strip_prefix(sym).map(|v| (*op, v)))
+        .ok_or_else(|| bad("no comparison (>, >=, <, <=, ==, !=)"))?;
+        let metric = parse_metric(lhs).map_err(|why| bad(&why))?;
+        let value = match value.strip_suffix('%') {
+            Some(p) => p.parse::<f64>().map(|p| p / 100.0),
+            None => value.parse::<f64>(),
+        }
+        .map_err(|_| bad("the value is not a number"))?;
+        if !value.is_finite() {
+            return Err(bad("the value is not a number"));
+        }
+        Ok(Condition {
+            text,
+            metric,
+            op,
+            value,
+        })
+    }
+}
+
+fn parse_measure(s: &str) -> Result<Measure, String> {
+    match s {
+        "sent" => Ok(Measure::Status(Status::Sent)),
+        "bounced" => Ok(Measure::Status(Status::Bounced)),
+        "deferred" => Ok(Measure::Status(Status::Deferred)),
+        "expired" => Ok(Measure::Status(Status::Expired)),
+        "failures" => Ok(Measure::Failures),
+        "bounce_rate" => Ok(Measure::BounceRate),
+        _ => Err(format!(
+            "unknown measure {s:?} (sent, bounced, deferred, expired, failures, bounce_rate)"
+        )),
+    }
+}
+
+fn parse_metric(s: &str) -> Result<Metric, String> {
+    if let Some(rest) = s.strip_prefix("cause:") {
+        let (id, status) = match rest.split_once(':') {
+            Some((id, st)) => match parse_measure(st)? {
+                Measure::Status(st) => (id, Some(st)),
+                _ => return Err("a cause condition takes a status: bounced, deferred or expired".into()),
+            },
+            None => (rest, None),
+        };
+        let cause = id.parse::<Cause>().map_err(|e| e.to_string())?;
+        return Ok(Metric::Cause(cause, status));
+    }
+    if let Some(rest) = s.strip_prefix("domain:") {
+        // The domain may not hold ':'; the measure is after the last one.
+        let (name, measure) = match rest.rsplit_once(':') {
+            Some((name, m)) => (name, parse_measure(m)?),
+            None => (rest, Measure::Failures),
+        };
+        if name.is_empty() {
+            return Err("no domain named".into());
+        }
+        return Ok(Metric::Domain(name.to_ascii_lowercase(), measure));
+    }
+    match s {
+        "lines" => Ok(Metric::Lines),
+        "malformed" => Ok(Metric::Malformed),
+        other => parse_measure(other).map(Metric::Total),
+    }
+}
+
+fn measure(c: &StatusCounts, m: Measure) -> f64 {
+    match m {
+        Measure::Status(s) => c.get(s) as f64,
+        Measure::Failures => c.failures() as f64,
+        Measure::BounceRate => c.bounce_rate().unwrap_or(0.0),
+    }
+}
+
+impl Condition {
+    /// The metric's value in `summary`.
+    pub fn value_in(&self, s: &Summary) -> f64 {
+        match &self.metric {
+            Metric::Total(m) => measure(&s.totals, *m),
+            Metric::Lines => s.lines().lines as f64,
+            Metric::Malformed => s.lines().malformed as f64,
+            Metric::Cause(c, status) => {
+                let counts = &s.by_cause[c.index()].counts;
+                status.map_or(counts.failures(), |st| counts.get(st)) as f64
+            }
+            Metric::Domain(d, m) => s.by_domain.get(d).map_or(0.0, |st| measure(&st.counts, *m)),
+        }
+    }
+
+    fn is_rate(&self) -> bool {
+        matches!(
+            self.metric,
+            Metric::Total(Measure::BounceRate) | Metric::Domain(_, Measure::BounceRate)
+        )
+    }
+
+    /// The value as a person reads it: a percentage for rates.
+    pub fn show(&self, value: f64) -> String {
+        if self.is_rate() {
+            format!("{:.2}%", value * 100.0)
+        } else {
+            format!("{value}")
+        }
+    }
+
+    /// `Some(value)` when the condition is crossed.
+    pub fn crossed(&self, s: &Summary) -> Option<f64> {
+        let v = self.value_in(s);
+        let hit = match self.op {
+            Op::Gt => v > self.value,
+            Op::Ge => v >= self.value,
+            Op::Lt => v < self.value,
+            Op::Le => v <= self.value,
+            Op::Eq => v == self.value,
+            Op::Ne => v != self.value,
+        };
+        hit.then_some(v)
+    }
+}
+
+impl fmt::Display for Condition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary() -> Summary {
+        let mut s = Summary::default();
+        s.totals.0 = [90, 10, 30, 0];
+        s.by_cause[Cause::Blocked.index()].counts.0 = [0, 2, 1, 0];
+        let d = s.by_domain.entry("gmail.com".into()).or_default();
+        d.counts.0 = [50, 0, 60, 0];
+        s
+    }
+
+    fn crossed(c: &str) -> Option<f64> {
+        c.parse::<Condition>().unwrap().crossed(&summary())
+    }
+
+    #[test]
+    fn the_issues_examples() {
+        assert_eq!(crossed("bounce_rate>5%"), Some(0.1));
+        assert_eq!(crossed("bounce_rate > 10%"), None);
+        assert_eq!(crossed("bounced>100"), None);
+        assert_eq!(crossed("bounced>=10"), Some(10.0));
+        assert_eq!(crossed("cause:blocked>0"), Some(3.0));
+        assert_eq!(crossed("cause:blocked:deferred>0"), Some(1.0));
+        assert_eq!(crossed("cause:user_unknown>0"), None);
+        assert_eq!(crossed("domain:gmail.com:deferred>50"), Some(60.0));
+        assert_eq!(crossed("domain:GMAIL.COM>50"), Some(60.0));
+        assert_eq!(crossed("domain:yahoo.com>0"), None);
+        assert_eq!(crossed("sent<100"), Some(90.0));
+    }
+
+    #[test]
+    fn bad_conditions_say_why() {
+        for (bad, why) in [
+            ("bounced", "no comparison"),
+            ("bounced>lots", "not a number"),
+            ("bouncd>1", "unknown measure"),
+            ("cause:user_unknwon>0", "did you mean \"user_unknown\""),
+            ("domain::deferred>1", "no domain"),
+        ] {
+            let e = bad.parse::<Condition>().unwrap_err().to_string();
+            assert!(e.contains(why), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn rates_show_as_percentages() {
+        let c: Condition = "bounce_rate>5%".parse().unwrap();
+        assert_eq!(c.show(0.0625), "6.25%");
+    }
+}

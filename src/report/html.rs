@@ -1,0 +1,745 @@
+//! `--format html`: one self-contained page to mail or open in a browser:
+//! the text report's content with charts.
+//!
+//! Safe to mail: no scripts, no external resources (no `src`/`href`, no
+//! `@import`, no `url(`), CSS in one `<style>` element, charts as inline SVG
+//! drawn here. Every piece of log text (file names, domains, relays, replies)
+//! and catalogue text goes through [`escape`], in element content and in
+//! attributes alike, so a reply holding `<script>` is shown, not run.
+//!
+//! The page: header (inputs, window, time span, lines), alerts, totals as
+//! cards, failures over time (stacked columns per hour, or per longer
+//! buckets on long spans), then per breakdown a bar chart of its top rows
+//! and the same table as the text report, and "What to do". The charts
+//! stack bounced, deferred and expired: `Summary::by_hour` counts hours by
+//! status only, so the hourly chart cannot split by cause or domain; the
+//! cause and domain charts show the same three statuses per cause and per
+//! domain over the whole span.
+//!
+//! Layout for phones: the page is one column that shrinks; charts and wide
+//! tables keep a minimum width and scroll sideways inside their box rather
+//! than shrink their text out of reach.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use chrono::{DateTime, FixedOffset, Local};
+
+use super::markdown::{local_time, percent, window_text, EXAMPLE_CHARS};
+use super::{
+    cause_class, cause_rows, domain_rows, relay_rows, sanitize, sender_domain_rows, truncate, CauseRow,
+    Report, Row,
+};
+use crate::aggregate::StatusCounts;
+use crate::cause::{Class, Status};
+use crate::classify::Lang;
+use crate::cli::By;
+use crate::report::table::thousands;
+use crate::window::Zone;
+
+/// The failure statuses, bottom to top in every stacked bar, with their
+/// colours (light enough for print, distinct for the common colour
+/// blindnesses: red, amber, violet differ in lightness too).
+const SERIES: [(Status, &str); 3] = [
+    (Status::Bounced, "#e5676b"),
+    (Status::Deferred, "#f2b24c"),
+    (Status::Expired, "#8f7fd0"),
+];
+
+/// Rows in a bar chart: the tables below hold the rest.
+const CHART_ROWS: usize = 10;
+
+/// Most columns in the time chart: a week of hours fits; longer spans are
+/// drawn in buckets of several hours or days.
+const MAX_COLUMNS: i64 = 240;
+
+const STYLE: &str = "\
+:root{color-scheme:light}
+body{margin:0;background:#f5f7fa;color:#1f2933;font:15px/1.5 -apple-system,BlinkMacSystemFont,\"Segoe UI\",Roboto,\
+\"Helvetica Neue\",Arial,\"Noto Sans\",\"PingFang SC\",\"Microsoft YaHei\",\"Noto Sans CJK SC\",sans-serif}
+main{max-width:1040px;margin:0 auto;padding:24px 16px 48px}
+h1{font-size:24px;margin:0 0 6px;font-weight:650}
+h2{font-size:18px;margin:32px 0 10px;font-weight:650}
+h3{font-size:16px;margin:0 0 6px;font-weight:600}
+h2 .count,h3 .count{color:#7b8794;font-weight:400;font-size:14px}
+.meta{margin:0;padding:0;list-style:none;color:#52606d;font-size:14px}
+.meta li{margin:2px 0;overflow-wrap:anywhere}
+.meta b{color:#323f4b;font-weight:600}
+.alerts{background:#fdecea;border:1px solid #f5c2bd;border-radius:10px;padding:12px 16px;margin:16px 0;color:#8a1c12}
+.alerts ul{margin:4px 0 0;padding-left:20px}
+.cards{display:flex;flex-wrap:wrap;gap:12px;margin:20px 0 8px}
+.card{flex:1 1 130px;background:#fff;border:1px solid #e4e7eb;border-radius:10px;padding:10px 16px}
+.card .n{display:block;font-size:26px;font-weight:650;font-variant-numeric:tabular-nums}
+.card .l{display:block;font-size:12px;color:#616e7c;text-transform:uppercase;letter-spacing:.05em}
+.card.bounced{border-top:4px solid #e5676b}.card.deferred{border-top:4px solid #f2b24c}
+.card.expired{border-top:4px solid #8f7fd0}.card.sent{border-top:4px solid #7cc4a4}.card.rate{border-top:4px solid #9aa5b1}
+.panel{background:#fff;border:1px solid #e4e7eb;border-radius:10px;padding:14px 16px;margin:0 0 14px}
+.scroll{overflow-x:auto}
+.legend{display:flex;flex-wrap:wrap;gap:6px 18px;font-size:13px;color:#52606d;margin:0 0 6px}
+.sw{display:inline-block;width:11px;height:11px;border-radius:3px;margin-right:6px;vertical-align:-1px}
+.note{font-size:13px;color:#7b8794;margin:6px 0 0}
+svg.chart{display:block;width:100%;height:auto;min-width:560px}
+svg.chart text{font-family:inherit;font-size:12px;fill:#616e7c}
+.hbars{display:grid;grid-template-columns:minmax(6em,max-content) 1fr auto;gap:6px 10px;align-items:center;\
+font-size:13px;margin:2px 0 14px}
+.hbars .name{text-align:right;color:#323f4b;overflow-wrap:anywhere;max-width:18em}
+.hbars svg{display:block;width:100%;height:16px}
+.hbars .v{color:#616e7c;font-variant-numeric:tabular-nums;text-align:right;min-width:2.5em}
+table{border-collapse:collapse;width:100%;font-size:14px}
+th,td{padding:7px 10px;text-align:left;border-bottom:1px solid #edf0f3;white-space:nowrap}
+th{font-weight:600;color:#52606d;background:#f9fafb;font-size:13px}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+tbody tr:last-child td{border-bottom:0}
+td.key{white-space:normal;overflow-wrap:anywhere;min-width:10em}
+code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,\"Liberation Mono\",monospace;font-size:13px}
+.badge{display:inline-block;padding:1px 8px;border-radius:999px;font-size:12px;font-weight:600}
+.hard{background:#fde8e8;color:#b42318}.soft{background:#fef3e2;color:#a15c07}.transient{background:#e8f1fd;color:#175cd3}
+.cause{background:#fff;border:1px solid #e4e7eb;border-radius:10px;padding:14px 16px;margin:0 0 12px}
+.cause dl{margin:8px 0 0;display:grid;grid-template-columns:max-content 1fr;gap:6px 14px}
+.cause dt{color:#616e7c;font-size:13px;padding-top:1px}
+.cause dd{margin:0;overflow-wrap:anywhere}
+.reply{display:block;white-space:pre-wrap;overflow-wrap:anywhere;background:#f4f5f7;border-radius:6px;padding:7px 10px}
+footer{margin-top:32px;color:#9aa5b1;font-size:12px}
+@media (max-width:600px){main{padding:16px 10px 32px}.card{flex-basis:90px;padding:8px 12px}.card .n{font-size:21px}svg.chart text{font-size:20px}.cause dl{grid-template-columns:1fr}.cause dt{padding:0}}
+";
+
+pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let mut h = String::with_capacity(64 * 1024);
+    page(report, &mut h);
+    out.write_all(h.as_bytes())
+}
+
+fn page(report: &Report<'_>, h: &mut String) {
+    let s = &report.analysis.summary;
+    let names: Vec<&str> = report.analysis.sources.iter().map(|s| s.name.as_str()).collect();
+    let lang = match report.lang {
+        Lang::En => "en",
+        Lang::Zh => "zh",
+    };
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>Bounce report: {}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n<main>\n",
+        escape(&truncate(&names.join(", "), 120))
+    );
+    header(report, h);
+    alerts(report, h);
+    cards(&s.totals, h);
+    match report.by {
+        None => {
+            time_chart(report, h);
+            named(report, h, "Recipient domains", "domain", domain_rows(s));
+            causes(report, h);
+            advice(report, h);
+        }
+        Some(By::Domain) => named(report, h, "Recipient domains", "domain", domain_rows(s)),
+        Some(By::Relay) => named(report, h, "Relays", "relay", relay_rows(s)),
+        Some(By::SenderDomain) => named(
+            report,
+            h,
+            "Sender domains",
+            "sender domain",
+            sender_domain_rows(s),
+        ),
+        Some(By::Cause) => {
+            causes(report, h);
+            advice(report, h);
+        }
+        Some(By::Hour) => {
+            time_chart(report, h);
+            hours_table(report, h);
+        }
+    }
+    let _ = write!(
+        h,
+        "<footer>bounce-report {}</footer>\n</main>\n</body>\n</html>\n",
+        env!("CARGO_PKG_VERSION")
+    );
+}
+
+fn header(report: &Report<'_>, h: &mut String) {
+    let a = report.analysis;
+    let s = &a.summary;
+    let lines = s.lines();
+    h.push_str("<h1>Bounce report</h1>\n<ul class=\"meta\">\n");
+    let names: Vec<String> = a
+        .sources
+        .iter()
+        .map(|src| format!("<code>{}</code>", escape(&src.name)))
+        .collect();
+    let _ = writeln!(
+        h,
+        "<li><b>Input:</b> {}</li>",
+        if names.is_empty() {
+            "(no input)".to_string()
+        } else {
+            names.join(", ")
+        }
+    );
+    for (i, src) in a.sources.iter().enumerate() {
+        let c = s.files.get(i).copied().unwrap_or_default();
+        let kind = src
+            .compression
+            .map_or("", |c| if c.as_str() == "plain" { "" } else { " (gzip)" });
+        match &src.error {
+            Some(e) => {
+                let _ = writeln!(
+                    h,
+                    "<li><code>{}</code>{kind}: {} lines, then: {}</li>",
+                    escape(&src.name),
+                    thousands(c.lines),
+                    escape(e)
+                );
+            }
+            None if a.sources.len() > 1 => {
+                let _ = writeln!(
+                    h,
+                    "<li><code>{}</code>{kind}: {} lines</li>",
+                    escape(&src.name),
+                    thousands(c.lines)
+                );
+            }
+            None => {}
+        }
+    }
+    for m in report.missing {
+        let _ = writeln!(h, "<li><b>Not read:</b> {}</li>", escape(&m.to_string()));
+    }
+    if let Some(w) = window_text(report) {
+        let _ = writeln!(h, "<li><b>Window:</b> {}</li>", escape(&w));
+    }
+    match s.span.0 {
+        Some((first, last)) => {
+            let _ = writeln!(
+                h,
+                "<li><b>Time span:</b> {} to {}</li>",
+                escape(&local_time(first.unix, report.zone)),
+                escape(&local_time(last.unix, report.zone))
+            );
+        }
+        None => h.push_str("<li><b>Time span:</b> no deliveries found</li>\n"),
+    }
+    let _ = write!(
+        h,
+        "<li><b>Lines:</b> {} read: {} Postfix delivery/queue, {} other, {} malformed",
+        thousands(lines.lines),
+        thousands(lines.parsed),
+        thousands(lines.other),
+        thousands(lines.malformed)
+    );
+    if lines.probes > 0 {
+        let _ = write!(
+            h,
+            " ({} address-verification probes, not counted as mail)",
+            thousands(lines.probes)
+        );
+    }
+    h.push_str("</li>\n</ul>\n");
+}
+
+fn alerts(report: &Report<'_>, h: &mut String) {
+    if report.alerts.is_empty() {
+        return;
+    }
+    h.push_str("<div class=\"alerts\"><b>Alert conditions crossed</b><ul>\n");
+    for (condition, value) in report.alerts {
+        let _ = writeln!(
+            h,
+            "<li><code>{}</code> (value {})</li>",
+            escape(&condition.to_string()),
+            escape(&condition.show(*value))
+        );
+    }
+    h.push_str("</ul></div>\n");
+}
+
+fn cards(t: &StatusCounts, h: &mut String) {
+    h.push_str("<div class=\"cards\">\n");
+    for (class, label, value) in [
+        ("sent", "sent", thousands(t.get(Status::Sent))),
+        ("bounced", "bounced", thousands(t.get(Status::Bounced))),
+        ("deferred", "deferred", thousands(t.get(Status::Deferred))),
+        ("expired", "expired", thousands(t.get(Status::Expired))),
+        ("rate", "bounce rate", percent(t.bounce_rate())),
+    ] {
+        let _ = writeln!(
+            h,
+            "<div class=\"card {class}\"><span class=\"n\">{value}</span><span class=\"l\">{label}</span></div>"
+        );
+    }
+    h.push_str("</div>\n");
+}
+
+fn legend(h: &mut String) {
+    h.push_str("<div class=\"legend\">");
+    for (status, color) in SERIES {
+        let _ = write!(
+            h,
+            "<span><span class=\"sw\" style=\"background:{color}\"></span>{}</span>",
+            status.as_str()
+        );
+    }
+    h.push_str("</div>\n");
+}
+
+/// A time with the offset the report's zone has then.
+fn zoned(unix: i64, zone: Zone) -> DateTime<FixedOffset> {
+    let utc = DateTime::from_timestamp(unix, 0).unwrap_or_default();
+    match zone {
+        Zone::Utc => utc.fixed_offset(),
+        Zone::Local => utc.with_timezone(&Local).fixed_offset(),
+    }
+}
+
+/// Hours per column for a span of `hours`: the smallest that keeps the
+/// chart within [`MAX_COLUMNS`]; each divides a day or is whole days.
+fn bucket_hours(hours: i64) -> i64 {
+    [1, 2, 3, 6, 12, 24, 48, 168]
+        .into_iter()
+        .find(|&b| ceil_div(hours, b) <= MAX_COLUMNS)
+        .unwrap_or_else(|| ceil_div(hours, MAX_COLUMNS * 24).max(1) * 24)
+}
+
+/// `a / b` rounded up, for a positive `b` (`i64::div_ceil` is not stable).
+fn ceil_div(a: i64, b: i64) -> i64 {
+    (a + b - 1).div_euclid(b)
+}
+
+/// A round axis maximum at or above `max` and its step: 1, 2 or 5 times a
+/// power of ten, four or five gridlines.
+fn nice_axis(max: u64) -> (u64, u64) {
+    let max = max.max(1);
+    let mut step = 1u64;
+    loop {
+        for m in [1, 2, 5] {
+            let s = step.saturating_mul(m);
+            if max.div_ceil(s) <= 5 {
+                return (max.div_ceil(s) * s, s);
+            }
+        }
+        step = step.saturating_mul(10);
+    }
+}
+
+/// One column of the time chart.
+struct Column {
+    /// First hour (hours since the epoch, UTC).
+    start: i64,
+    counts: StatusCounts,
+}
+
+/// The time chart's columns: every bucket from the first hour of the span
+/// to the last, empty ones included so that time runs evenly along the axis.
+fn columns(report: &Report<'_>) -> (Vec<Column>, i64) {
+    let s = &report.analysis.summary;
+    let mut first = s.by_hour.keys().next().copied();
+    let mut last = s.by_hour.keys().next_back().copied();
+    if let Some((a, b)) = s.span.0 {
+        first = Some(first.map_or(a.unix.div_euclid(3600), |f| f.min(a.unix.div_euclid(3600))));
+        last = Some(last.map_or(b.unix.div_euclid(3600), |l| l.max(b.unix.div_euclid(3600))));
+    }
+    let (Some(first), Some(last)) = (first, last) else {
+        return (Vec::new(), 1);
+    };
+    let bucket = bucket_hours(last - first + 1);
+    // Buckets of whole days start at local midnight, those of a few hours at
+    // a local hour they divide: shift by the zone's offset at the start.
+    let offset_hours =
+        i64::from(zoned(first * 3600, report.zone).offset().local_minus_utc()).div_euclid(3600);
+    let align = |hour: i64| (hour + offset_hours).div_euclid(bucket) * bucket - offset_hours;
+    let start = align(first);
+    let n = (align(last) - start) / bucket + 1;
+    let mut cols: Vec<Column> = (0..n)
+        .map(|i| Column {
+            start: start + i * bucket,
+            counts: StatusCounts::default(),
+        })
+        .collect();
+    for (&hour, c) in &s.by_hour {
+        let i = (align(hour) - start) / bucket;
+        if let Some(col) = usize::try_from(i).ok().and_then(|i| cols.get_mut(i)) {
+            col.counts.merge(c);
+        }
+    }
+    (cols, bucket)
+}
+
+/// Stacked columns of bounced, deferred and expired events over time. Each
+/// non-empty column is one `<g class="bar">` with a `<title>` (the browser's
+/// tooltip) and one `<rect>` per non-zero status.
+fn time_chart(report: &Report<'_>, h: &mut String) {
+    let (cols, bucket) = columns(report);
+    let unit = match bucket {
+        1 => "hour".to_string(),
+        24 => "day".to_string(),
+        b if b % 24 == 0 => format!("{} days", b / 24),
+        b => format!("{b} hours"),
+    };
+    let _ = writeln!(h, "<h2>Failures over time</h2>\n<div class=\"panel\">");
+    if cols.iter().all(|c| c.counts.failures() == 0) {
+        h.push_str("<p class=\"note\">No bounces, deferrals or expiries.</p>\n</div>\n");
+        return;
+    }
+    legend(h);
+    let (w, ht) = (960.0, 280.0);
+    let (left, right, top, bottom) = (56.0, 12.0, 12.0, 34.0);
+    let pw = w - left - right;
+    let ph = ht - top - bottom;
+    let max = cols.iter().map(|c| c.counts.failures()).max().unwrap_or(0);
+    let (axis_max, step) = nice_axis(max);
+    let _ = writeln!(
+        h,
+        "<div class=\"scroll\"><svg class=\"chart\" viewBox=\"0 0 {w} {ht}\" role=\"img\" \
+         aria-label=\"Bounced, deferred and expired events per {unit}\">"
+    );
+    // Gridlines and the count axis.
+    let mut tick = 0;
+    while tick <= axis_max {
+        let y = top + ph - ph * tick as f64 / axis_max as f64;
+        let _ = writeln!(
+            h,
+            "<line x1=\"{left}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"{}\" stroke-width=\"1\"/>\
+             <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+            w - right,
+            if tick == 0 { "#9aa5b1" } else { "#e4e7eb" },
+            left - 6.0,
+            y + 4.0,
+            thousands(tick)
+        );
+        tick += step;
+    }
+    let slot = pw / cols.len() as f64;
+    let bar = (slot * 0.78).max(1.0);
+    // Time labels: hours on short spans, days on long ones; at most about
+    // twelve, so they never overlap.
+    let span_hours = cols.len() as i64 * bucket;
+    let hourly_labels = span_hours <= 48;
+    let every = if hourly_labels {
+        cols.len().div_ceil(12).max(1)
+    } else {
+        (ceil_div(span_hours, 24) as usize).div_ceil(12).max(1)
+    };
+    let mut previous_day = None;
+    let mut days = 0;
+    for (i, col) in cols.iter().enumerate() {
+        let x = left + slot * i as f64;
+        let t = zoned(col.start * 3600, report.zone);
+        let label = if hourly_labels {
+            (i % every == 0).then(|| t.format("%H:%M").to_string())
+        } else if previous_day != Some(t.date_naive()) {
+            // A column that starts a day (or the first): every so many days.
+            previous_day = Some(t.date_naive());
+            days += 1;
+            ((days - 1) % every == 0).then(|| t.format("%b %-d").to_string())
+        } else {
+            None
+        };
+        if let Some(text) = label {
+            let _ = writeln!(
+                h,
+                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"start\">{}</text>",
+                x + (slot - bar) / 2.0,
+                ht - 8.0,
+                escape(&text)
+            );
+        }
+        if col.counts.failures() == 0 {
+            continue;
+        }
+        let end = zoned((col.start + bucket) * 3600, report.zone);
+        let _ = write!(
+            h,
+            "<g class=\"bar\"><title>{} to {}: {} bounced, {} deferred, {} expired</title>",
+            escape(&t.format("%Y-%m-%d %H:%M").to_string()),
+            escape(&end.format("%H:%M").to_string()),
+            thousands(col.counts.get(Status::Bounced)),
+            thousands(col.counts.get(Status::Deferred)),
+            thousands(col.counts.get(Status::Expired)),
+        );
+        let mut y = top + ph;
+        for (status, color) in SERIES {
+            let n = col.counts.get(status);
+            if n == 0 {
+                continue;
+            }
+            let height = ph * n as f64 / axis_max as f64;
+            y -= height;
+            let _ = write!(
+                h,
+                "<rect class=\"{}\" x=\"{:.1}\" y=\"{y:.1}\" width=\"{bar:.1}\" height=\"{height:.1}\" fill=\"{color}\"/>",
+                status.as_str(),
+                x + (slot - bar) / 2.0,
+            );
+        }
+        h.push_str("</g>\n");
+    }
+    h.push_str("</svg></div>\n");
+    let first = cols.first().map(|c| c.start).unwrap_or_default();
+    let last = cols.last().map(|c| c.start + bucket).unwrap_or_default();
+    let _ = writeln!(
+        h,
+        "<p class=\"note\">Events per {unit}, {} to {}. Hover a column for its counts.</p>\n</div>",
+        escape(&local_time(first * 3600, report.zone)),
+        escape(&local_time(last * 3600, report.zone)),
+    );
+}
+
+/// Horizontal stacked bars, one row per name (a domain, a cause), failures
+/// only, scaled to the largest row. Names and counts are HTML text in a
+/// grid, each bar a small SVG stretched to its cell: text keeps its size
+/// on a phone while the bars shrink, and the browser wraps a long name.
+fn bar_chart(h: &mut String, title: &str, rows: &[(String, StatusCounts)]) {
+    let rows: Vec<&(String, StatusCounts)> = rows
+        .iter()
+        .filter(|(_, c)| c.failures() > 0)
+        .take(CHART_ROWS)
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    let max = rows.iter().map(|(_, c)| c.failures()).max().unwrap_or(1).max(1);
+    legend(h);
+    let _ = writeln!(
+        h,
+        "<div class=\"hbars\" role=\"img\" aria-label=\"{}\">",
+        escape(title)
+    );
+    for (name, c) in rows {
+        let _ = write!(
+            h,
+            "<span class=\"name\">{}</span><svg viewBox=\"0 0 1000 10\" preserveAspectRatio=\"none\">\
+             <title>{}: {} bounced, {} deferred, {} expired</title>",
+            escape(&truncate(name, 40)),
+            escape(name),
+            thousands(c.get(Status::Bounced)),
+            thousands(c.get(Status::Deferred)),
+            thousands(c.get(Status::Expired)),
+        );
+        let mut x = 0.0;
+        for (status, color) in SERIES {
+            let n = c.get(status);
+            if n == 0 {
+                continue;
+            }
+            let width = 1000.0 * n as f64 / max as f64;
+            let _ = write!(
+                h,
+                "<rect class=\"{}\" x=\"{x:.1}\" y=\"0\" width=\"{width:.1}\" height=\"10\" fill=\"{color}\"/>",
+                status.as_str(),
+            );
+            x += width;
+        }
+        let _ = writeln!(h, "</svg><span class=\"v\">{}</span>", thousands(c.failures()));
+    }
+    h.push_str("</div>\n");
+}
+
+fn named(report: &Report<'_>, h: &mut String, title: &str, what: &str, rows: Vec<Row<'_>>) {
+    let shown = rows.len().min(report.top);
+    let _ = writeln!(
+        h,
+        "<h2>{} <span class=\"count\">(top {shown} of {}, most failures first)</span></h2>\n<div class=\"panel\">",
+        escape(title),
+        thousands(rows.len() as u64)
+    );
+    let bars: Vec<(String, StatusCounts)> = rows
+        .iter()
+        .take(report.top)
+        .map(|r| (r.key.unwrap_or("(none)").to_string(), r.counts))
+        .collect();
+    bar_chart(h, &format!("Failures per {what}"), &bars);
+    table_start(
+        h,
+        &[
+            what,
+            "sent",
+            "bounced",
+            "deferred",
+            "expired",
+            "bounce rate",
+            "main cause",
+        ],
+        |i| (1..=5).contains(&i),
+    );
+    for r in rows.iter().take(report.top) {
+        let c = r.counts;
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"key\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+             <td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+            escape(r.key.unwrap_or("(none)")),
+            thousands(c.get(Status::Sent)),
+            thousands(c.get(Status::Bounced)),
+            thousands(c.get(Status::Deferred)),
+            thousands(c.get(Status::Expired)),
+            percent(c.bounce_rate()),
+            r.main_cause.map_or("", |c| c.as_str()),
+        );
+    }
+    h.push_str("</tbody></table></div>\n</div>\n");
+}
+
+fn badge(class: Class) -> String {
+    format!("<span class=\"badge {0}\">{0}</span>", class.as_str())
+}
+
+fn causes(report: &Report<'_>, h: &mut String) {
+    let rows = cause_rows(&report.analysis.summary);
+    h.push_str("<h2>Causes</h2>\n<div class=\"panel\">\n");
+    if rows.is_empty() {
+        h.push_str("<p class=\"note\">No bounces, deferrals or expiries.</p>\n</div>\n");
+        return;
+    }
+    let bars: Vec<(String, StatusCounts)> = rows
+        .iter()
+        .take(report.top)
+        .map(|r| (r.cause.as_str().to_string(), r.counts))
+        .collect();
+    bar_chart(h, "Failures per cause", &bars);
+    table_start(
+        h,
+        &[
+            "cause",
+            "class",
+            "bounced",
+            "deferred",
+            "expired",
+            "recipients",
+            "share",
+        ],
+        |i| i >= 2,
+    );
+    for r in rows.iter().take(report.top) {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+             <td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            r.cause.as_str(),
+            badge(cause_class(r.cause, &r.counts)),
+            thousands(r.counts.get(Status::Bounced)),
+            thousands(r.counts.get(Status::Deferred)),
+            thousands(r.counts.get(Status::Expired)),
+            thousands(r.recipients as u64),
+            percent(Some(r.share)),
+        );
+    }
+    h.push_str("</tbody></table></div>\n</div>\n");
+}
+
+/// For each cause: what it means, one real reply, and what to do.
+fn advice(report: &Report<'_>, h: &mut String) {
+    let rows: Vec<CauseRow<'_>> = cause_rows(&report.analysis.summary);
+    if rows.is_empty() {
+        return;
+    }
+    h.push_str("<h2>What to do</h2>\n");
+    for r in rows.iter().take(report.top) {
+        let info = report.catalogue.cause_info(r.cause);
+        let _ = write!(
+            h,
+            "<div class=\"cause\"><h3>{} {} <span class=\"count\">{} events, {} recipients</span></h3>\n<dl>\
+             <dt>What</dt><dd>{}</dd>",
+            r.cause.as_str(),
+            badge(cause_class(r.cause, &r.counts)),
+            thousands(r.counts.failures()),
+            thousands(r.recipients as u64),
+            escape(info.description(report.lang)),
+        );
+        if let Some(example) = r.example {
+            let _ = write!(
+                h,
+                "<dt>Example</dt><dd><code class=\"reply\">{}</code></dd>",
+                escape(&truncate(example, EXAMPLE_CHARS))
+            );
+        }
+        let advice = info.advice(report.lang);
+        if !advice.is_empty() {
+            let _ = write!(h, "<dt>Do</dt><dd>{}</dd>", escape(advice));
+        }
+        h.push_str("</dl></div>\n");
+    }
+}
+
+fn hours_table(report: &Report<'_>, h: &mut String) {
+    h.push_str("<h2>Failures per hour</h2>\n<div class=\"panel\">\n");
+    table_start(h, &["hour", "bounced", "deferred", "expired"], |i| i >= 1);
+    for (&hour, c) in &report.analysis.summary.by_hour {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            escape(&local_time(hour * 3600, report.zone)),
+            thousands(c.get(Status::Bounced)),
+            thousands(c.get(Status::Deferred)),
+            thousands(c.get(Status::Expired)),
+        );
+    }
+    h.push_str("</tbody></table></div>\n</div>\n");
+}
+
+/// Opens a scrollable table with its header row; `numeric` columns align
+/// right. The caller closes `</tbody></table></div>`.
+fn table_start(h: &mut String, names: &[&str], numeric: impl Fn(usize) -> bool) {
+    h.push_str("<div class=\"scroll\"><table>\n<thead><tr>");
+    for (i, name) in names.iter().enumerate() {
+        let class = if numeric(i) { " class=\"n\"" } else { "" };
+        let _ = write!(h, "<th{class}>{}</th>", escape(name));
+    }
+    h.push_str("</tr></thead>\n<tbody>\n");
+}
+
+/// Text as HTML element content or a quoted attribute value: `&`, `<`, `>`,
+/// `"` and `'` as character references, control characters (which HTML
+/// does not allow, NUL among them) replaced.
+pub fn escape(text: &str) -> String {
+    let text = sanitize(text);
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_covers_markup_quotes_and_control_characters() {
+        assert_eq!(
+            escape("<script>alert('x')</script> & \"q\""),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
+        );
+        assert_eq!(escape("a\0b\nc"), "a\u{fffd}b\u{fffd}c");
+        assert_eq!(escape("用户邮箱空间已满"), "用户邮箱空间已满");
+    }
+
+    #[test]
+    fn buckets_are_hours_up_to_ten_days_then_longer() {
+        assert_eq!(bucket_hours(1), 1);
+        assert_eq!(bucket_hours(24), 1);
+        assert_eq!(bucket_hours(240), 1);
+        assert_eq!(bucket_hours(241), 2);
+        assert_eq!(bucket_hours(31 * 24), 6);
+        assert_eq!(bucket_hours(365 * 24), 48);
+        assert_eq!(bucket_hours(10 * 365 * 24) % 24, 0);
+        assert!(ceil_div(10 * 365 * 24, bucket_hours(10 * 365 * 24)) <= MAX_COLUMNS);
+    }
+
+    #[test]
+    fn axis_maximum_is_round_and_covers_the_data() {
+        assert_eq!(nice_axis(0), (1, 1));
+        assert_eq!(nice_axis(4), (4, 1));
+        assert_eq!(nice_axis(7), (8, 2));
+        assert_eq!(nice_axis(18), (20, 5));
+        assert_eq!(nice_axis(33), (40, 10));
+        assert_eq!(nice_axis(1234), (1500, 500));
+    }
+}

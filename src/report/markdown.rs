@@ -1,0 +1,439 @@
+//! `--format markdown`: the text report as GitHub-flavoured Markdown, for
+//! tickets and chat: the same header, totals, breakdowns (top N) and "What to
+//! do", with tables as GFM pipe tables.
+//!
+//! Log text (file names, domains, relays, replies) is untrusted: it is made
+//! inert with [`escape`] (backslash escapes, CommonMark "Backslash escapes")
+//! or shown in a code span of its own with [`code_span`], so a reply holding
+//! `|`, backticks, `*`, `<script>` or `[x](y)` renders as the text it is and
+//! cannot break a table or add a link. The numbers are the other formats':
+//! everything comes from the row views in `report/mod.rs`.
+//!
+//! The time and percent formatting here is shared with `report/html.rs`, so
+//! the two reports read the same.
+
+use std::io::{self, Write};
+
+use chrono::{DateTime, Local};
+
+use super::{
+    cause_class, cause_rows, domain_rows, relay_rows, sanitize, sender_domain_rows, truncate, Report, Row,
+};
+use crate::cause::Status;
+use crate::cli::By;
+use crate::report::table::thousands;
+use crate::window::Zone;
+
+/// Characters of an example reply shown under "What to do": more than the
+/// text report's 230, since nothing here has to fit 80 columns, but a cap
+/// still, as some replies run to kilobytes.
+pub(super) const EXAMPLE_CHARS: usize = 400;
+
+pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let s = &report.analysis.summary;
+    header(report, out)?;
+    if !report.alerts.is_empty() {
+        writeln!(out, "\n## Alerts\n")?;
+        for (condition, value) in report.alerts {
+            writeln!(
+                out,
+                "- **Crossed:** {} (value {})",
+                code_span(&condition.to_string()),
+                escape(&condition.show(*value))
+            )?;
+        }
+    }
+
+    writeln!(out, "\n## Totals\n")?;
+    table_header(
+        out,
+        &["sent", "bounced", "deferred", "expired", "bounce rate"],
+        |_| true,
+    )?;
+    table_row(
+        out,
+        &[
+            thousands(s.totals.get(Status::Sent)),
+            thousands(s.totals.get(Status::Bounced)),
+            thousands(s.totals.get(Status::Deferred)),
+            thousands(s.totals.get(Status::Expired)),
+            percent(s.totals.bounce_rate()),
+        ],
+    )?;
+
+    match report.by {
+        None => {
+            named_table(report, out, "Recipient domains", "domain", domain_rows(s))?;
+            causes_table(report, out)?;
+            advice(report, out)?;
+        }
+        Some(By::Domain) => named_table(report, out, "Recipient domains", "domain", domain_rows(s))?,
+        Some(By::Relay) => named_table(report, out, "Relays", "relay", relay_rows(s))?,
+        Some(By::SenderDomain) => named_table(
+            report,
+            out,
+            "Sender domains",
+            "sender domain",
+            sender_domain_rows(s),
+        )?,
+        Some(By::Cause) => {
+            causes_table(report, out)?;
+            advice(report, out)?;
+        }
+        Some(By::Hour) => hours_table(report, out)?,
+    }
+    Ok(())
+}
+
+/// Title, inputs, time span and line accounting, as a list.
+fn header(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let a = report.analysis;
+    let s = &a.summary;
+    let lines = s.lines();
+    writeln!(out, "# Bounce report\n")?;
+    let names: Vec<String> = a.sources.iter().map(|src| code_span(&src.name)).collect();
+    if names.is_empty() {
+        writeln!(out, "- **Input:** (no input)")?;
+    } else {
+        writeln!(out, "- **Input:** {}", names.join(", "))?;
+    }
+    // Per-file lines when there are several files, and any read error.
+    for (i, src) in a.sources.iter().enumerate() {
+        let c = s.files.get(i).copied().unwrap_or_default();
+        let kind = src
+            .compression
+            .map_or("", |c| if c.as_str() == "plain" { "" } else { " (gzip)" });
+        match &src.error {
+            Some(e) => writeln!(
+                out,
+                "  - {}{kind}: {} lines, then: {}",
+                code_span(&src.name),
+                thousands(c.lines),
+                escape(e)
+            )?,
+            None if a.sources.len() > 1 => writeln!(
+                out,
+                "  - {}{kind}: {} lines",
+                code_span(&src.name),
+                thousands(c.lines)
+            )?,
+            None => {}
+        }
+    }
+    for m in report.missing {
+        writeln!(out, "- **Not read:** {}", escape(&m.to_string()))?;
+    }
+    if let Some(w) = window_text(report) {
+        writeln!(out, "- **Window:** {w}")?;
+    }
+    match s.span.0 {
+        Some((first, last)) => writeln!(
+            out,
+            "- **Time span:** {} to {}",
+            local_time(first.unix, report.zone),
+            local_time(last.unix, report.zone)
+        )?,
+        None => writeln!(out, "- **Time span:** no deliveries found")?,
+    }
+    write!(
+        out,
+        "- **Lines:** {} read: {} Postfix delivery/queue, {} other, {} malformed",
+        thousands(lines.lines),
+        thousands(lines.parsed),
+        thousands(lines.other),
+        thousands(lines.malformed)
+    )?;
+    if lines.probes > 0 {
+        write!(
+            out,
+            " ({} address-verification probes, not counted as mail)",
+            thousands(lines.probes)
+        )?;
+    }
+    writeln!(out)
+}
+
+fn named_table(
+    report: &Report<'_>,
+    out: &mut dyn Write,
+    title: &str,
+    what: &str,
+    rows: Vec<Row<'_>>,
+) -> io::Result<()> {
+    let shown = rows.len().min(report.top);
+    writeln!(
+        out,
+        "\n## {title} (top {shown} of {}, most failures first)\n",
+        thousands(rows.len() as u64)
+    )?;
+    table_header(
+        out,
+        &[
+            what,
+            "sent",
+            "bounced",
+            "deferred",
+            "expired",
+            "bounce rate",
+            "main cause",
+        ],
+        |i| (1..=5).contains(&i),
+    )?;
+    for r in rows.iter().take(report.top) {
+        let c = r.counts;
+        table_row(
+            out,
+            &[
+                r.key.map_or_else(|| "(none)".to_string(), escape),
+                thousands(c.get(Status::Sent)),
+                thousands(c.get(Status::Bounced)),
+                thousands(c.get(Status::Deferred)),
+                thousands(c.get(Status::Expired)),
+                percent(c.bounce_rate()),
+                r.main_cause.map_or(String::new(), |c| code_span(c.as_str())),
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+fn causes_table(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let rows = cause_rows(&report.analysis.summary);
+    writeln!(out, "\n## Causes\n")?;
+    if rows.is_empty() {
+        return writeln!(out, "No bounces, deferrals or expiries.");
+    }
+    table_header(
+        out,
+        &[
+            "cause",
+            "class",
+            "bounced",
+            "deferred",
+            "expired",
+            "recipients",
+            "share",
+        ],
+        |i| i >= 2,
+    )?;
+    for r in rows.iter().take(report.top) {
+        table_row(
+            out,
+            &[
+                code_span(r.cause.as_str()),
+                cause_class(r.cause, &r.counts).as_str().to_string(),
+                thousands(r.counts.get(Status::Bounced)),
+                thousands(r.counts.get(Status::Deferred)),
+                thousands(r.counts.get(Status::Expired)),
+                thousands(r.recipients as u64),
+                percent(Some(r.share)),
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// For each cause: what it means, one real reply, and what to do.
+fn advice(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let rows = cause_rows(&report.analysis.summary);
+    if rows.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\n## What to do")?;
+    for r in rows.iter().take(report.top) {
+        let info = report.catalogue.cause_info(r.cause);
+        writeln!(
+            out,
+            "\n### {}: {} events, {} recipients\n",
+            code_span(r.cause.as_str()),
+            thousands(r.counts.failures()),
+            thousands(r.recipients as u64),
+        )?;
+        writeln!(out, "- **What:** {}", escape(info.description(report.lang)))?;
+        if let Some(example) = r.example {
+            writeln!(
+                out,
+                "- **Example:** {}",
+                code_span(&truncate(example, EXAMPLE_CHARS))
+            )?;
+        }
+        let advice = info.advice(report.lang);
+        if !advice.is_empty() {
+            writeln!(out, "- **Do:** {}", escape(advice))?;
+        }
+    }
+    Ok(())
+}
+
+fn hours_table(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "\n## Failures per hour\n")?;
+    table_header(out, &["hour", "bounced", "deferred", "expired"], |i| i >= 1)?;
+    for (&h, c) in &report.analysis.summary.by_hour {
+        table_row(
+            out,
+            &[
+                local_time(h * 3600, report.zone),
+                thousands(c.get(Status::Bounced)),
+                thousands(c.get(Status::Deferred)),
+                thousands(c.get(Status::Expired)),
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// A pipe table's header and delimiter rows; `numeric` columns align right.
+fn table_header(out: &mut dyn Write, names: &[&str], numeric: impl Fn(usize) -> bool) -> io::Result<()> {
+    writeln!(out, "| {} |", names.join(" | "))?;
+    let rule: Vec<&str> = (0..names.len())
+        .map(|i| if numeric(i) { "---:" } else { "---" })
+        .collect();
+    writeln!(out, "| {} |", rule.join(" | "))
+}
+
+/// One table row of cells that are already Markdown (escaped text, code
+/// spans or numbers).
+fn table_row(out: &mut dyn Write, cells: &[String]) -> io::Result<()> {
+    writeln!(out, "| {} |", cells.join(" | "))
+}
+
+/// Text as inert Markdown inline content, on one line.
+///
+/// Control characters (newlines included, which would end a table row) are
+/// replaced first; then every character that can start inline markup or a
+/// table cell is backslash-escaped (CommonMark allows that before any ASCII
+/// punctuation). `!` and `#` are left alone: an image needs the `[` that is
+/// escaped, and a heading needs a `#` at the start of a line, where log text
+/// never stands here. `_` between two letters or digits is left alone: it cannot
+/// open or close emphasis there ("left-flanking" rules), and `rate_delay`
+/// reads better than `rate\_delay` in a chat window.
+pub fn escape(text: &str) -> String {
+    let text = sanitize(text);
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for (i, &c) in chars.iter().enumerate() {
+        let special = match c {
+            '\\' | '`' | '*' | '[' | ']' | '<' | '>' | '|' | '~' | '&' => true,
+            '_' => {
+                let before = i.checked_sub(1).and_then(|j| chars.get(j));
+                let after = chars.get(i + 1);
+                !(before.is_some_and(|b| b.is_alphanumeric()) && after.is_some_and(|a| a.is_alphanumeric()))
+            }
+            _ => false,
+        };
+        if special {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Text as a code span, shown verbatim in monospace. The fence is one
+/// backtick longer than the longest run of backticks inside, and the content
+/// is padded with a space when it starts or ends with a backtick or a space
+/// (CommonMark strips one such space from each side, "Code spans").
+fn fenced(text: &str) -> String {
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        if c == '`' {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with(['`', ' ']) || text.ends_with(['`', ' ']) {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
+/// Log text shown verbatim in a code span, on one line; text holding `|` is
+/// escaped as plain text instead, because a `|` inside a code span still
+/// splits a GFM table cell and an escaped `\|` would show its backslash in a
+/// code span outside a table. An empty text is an empty string.
+pub fn code_span(text: &str) -> String {
+    let text = sanitize(text);
+    if text.trim().is_empty() {
+        return escape(&text);
+    }
+    if text.contains('|') {
+        return escape(&text);
+    }
+    fenced(&text)
+}
+
+/// A time as the text report shows it: in the report's zone (local, `TZ`
+/// respected, or UTC with `--utc`), with its offset.
+pub(super) fn local_time(unix: i64, zone: Zone) -> String {
+    let utc = DateTime::from_timestamp(unix, 0).unwrap_or_default();
+    let format = "%Y-%m-%d %H:%M:%S %:z";
+    match zone {
+        Zone::Utc => utc.format(format).to_string(),
+        Zone::Local => utc.with_timezone(&Local).format(format).to_string(),
+    }
+}
+
+/// The `--since`/`--until` window in words, `None` when it is open.
+pub(super) fn window_text(report: &Report<'_>) -> Option<String> {
+    let w = report.window;
+    let show = |t: Option<crate::parse::Timestamp>| t.map(|t| local_time(t.unix, report.zone));
+    match (show(w.since), show(w.until)) {
+        (None, None) => None,
+        (Some(a), Some(b)) => Some(format!("from {a} to {b} (end excluded)")),
+        (Some(a), None) => Some(format!("from {a}")),
+        (None, Some(b)) => Some(format!("before {b}")),
+    }
+}
+
+/// A share as `4.7%`, or `-` when there is nothing to divide by.
+pub(super) fn percent(x: Option<f64>) -> String {
+    x.map_or("-".to_string(), |x| format!("{:.1}%", x * 100.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_neutralises_inline_markup_and_table_pipes() {
+        assert_eq!(escape("a|b"), "a\\|b");
+        assert_eq!(escape("*bold* `code`"), "\\*bold\\* \\`code\\`");
+        assert_eq!(escape("[x](http://e.com)"), "\\[x\\](http://e.com)");
+        assert_eq!(escape("<script>&amp;"), "\\<script\\>\\&amp;");
+        assert_eq!(escape("back\\slash"), "back\\\\slash");
+        assert_eq!(escape("line\nbreak"), "line\u{fffd}break");
+    }
+
+    #[test]
+    fn escape_keeps_underscores_inside_words() {
+        assert_eq!(escape("destination_rate_delay"), "destination_rate_delay");
+        assert_eq!(escape("_emph_"), "\\_emph\\_");
+        assert_eq!(escape("a _b"), "a \\_b");
+    }
+
+    #[test]
+    fn code_span_fence_outgrows_the_backticks_inside() {
+        assert_eq!(code_span("plain"), "`plain`");
+        assert_eq!(code_span("a ` b"), "``a ` b``");
+        assert_eq!(code_span("``x``"), "``` ``x`` ```");
+        assert_eq!(code_span(" lead"), "`  lead `");
+    }
+
+    #[test]
+    fn code_span_with_a_pipe_falls_back_to_escaped_text() {
+        assert_eq!(code_span("a|b"), "a\\|b");
+        assert_eq!(code_span(""), "");
+    }
+
+    #[test]
+    fn percent_has_one_decimal() {
+        assert_eq!(percent(Some(0.0472)), "4.7%");
+        assert_eq!(percent(None), "-");
+    }
+}

@@ -1,0 +1,698 @@
+//! The catalogue's accuracy (issue 3, "How it is checked"):
+//!
+//! - `tests/data/replies.toml`, a hand-checked table of real-world shaped
+//!   replies, each with the cause and class the SPEC gives it, run through
+//!   the binary (`bounce-report classify -f json`, one reply per line) or,
+//!   for entries scoped by relay or recipient domain, through the library;
+//!   at least 97 % must come out right, and every miss is printed in full.
+//! - A differential test against Sisimai (Debian's `libsisimai-perl`): over
+//!   every bounced or deferred reply of `../shared/corpus/real`, every
+//!   template of `../shared/tools/replies.tsv` and the table, every text on
+//!   which we and Sisimai disagree must be explained by an entry of
+//!   `tests/data/sisimai_differences.toml`; the agreement rate, both
+//!   accuracies on the table and both `undefined` counts are printed, and we
+//!   must leave fewer texts `undefined` than Sisimai does.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+use std::process::{Command as StdCommand, Stdio};
+use std::sync::Arc;
+
+use bounce_report::cause::{Cause, Class, Status};
+use bounce_report::classify::{Catalogue, Classifier, Dsn, Query};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::common::*;
+
+/// The causes whose bounces are `hard` (SPEC, "Expired events and
+/// classes"), written out here rather than taken from `Cause::is_hard`, so
+/// the table also checks the class rule.
+const HARD: [&str; 5] = [
+    "user_unknown",
+    "host_unknown",
+    "not_accept",
+    "has_moved",
+    "suspend",
+];
+
+/// The share of the hand-checked table that must classify right (issue 3).
+const MIN_ACCURACY_PERCENT: usize = 97;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Table {
+    reply: Vec<Entry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    reply: String,
+    cause: String,
+    status: String,
+    relay: Option<String>,
+    domain: Option<String>,
+    #[allow(dead_code)] // documentation for the reader of the table
+    note: Option<String>,
+}
+
+impl Entry {
+    fn status(&self) -> Status {
+        match self.status.as_str() {
+            "bounced" => Status::Bounced,
+            "deferred" => Status::Deferred,
+            other => panic!("status {other:?} (bounced|deferred) for {:?}", self.reply),
+        }
+    }
+
+    fn expected_class(&self) -> &'static str {
+        match (self.status(), HARD.contains(&self.cause.as_str())) {
+            (Status::Deferred, _) => "transient",
+            (_, true) => "hard",
+            (_, false) => "soft",
+        }
+    }
+
+    fn query(&self) -> Query<'_> {
+        Query {
+            relay: self.relay.as_deref().map(str::as_bytes),
+            domain: self.domain.as_deref().map(str::as_bytes),
+            status: self.status(),
+            ..Query::text(self.reply.as_bytes())
+        }
+    }
+}
+
+fn table() -> Vec<Entry> {
+    let path = repo().join("tests/data/replies.toml");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let table: Table = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    table.reply
+}
+
+fn catalogue() -> Arc<Catalogue> {
+    Arc::new(Catalogue::load(None).unwrap_or_else(|e| panic!("built-in catalogue: {e}")))
+}
+
+/// The rule (or DSN, or code) that decided `q`, for failure messages.
+fn decided_by(c: &mut Classifier, q: &Query<'_>) -> String {
+    let x = c.explain(q);
+    match x.verdict.rule.and_then(|i| c.catalogue().rule(i)) {
+        Some(r) => r.to_string(),
+        None => format!("{:?}", x.decision),
+    }
+}
+
+/// What we said about one table entry.
+struct Got {
+    cause: String,
+    class: String,
+    /// The binary's own class, when it read the same status from the code.
+    binary_class: Option<String>,
+    by: String,
+}
+
+/// Classifies the table: unscoped entries through the binary in one run,
+/// entries with a relay or domain through the library.
+fn classify_table(entries: &[Entry]) -> Vec<Got> {
+    let mut c = Classifier::new(catalogue());
+    let unscoped: Vec<usize> = (0..entries.len())
+        .filter(|&i| entries[i].relay.is_none() && entries[i].domain.is_none())
+        .collect();
+    let mut input = String::new();
+    for &i in &unscoped {
+        assert!(
+            !entries[i].reply.contains('\n'),
+            "a reply is one line: {:?}",
+            entries[i].reply
+        );
+        input.push_str(&entries[i].reply);
+        input.push('\n');
+    }
+    let out = bounce_report()
+        .args(["classify", "-f", "json"])
+        .write_stdin(input)
+        .output()
+        .expect("bounce-report classify runs");
+    assert!(
+        out.status.success(),
+        "bounce-report classify failed: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<Value> = String::from_utf8(out.stdout)
+        .expect("UTF-8 output")
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    assert_eq!(lines.len(), unscoped.len(), "one output line per reply");
+
+    let mut got: Vec<Option<Got>> = entries.iter().map(|_| None).collect();
+    for (&i, v) in unscoped.iter().zip(&lines) {
+        let e = &entries[i];
+        assert_eq!(
+            v["text"].as_str(),
+            Some(e.reply.as_str()),
+            "output in input order"
+        );
+        let cause = v["cause"].as_str().expect("cause").to_string();
+        let parsed: Cause = cause.parse().unwrap_or_else(|_| panic!("unknown cause {cause}"));
+        // The binary reads a 4xx code or DSN as a deferral, anything else
+        // as a bounce; its class is comparable when that matches the log.
+        let temporary = v["smtp_code"].as_u64().is_some_and(|c| c / 100 == 4)
+            || v["dsn"].as_str().is_some_and(|d| d.starts_with("4."));
+        let read_as = if temporary {
+            Status::Deferred
+        } else {
+            Status::Bounced
+        };
+        let binary_class = (read_as == e.status()).then(|| v["class"].as_str().expect("class").to_string());
+        got[i] = Some(Got {
+            cause,
+            class: class_name(e.status(), parsed),
+            binary_class,
+            by: decided_by(&mut c, &e.query()),
+        });
+    }
+    for (i, e) in entries.iter().enumerate() {
+        if got[i].is_none() {
+            let q = e.query();
+            let v = c.classify(&q);
+            got[i] = Some(Got {
+                cause: v.cause.as_str().to_string(),
+                class: class_name(e.status(), v.cause),
+                binary_class: None,
+                by: decided_by(&mut c, &q),
+            });
+        }
+    }
+    got.into_iter()
+        .map(|g| g.expect("every entry classified"))
+        .collect()
+}
+
+fn class_name(status: Status, cause: Cause) -> String {
+    Class::of(status, cause).map_or("-", Class::as_str).to_string()
+}
+
+#[test]
+fn hand_checked_table_is_well_formed() {
+    let entries = table();
+    assert!(
+        entries.len() >= 300,
+        "the table has {} replies; the issue asks for at least 300",
+        entries.len()
+    );
+    let mut seen = HashSet::new();
+    let mut problems = String::new();
+    for e in &entries {
+        if !seen.insert(e.reply.as_str()) {
+            writeln!(problems, "  duplicate reply: {}", e.reply).unwrap();
+        }
+        if e.cause.parse::<Cause>().is_err() {
+            writeln!(problems, "  unknown cause {:?}: {}", e.cause, e.reply).unwrap();
+        }
+        if !matches!(e.status.as_str(), "bounced" | "deferred") {
+            writeln!(
+                problems,
+                "  status {:?} is not bounced|deferred: {}",
+                e.status, e.reply
+            )
+            .unwrap();
+        }
+    }
+    // The set must span the vocabulary, not one corner of it.
+    let causes: HashSet<&str> = entries.iter().map(|e| e.cause.as_str()).collect();
+    assert!(causes.len() >= 28, "only {} distinct causes", causes.len());
+    assert!(problems.is_empty(), "tests/data/replies.toml:\n{problems}");
+}
+
+#[test]
+fn hand_checked_replies_classify_to_their_cause_and_class() {
+    let entries = table();
+    let got = classify_table(&entries);
+    let mut misses = String::new();
+    let mut right = 0;
+    for (e, g) in entries.iter().zip(&got) {
+        let class = e.expected_class();
+        let binary_ok = g.binary_class.as_deref().is_none_or(|b| b == class);
+        if g.cause == e.cause && g.class == class && binary_ok {
+            right += 1;
+        } else {
+            write!(
+                misses,
+                "\n  expected {} ({class}), got {} ({}{}) by {}\n    status={} relay={:?} domain={:?}\n    {}",
+                e.cause,
+                g.cause,
+                g.class,
+                g.binary_class
+                    .as_deref()
+                    .map_or(String::new(), |b| format!(", binary says {b}")),
+                g.by,
+                e.status,
+                e.relay,
+                e.domain,
+                e.reply
+            )
+            .unwrap();
+        }
+    }
+    let total = entries.len();
+    report(&format!(
+        "catalogue: {right}/{total} hand-checked replies right ({:.1} %)",
+        percent(right, total)
+    ));
+    assert!(
+        right * 100 >= total * MIN_ACCURACY_PERCENT,
+        "{right}/{total} right, below {MIN_ACCURACY_PERCENT} %; misses:{misses}"
+    );
+    // Above the bar, a miss is still a rule to fix (or a table entry to
+    // correct): show them all.
+    assert!(misses.is_empty(), "{right}/{total} right; misses:{misses}");
+}
+
+// ---------------------------------------------------------------------------
+// Sisimai.
+
+/// One text of the differential test, with what the log says about it.
+struct Sample {
+    source: &'static str,
+    reply: String,
+    relay: Option<String>,
+    domain: Option<String>,
+    dsn: Option<String>,
+    status: Status,
+    /// The hand-checked (table) or generator's (replies.tsv) cause.
+    expected: Option<String>,
+}
+
+impl Sample {
+    fn query(&self) -> Query<'_> {
+        Query {
+            reply: self.reply.as_bytes(),
+            dsn: self.dsn.as_deref().and_then(|d| Dsn::parse(d.as_bytes())),
+            relay: self.relay.as_deref().map(str::as_bytes),
+            domain: self.domain.as_deref().map(str::as_bytes),
+            status: self.status,
+        }
+    }
+}
+
+/// Every `status=bounced|deferred` reply of the real-world corpus.
+fn corpus_samples(shared: &Path) -> Vec<Sample> {
+    let dir = shared.join("corpus/real");
+    let mut logs: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.expect("directory entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "log"))
+        .collect();
+    logs.sort();
+    let mut out = Vec::new();
+    for log in logs {
+        let data = std::fs::read(&log).unwrap_or_else(|e| panic!("{}: {e}", log.display()));
+        for line in String::from_utf8_lossy(&data).lines() {
+            let (status, marker) = if let Some(i) = line.find("status=bounced (") {
+                (Status::Bounced, i + "status=bounced (".len())
+            } else if let Some(i) = line.find("status=deferred (") {
+                (Status::Deferred, i + "status=deferred (".len())
+            } else {
+                continue;
+            };
+            let rest = line[marker..].trim_end();
+            let reply = rest.strip_suffix(')').unwrap_or(rest).to_string();
+            let field = |name: &str| {
+                line.find(name).map(|i| {
+                    let v = &line[i + name.len()..];
+                    v[..v.find(',').unwrap_or(v.len())].to_string()
+                })
+            };
+            let domain = field(" to=<").and_then(|to| {
+                to.split_once('@')
+                    .map(|(_, d)| d.trim_end_matches('>').to_lowercase())
+            });
+            out.push(Sample {
+                source: "corpus",
+                reply,
+                relay: field(" relay="),
+                domain,
+                dsn: field(" dsn="),
+                status,
+                expected: None,
+            });
+        }
+    }
+    out
+}
+
+/// Every template of the generator's `replies.tsv`, placeholders filled as
+/// gen-maillog fills them for a domain of that provider.
+fn template_samples(shared: &Path) -> Vec<Sample> {
+    let path = shared.join("tools/replies.tsv");
+    let tsv = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut out = Vec::new();
+    for line in tsv.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let [cause, status, dsn, template, rest @ ..] = cols.as_slice() else {
+            panic!("replies.tsv: not 4-5 columns: {line}");
+        };
+        let (mx, domain) = match rest.first().copied().unwrap_or("") {
+            "google" => ("gmail-smtp-in.l.google.com", "gmail.com"),
+            "microsoft" => ("hotmail-com.olc.protection.outlook.com", "hotmail.com"),
+            "yahoo" => ("mta6.am0.yahoodns.net", "yahoo.com"),
+            "qq" => ("mx3.qq.com", "qq.com"),
+            "netease" => ("163mx01.mxmail.netease.com", "163.com"),
+            "mimecast" => ("eu-smtp-inbound-1.mimecast.com", "example-corp.co.uk"),
+            "cn" => ("mx1.example-trade.com.cn", "example-trade.com.cn"),
+            _ => ("mx1.example-shop.com", "example-shop.com"),
+        };
+        let reply = template
+            .replace("{mx}", mx)
+            .replace("{host}", mx)
+            .replace("{ip}", "203.0.113.25")
+            .replace("{myip}", "198.51.100.7")
+            .replace("{rcpt}", &format!("pat.lee@{domain}"))
+            .replace("{local}", "pat.lee")
+            .replace("{domain}", domain)
+            .replace("{sender}", "news@example.org")
+            .replace("{senderdomain}", "example.org")
+            .replace("{n}", "73105");
+        assert!(
+            !reply.contains('{'),
+            "replies.tsv: unfilled placeholder in {reply}"
+        );
+        let relay_none = ["connect to", "Host or domain name not found", "Domain "]
+            .iter()
+            .any(|p| reply.starts_with(p));
+        out.push(Sample {
+            source: "replies.tsv",
+            relay: Some(if relay_none {
+                "none".to_string()
+            } else {
+                format!("{mx}[203.0.113.25]:25")
+            }),
+            domain: Some(domain.to_string()),
+            dsn: Some(dsn.to_string()),
+            status: if *status == "deferred" {
+                Status::Deferred
+            } else {
+                Status::Bounced
+            },
+            expected: Some(cause.to_string()),
+            reply,
+        });
+    }
+    out
+}
+
+fn table_samples() -> Vec<Sample> {
+    table()
+        .into_iter()
+        .map(|e| Sample {
+            source: "table",
+            status: e.status(),
+            reply: e.reply,
+            relay: e.relay,
+            domain: e.domain,
+            dsn: None,
+            expected: Some(e.cause),
+        })
+        .collect()
+}
+
+/// Sisimai's reason ids (Sisimai::Reason->index, plus what
+/// Sisimai->match may return besides) → ours. Ours are the same words in
+/// snake_case; `filtered`, `delivered` and `feedback` have no SPEC cause
+/// and are kept as they are (always a difference).
+fn sisimai_to_ours(reason: &str) -> Option<&'static str> {
+    Some(match reason {
+        "blocked" => "blocked",
+        "contenterror" => "content_error",
+        "delivered" => "delivered",
+        "exceedlimit" => "exceed_limit",
+        "expired" => "expired",
+        "feedback" => "feedback",
+        "filtered" => "filtered",
+        "hasmoved" => "has_moved",
+        "hostunknown" => "host_unknown",
+        "mailboxfull" => "mailbox_full",
+        "mailererror" => "mailer_error",
+        "mesgtoobig" => "mesg_too_big",
+        "networkerror" => "network_error",
+        "norelaying" => "no_relaying",
+        "notaccept" => "not_accept",
+        "onhold" => "on_hold",
+        "policyviolation" => "policy_violation",
+        "rejected" => "rejected",
+        "securityerror" => "security_error",
+        "spamdetected" => "spam_detected",
+        "suspend" => "suspend",
+        "syntaxerror" => "syntax_error",
+        "systemerror" => "system_error",
+        "systemfull" => "system_full",
+        "toomanyconn" => "too_many_conn",
+        "undefined" => "undefined",
+        "userunknown" => "user_unknown",
+        "vacation" => "vacation",
+        "virusdetected" => "virus_detected",
+        _ => return None,
+    })
+}
+
+/// Runs `Sisimai->match` on every text in one perl process, one text per
+/// line in and one reason per line out. None when perl or Sisimai is
+/// missing (a failure under CI, where `.ci/run` installs it).
+fn sisimai(texts: &[&str]) -> Option<Vec<String>> {
+    const SCRIPT: &str = r#"
+        use strict; use warnings; use Sisimai;
+        binmode STDIN; binmode STDOUT; $| = 0;
+        while (my $t = <STDIN>) {
+            chomp $t;
+            my $r = Sisimai->match($t);
+            print((defined $r && length $r) ? $r : 'undefined', "\n");
+        }
+    "#;
+    let available = StdCommand::new("perl")
+        .args(["-MSisimai", "-e1"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !available {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "perl with Sisimai is missing (.ci/run installs libsisimai-perl)"
+        );
+        eprintln!("note: perl with Sisimai not found; skipping the Sisimai comparison");
+        return None;
+    }
+    let mut child = StdCommand::new("perl")
+        .args(["-e", SCRIPT])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("perl starts");
+    let mut input = String::new();
+    for t in texts {
+        assert!(!t.contains('\n'), "a reply is one line: {t:?}");
+        input.push_str(t);
+        input.push('\n');
+    }
+    let mut stdin = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let out = child.wait_with_output().expect("perl runs");
+    writer.join().expect("writer thread").expect("write to perl");
+    assert!(
+        out.status.success(),
+        "perl/Sisimai failed: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let reasons: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(String::from)
+        .collect();
+    assert_eq!(reasons.len(), texts.len(), "one Sisimai reason per text");
+    Some(reasons)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Differences {
+    difference: Vec<Difference>,
+}
+
+/// A deliberate difference: texts we classify as one of `ours` and Sisimai
+/// as one of `sisimai` ("*": anything), containing one of `contains` (ASCII
+/// case-insensitive; absent: any text), for the reason `why`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Difference {
+    ours: Vec<String>,
+    sisimai: Vec<String>,
+    #[serde(default)]
+    contains: Vec<String>,
+    why: String,
+}
+
+impl Difference {
+    fn explains(&self, ours: &str, theirs: &str, text: &str) -> bool {
+        let lower = text.to_ascii_lowercase();
+        self.ours.iter().any(|o| o == ours)
+            && self.sisimai.iter().any(|s| s == "*" || s == theirs)
+            && (self.contains.is_empty()
+                || self
+                    .contains
+                    .iter()
+                    .any(|c| lower.contains(&c.to_ascii_lowercase())))
+    }
+}
+
+fn differences() -> Vec<Difference> {
+    let path = repo().join("tests/data/sisimai_differences.toml");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let d: Differences = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    for x in &d.difference {
+        assert!(!x.why.trim().is_empty(), "a difference without a reason: {x:?}");
+        for o in &x.ours {
+            assert!(o.parse::<Cause>().is_ok(), "unknown cause {o:?} in {x:?}");
+        }
+        for t in &x.sisimai {
+            assert!(
+                t == "*" || sisimai_to_ours(&t.replace('_', "")).is_some(),
+                "unknown Sisimai reason {t:?} in {x:?}"
+            );
+        }
+    }
+    d.difference
+}
+
+fn percent(n: usize, of: usize) -> f64 {
+    if of == 0 {
+        0.0
+    } else {
+        n as f64 * 100.0 / of as f64
+    }
+}
+
+/// Writes a summary line to the terminal even when the test passes (the
+/// harness captures `println!`/`eprintln!`, not stderr itself).
+fn report(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
+#[test]
+fn we_differ_from_sisimai_only_where_a_reason_is_listed() {
+    let Some(shared) = shared() else { return };
+    let mut samples = corpus_samples(&shared);
+    assert!(
+        samples.len() > 1000,
+        "corpus: only {} failure lines",
+        samples.len()
+    );
+    samples.extend(template_samples(&shared));
+    samples.extend(table_samples());
+    // Sisimai reads only the text: run it once per distinct text. Our
+    // verdict on a text is that of its first sample (corpus, then
+    // templates, then table); the table's accuracy is measured on every
+    // entry, with its own relay and domain.
+    let mut seen = HashSet::new();
+    let distinct: Vec<&Sample> = samples.iter().filter(|s| seen.insert(s.reply.as_str())).collect();
+    let texts: Vec<&str> = distinct.iter().map(|s| s.reply.as_str()).collect();
+    let Some(reasons) = sisimai(&texts) else { return };
+    let theirs: Vec<&str> = reasons
+        .iter()
+        .map(|r| sisimai_to_ours(r).unwrap_or_else(|| panic!("Sisimai returned an unknown reason {r:?}")))
+        .collect();
+    let by_text: HashMap<&str, &str> = texts.iter().copied().zip(theirs.iter().copied()).collect();
+    let mut c = Classifier::new(catalogue());
+    let ours: Vec<Cause> = distinct.iter().map(|s| c.classify(&s.query()).cause).collect();
+
+    let (mut ours_right, mut theirs_right) = (0, 0);
+    let table = table();
+    for e in &table {
+        ours_right += usize::from(c.classify(&e.query()).cause.as_str() == e.cause);
+        theirs_right += usize::from(by_text[e.reply.as_str()] == e.cause);
+    }
+    let table_total = table.len();
+
+    let allowed = differences();
+    let mut used = vec![0usize; allowed.len()];
+    let mut unexplained = String::new();
+    let mut agree: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    let (mut ours_undefined, mut theirs_undefined) = (0, 0);
+    for ((s, &o), &t) in distinct.iter().zip(&ours).zip(&theirs) {
+        let o = o.as_str();
+        let tally = agree.entry(s.source).or_default();
+        tally.1 += 1;
+        ours_undefined += usize::from(o == "undefined");
+        theirs_undefined += usize::from(t == "undefined");
+        if o == t {
+            tally.0 += 1;
+            continue;
+        }
+        match allowed.iter().position(|d| d.explains(o, t, &s.reply)) {
+            Some(i) => used[i] += 1,
+            None => write!(
+                unexplained,
+                "\n  ours {o} (by {}), Sisimai {t}{} [{}]\n    {}",
+                decided_by(&mut c, &s.query()),
+                s.expected
+                    .as_deref()
+                    .map_or(String::new(), |e| format!(", expected {e}")),
+                s.source,
+                s.reply
+            )
+            .unwrap(),
+        }
+    }
+
+    let (agreed, total) = agree.values().fold((0, 0), |a, v| (a.0 + v.0, a.1 + v.1));
+    let mut summary = format!(
+        "sisimai: agreement {agreed}/{total} distinct texts ({:.1} %):",
+        percent(agreed, total)
+    );
+    for (source, (a, n)) in &agree {
+        write!(summary, " {source} {a}/{n}").unwrap();
+    }
+    writeln!(
+        summary,
+        "\nsisimai: hand-checked table: ours {ours_right}/{table_total} ({:.1} %), Sisimai {theirs_right}/{table_total} ({:.1} %)",
+        percent(ours_right, table_total),
+        percent(theirs_right, table_total)
+    )
+    .unwrap();
+    write!(
+        summary,
+        "sisimai: undefined: ours {ours_undefined}, Sisimai {theirs_undefined} of {total}"
+    )
+    .unwrap();
+    report(&summary);
+
+    assert!(
+        unexplained.is_empty(),
+        "texts where we differ from Sisimai with no reason in tests/data/sisimai_differences.toml \
+         (fix the rule if we are wrong, else list the difference):{unexplained}"
+    );
+    let stale: Vec<String> = allowed
+        .iter()
+        .zip(&used)
+        .filter(|(_, &n)| n == 0)
+        .map(|(d, _)| format!("  ours {:?} / Sisimai {:?} / {:?}", d.ours, d.sisimai, d.contains))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "differences listed but no longer seen (remove them):\n{}",
+        stale.join("\n")
+    );
+    assert!(
+        ours_undefined < theirs_undefined,
+        "we leave {ours_undefined} texts undefined, Sisimai {theirs_undefined}"
+    );
+    assert!(
+        ours_right > theirs_right,
+        "on the hand-checked table we get {ours_right} right, Sisimai {theirs_right}"
+    );
+}

@@ -1,0 +1,719 @@
+//! The reports for people and monitoring (issue 6): `--format markdown`
+//! rendered by a real CommonMark parser (markdown-it-py), `--format html`
+//! checked for what makes it safe to mail and for its chart, `--format
+//! prometheus` read back by the Prometheus client's own parser
+//! (prometheus_client). The Python packages are installed by `.ci/run`;
+//! elsewhere a test that needs a missing one is skipped with a note.
+//!
+//! The headless-browser check of the HTML page is `tests/html_screenshot.sh`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command as StdCommand, Stdio};
+
+use regex::Regex;
+use serde_json::Value;
+
+use crate::common::*;
+
+/// A log whose replies and domain hold Markdown, HTML and label syntax:
+/// `|`, backticks, `*`, `[x](…)`, `<script>`, an entity, quotes and a
+/// backslash. The first reply has a `|`, the second none (the Markdown
+/// report shows the two differently).
+const HOSTILE_LOG: &str = "\
+2026-11-21T03:14:07+00:00 mx1 postfix/qmgr[1]: 3F2A41C0B3: from=<news@example.org>, size=100, nrcpt=2 (queue active)
+2026-11-21T03:14:08+00:00 mx1 postfix/smtp[2]: 3F2A41C0B3: to=<bob@we\"ird\\dom|a*in.com>, relay=mx.example.com[192.0.2.1]:25, delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced (host mx.example.com[192.0.2.1] said: 550 5.1.1 <bob@x>: `User` unknown | *gone* <script>alert(1)</script> [x](http://evil.example) ![i](x) #5 &amp; _y_ (in reply to RCPT TO command))
+2026-11-21T04:14:08+00:00 mx1 postfix/smtp[2]: 3F2A41C0B3: to=<ann@example.com>, relay=mx.example.com[192.0.2.1]:25, delay=1, delays=0/0/0/1, dsn=4.2.2, status=deferred (host mx.example.com[192.0.2.1] said: 452 4.2.2 Mailbox ``full`` <script>alert(1)</script> 'q' \"dq\" \\ # ~~s~~ (in reply to RCPT TO command))
+";
+
+const HOSTILE_DOMAIN: &str = "we\"ird\\dom|a*in.com";
+
+fn hostile_log(dir: &Path) -> String {
+    let path = dir.join("mail<b>.log");
+    std::fs::write(&path, HOSTILE_LOG).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+fn fx(name: &str) -> String {
+    fixture(name).to_string_lossy().into_owned()
+}
+
+/// Runs with `args`; the run must succeed. Returns stdout as text.
+fn run(args: &[&str]) -> String {
+    let out = bounce_report().args(args).output().expect("runs");
+    assert!(
+        out.status.success(),
+        "bounce-report {args:?} failed: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
+/// Whether python3 can import `module`. CI installs them (`.ci/run`) and a
+/// missing one fails there; elsewhere the test is skipped with a note.
+fn python_has(module: &str) -> bool {
+    let ok = StdCommand::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "python3 module {module} is missing (.ci/run installs it)"
+        );
+        eprintln!("note: python3 module {module} not installed; skipping");
+    }
+    ok
+}
+
+/// Runs a Python script with `input` on stdin and parses its stdout as JSON.
+fn python_json(script: &str, input: &str) -> Value {
+    let mut child = StdCommand::new("python3")
+        .args(["-c", script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("writes to python3");
+    let out = child.wait_with_output().expect("python3 finishes");
+    assert!(
+        out.status.success(),
+        "python3 failed: {}\n--- input ---\n{input}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("python3 printed JSON")
+}
+
+// ---------------------------------------------------------------- Markdown
+
+/// Parses Markdown with markdown-it-py (CommonMark plus GFM tables) and
+/// prints what a reader sees: headings, list items and paragraphs as plain
+/// text, tables as rows of cell texts, and the rendered HTML. Plain text is
+/// the text of every inline child (emphasis markers and escapes gone), so a
+/// `*` taken as emphasis would be missing from it.
+const MARKDOWN_IT: &str = r#"
+import json, sys
+from markdown_it import MarkdownIt
+md = MarkdownIt("commonmark").enable("table")
+src = sys.stdin.read()
+tokens = md.parse(src)
+def text(tok):
+    return "".join(c.content for c in (tok.children or [])
+                   if c.type in ("text", "text_special", "code_inline"))
+blocks, tables, row, stack = [], [], None, []
+for t in tokens:
+    if t.type.endswith("_open"):
+        stack.append(t.tag)
+    elif t.type.endswith("_close"):
+        stack.pop()
+    if t.type == "table_open":
+        tables.append([])
+    elif t.type == "tr_open":
+        row = []
+    elif t.type == "tr_close":
+        tables[-1].append(row)
+    elif t.type == "inline":
+        if stack and stack[-1] in ("td", "th"):
+            row.append(text(t))
+        else:
+            blocks.append([stack[-1] if stack else "", text(t)])
+print(json.dumps({"blocks": blocks, "tables": tables, "html": md.render(src)}))
+"#;
+
+fn markdown(args: &[&str]) -> (String, Value) {
+    let md = run(args);
+    let parsed = python_json(MARKDOWN_IT, &md);
+    (md, parsed)
+}
+
+fn cells(table: &Value) -> Vec<Vec<String>> {
+    table
+        .as_array()
+        .expect("table")
+        .iter()
+        .map(|r| {
+            r.as_array()
+                .expect("row")
+                .iter()
+                .map(|c| c.as_str().expect("cell").to_string())
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn markdown_renders_as_commonmark_tables_with_the_reports_numbers() {
+    if !python_has("markdown_it") {
+        return;
+    }
+    let log = fx("maillog");
+    let (_, parsed) = markdown(&["-f", "markdown", "--top", "5", &log]);
+    let report = json(&["-f", "json", &log]);
+    let tables = parsed["tables"].as_array().expect("tables");
+    assert_eq!(tables.len(), 3, "totals, domains, causes: {parsed}");
+
+    let totals = cells(&tables[0]);
+    assert_eq!(
+        totals[0],
+        ["sent", "bounced", "deferred", "expired", "bounce rate"]
+    );
+    let t = &report["totals"];
+    assert_eq!(
+        totals[1][..4],
+        ["sent", "bounced", "deferred", "expired"].map(|k| n(&t[k]).to_string())
+    );
+
+    // The domain table: the JSON's top five, in order, with every count.
+    let domains = cells(&tables[1]);
+    assert_eq!(domains.len(), 6, "header and five rows");
+    for (row, want) in domains[1..].iter().zip(report["by_domain"].as_array().unwrap()) {
+        assert_eq!(row.len(), 7, "{row:?}");
+        assert_eq!(row[0], want["domain"].as_str().unwrap());
+        for (i, k) in ["sent", "bounced", "deferred", "expired"].iter().enumerate() {
+            assert_eq!(row[i + 1], n(&want[k]).to_string(), "{k} of {row:?}");
+        }
+        assert_eq!(row[6], want["main_cause"].as_str().unwrap());
+    }
+
+    // The cause table and one "What to do" heading per cause shown.
+    let causes = cells(&tables[2]);
+    let want: Vec<&str> = report["by_cause"].as_array().unwrap()[..5]
+        .iter()
+        .map(|c| c["cause"].as_str().unwrap())
+        .collect();
+    let got: Vec<&str> = causes[1..].iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(got, want);
+    let headings: Vec<String> = parsed["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b[0] == "h3")
+        .map(|b| b[1].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(headings.len(), 5, "{headings:?}");
+    assert!(headings[0].starts_with(&format!("{}: ", want[0])), "{headings:?}");
+    let html = parsed["html"].as_str().unwrap();
+    assert!(html.contains("<h2>What to do</h2>"), "{html}");
+}
+
+#[test]
+fn markdown_shows_hostile_log_text_verbatim_and_inert() {
+    if !python_has("markdown_it") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let log = hostile_log(dir.path());
+    let (md, parsed) = markdown(&["-f", "markdown", &log]);
+    let report = json(&["-f", "json", &log]);
+    let html = parsed["html"].as_str().unwrap();
+    // Nothing from the log became markup: no script, link, emphasis,
+    // strikethrough or entity.
+    for bad in ["<script", "<a ", "<img", "<em>", "<del>", "<s>", "evil.example\">"] {
+        assert!(!html.contains(bad), "{bad} in the rendered Markdown:\n{html}");
+    }
+    // The domain is one cell with its text whole: the `|` did not split it.
+    let domains = cells(&parsed["tables"][1]);
+    assert!(domains.iter().all(|r| r.len() == 7), "{domains:?}");
+    assert!(
+        domains.iter().any(|r| r[0] == HOSTILE_DOMAIN),
+        "{domains:?}\n{md}"
+    );
+    // Each example reply reads exactly as logged.
+    let blocks: Vec<String> = parsed["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b[1].as_str().unwrap().to_string())
+        .collect();
+    for cause in report["by_cause"].as_array().unwrap() {
+        let example = cause["example"].as_str().unwrap();
+        let want = format!("Example: {example}");
+        assert!(
+            blocks.contains(&want),
+            "{want:?} not among the rendered blocks:\n{blocks:#?}\n{md}"
+        );
+    }
+    // The file name with `<b>` is text, not a tag.
+    assert!(!html.contains("<b>"), "{html}");
+    assert!(html.contains("mail&lt;b&gt;.log"), "{html}");
+}
+
+// ---------------------------------------------------------------- HTML
+
+/// The elements the report uses; anything else in the output (a `<script>`
+/// from a log line above all) means some text was not escaped.
+const HTML_TAGS: &[&str] = &[
+    "html", "head", "meta", "title", "style", "body", "main", "footer", "h1", "h2", "h3", "p", "ul", "li",
+    "b", "code", "div", "span", "dl", "dt", "dd", "table", "thead", "tbody", "tr", "th", "td", "svg", "g",
+    "rect", "line", "text",
+];
+
+/// Every tag of `html` by name, with its attributes (`name="value"`).
+fn tags(html: &str) -> Vec<(String, Vec<(String, String)>)> {
+    let tag = Regex::new(r"<(/?)([A-Za-z!][A-Za-z0-9]*)([^>]*)>").unwrap();
+    let attr = Regex::new(r#"([A-Za-z-:]+)="([^"]*)""#).unwrap();
+    // The style sheet is CSS, not markup.
+    let body = match (html.find("<style>"), html.find("</style>")) {
+        (Some(a), Some(b)) => format!("{}{}", &html[..a], &html[b..]),
+        _ => html.to_string(),
+    };
+    // Every `<` starts a tag: log text has them all as `&lt;`.
+    assert_eq!(
+        body.matches('<').count(),
+        tag.find_iter(&body).count(),
+        "a '<' that starts no tag"
+    );
+    tag.captures_iter(&body)
+        .map(|c| {
+            let attrs = attr
+                .captures_iter(&c[3])
+                .map(|a| (a[1].to_string(), a[2].to_string()))
+                .collect();
+            (c[2].to_ascii_lowercase(), attrs)
+        })
+        .collect()
+}
+
+fn assert_safe_to_mail(html: &str) {
+    let lower = html.to_ascii_lowercase();
+    for bad in [
+        "<script",
+        "@import",
+        "url(",
+        "javascript:",
+        "<link",
+        "<img",
+        "<iframe",
+        "<object",
+    ] {
+        assert!(!lower.contains(bad), "{bad} in the HTML");
+    }
+    for (name, attrs) in tags(html) {
+        if name.starts_with('!') || name.starts_with('/') {
+            continue;
+        }
+        assert!(HTML_TAGS.contains(&name.as_str()), "unexpected element <{name}>");
+        for (k, v) in attrs {
+            assert!(
+                !["src", "href", "xlink:href", "action", "srcset"].contains(&k.as_str()),
+                "<{name} {k}=…> loads something"
+            );
+            assert!(!k.starts_with("on"), "event handler {k} on <{name}>");
+            let v = v.to_ascii_lowercase();
+            assert!(
+                !v.contains("http:") && !v.contains("https:") && !v.contains("//"),
+                "<{name} {k}=\"{v}\"> names a URL"
+            );
+        }
+    }
+}
+
+#[test]
+fn html_is_one_self_contained_page_safe_to_mail() {
+    let html = run(&["-f", "html", &fx("maillog")]);
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.trim_end().ends_with("</html>"));
+    assert_eq!(html.matches("<style>").count(), 1, "one inline style sheet");
+    assert!(html.contains("<svg"), "an inline SVG chart");
+    assert_safe_to_mail(&html);
+    // The same tables as the text report, with the same numbers.
+    let report = json(&["-f", "json", &fx("maillog")]);
+    let top = &report["by_domain"][0];
+    let row = format!(
+        "<tr><td class=\"key\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>",
+        top["domain"].as_str().unwrap(),
+        n(&top["sent"]),
+        n(&top["bounced"]),
+        n(&top["deferred"])
+    );
+    assert!(html.contains(&row), "{row} not in the domain table");
+    for cause in report["by_cause"].as_array().unwrap() {
+        assert!(
+            html.contains(&format!("<tr><td>{}</td>", cause["cause"].as_str().unwrap())),
+            "{} not in the cause table",
+            cause["cause"]
+        );
+    }
+    assert!(html.contains("<h2>What to do</h2>"));
+}
+
+#[test]
+fn html_escapes_every_piece_of_log_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = hostile_log(dir.path());
+    let html = run(&["-f", "html", &log]);
+    assert_safe_to_mail(&html);
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "the reply is shown as text"
+    );
+    assert!(html.contains("mail&lt;b&gt;.log"), "the file name is escaped");
+    assert!(
+        html.contains("we&quot;ird\\dom|a*in.com"),
+        "the domain is escaped, quotes included (it is in attributes too)"
+    );
+    assert!(
+        html.contains("Mailbox ``full`` &lt;script&gt;alert(1)&lt;/script&gt; &#39;q&#39; &quot;dq&quot;")
+    );
+    assert!(html.contains("&amp;amp;"), "an entity in the log stays text");
+}
+
+/// `(bounced, deferred, expired)` of every hour with a failure, in order.
+fn failure_hours(report: &Value) -> Vec<(String, [u64; 3])> {
+    report["by_hour"]
+        .as_array()
+        .expect("by_hour")
+        .iter()
+        .map(|h| {
+            (
+                h["hour"].as_str().unwrap().to_string(),
+                [n(&h["bounced"]), n(&h["deferred"]), n(&h["expired"])],
+            )
+        })
+        .filter(|(_, c)| c.iter().sum::<u64>() > 0)
+        .collect()
+}
+
+/// The time chart's columns: their tooltip counts and the statuses of
+/// their rects.
+fn chart_bars(html: &str) -> Vec<([u64; 3], Vec<String>)> {
+    let bar = Regex::new(
+        r#"<g class="bar"><title>[^<]*: ([\d,]+) bounced, ([\d,]+) deferred, ([\d,]+) expired</title>((?:<rect [^>]*/>)*)</g>"#,
+    )
+    .unwrap();
+    let rect = Regex::new(r#"<rect class="(\w+)""#).unwrap();
+    let num = |s: &str| s.replace(',', "").parse::<u64>().unwrap();
+    bar.captures_iter(html)
+        .map(|c| {
+            (
+                [num(&c[1]), num(&c[2]), num(&c[3])],
+                rect.captures_iter(&c[4]).map(|r| r[1].to_string()).collect(),
+            )
+        })
+        .collect()
+}
+
+fn assert_one_bar_per_failure_hour(html: &str, report: &Value) {
+    let hours = failure_hours(report);
+    let bars = chart_bars(html);
+    assert_eq!(
+        bars.len(),
+        html.matches("<g class=\"bar\">").count(),
+        "every column parsed"
+    );
+    assert_eq!(bars.len(), hours.len(), "one column per hour with failures");
+    for ((hour, want), (got, rects)) in hours.iter().zip(&bars) {
+        assert_eq!(got, want, "counts of {hour}");
+        let statuses: Vec<&str> = ["bounced", "deferred", "expired"]
+            .iter()
+            .zip(want)
+            .filter(|(_, &n)| n > 0)
+            .map(|(s, _)| *s)
+            .collect();
+        assert_eq!(rects, &statuses, "one rect per non-zero status of {hour}");
+    }
+}
+
+#[test]
+fn html_chart_has_one_column_per_hour_with_failures() {
+    let log = fx("maillog");
+    let html = run(&["-f", "html", &log]);
+    let report = json(&["-f", "json", &log]);
+    assert_one_bar_per_failure_hour(&html, &report);
+    // The damaged multi-host log too.
+    let dirty = fx("dirty.log");
+    assert_one_bar_per_failure_hour(&run(&["-f", "html", &dirty]), &json(&["-f", "json", &dirty]));
+}
+
+#[test]
+fn html_chart_over_several_days_keeps_hourly_columns_and_labels_days() {
+    let Some(shared) = shared() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (log, _) = generate(
+        &shared,
+        dir.path(),
+        "maillog",
+        &["--size", "1M", "--seed", "61", "--days", "3"],
+    );
+    let log = log.to_string_lossy().into_owned();
+    let html = run(&["-f", "html", &log]);
+    assert_safe_to_mail(&html);
+    assert_one_bar_per_failure_hour(&html, &json(&["-f", "json", &log]));
+    assert!(html.contains(">Nov 21</text>") && html.contains(">Nov 23</text>"));
+}
+
+// ---------------------------------------------------------------- Prometheus
+
+/// Parses the exposition text with prometheus_client's parser and prints
+/// the families (name, type, help) and samples (name, labels, value).
+const PROM_PARSE: &str = r#"
+import json, sys
+from prometheus_client.parser import text_string_to_metric_families
+out = []
+for f in text_string_to_metric_families(sys.stdin.read()):
+    out.append({"name": f.name, "type": f.type, "help": f.documentation,
+                "samples": [[s.name, s.labels, s.value] for s in f.samples]})
+print(json.dumps(out))
+"#;
+
+struct Metrics {
+    families: Vec<Value>,
+}
+
+impl Metrics {
+    fn parse(text: &str) -> Metrics {
+        let families = python_json(PROM_PARSE, text)
+            .as_array()
+            .expect("families")
+            .clone();
+        Metrics { families }
+    }
+
+    fn family(&self, name: &str) -> &Value {
+        self.families
+            .iter()
+            .find(|f| f["name"] == name)
+            .unwrap_or_else(|| panic!("no family {name}"))
+    }
+
+    /// Samples of `sample` as (labels, value).
+    fn samples(&self, family: &str, sample: &str) -> Vec<(BTreeMap<String, String>, f64)> {
+        self.family(family)["samples"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s[0] == sample)
+            .map(|s| {
+                let labels = s[1]
+                    .as_object()
+                    .unwrap()
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+                    .collect();
+                (labels, s[2].as_f64().unwrap())
+            })
+            .collect()
+    }
+
+    fn value(&self, family: &str, sample: &str, labels: &[(&str, &str)]) -> f64 {
+        let want: BTreeMap<String, String> = labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let hits: Vec<f64> = self
+            .samples(family, sample)
+            .into_iter()
+            .filter(|(l, _)| *l == want)
+            .map(|(_, v)| v)
+            .collect();
+        assert_eq!(hits.len(), 1, "{sample}{labels:?}: {hits:?}");
+        hits[0]
+    }
+}
+
+#[test]
+fn prometheus_output_parses_and_matches_the_json_report() {
+    if !python_has("prometheus_client") {
+        return;
+    }
+    let log = fx("maillog");
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as f64;
+    let text = run(&["-f", "prometheus", &log]);
+    let after = before + 120.0;
+    let report = json(&["-f", "json", &log]);
+    let m = Metrics::parse(&text);
+
+    // Four families, each with HELP and TYPE.
+    for (name, kind) in [
+        ("bounce_report_events", "counter"),
+        ("bounce_report_domain_events", "counter"),
+        ("bounce_report_lines", "counter"),
+        ("bounce_report_last_run_timestamp_seconds", "gauge"),
+    ] {
+        let f = m.family(name);
+        assert_eq!(f["type"], kind, "{name}");
+        assert!(!f["help"].as_str().unwrap().is_empty(), "{name} has HELP");
+        let exposed = if kind == "counter" {
+            format!("{name}_total")
+        } else {
+            name.to_string()
+        };
+        assert!(text.contains(&format!("# HELP {exposed} ")), "{exposed}");
+        assert!(text.contains(&format!("# TYPE {exposed} {kind}\n")), "{exposed}");
+    }
+
+    // Events: sent under cause="none", every failure under its cause with
+    // the SPEC's class, and the totals add up.
+    let t = &report["totals"];
+    let ev = "bounce_report_events";
+    let evt = "bounce_report_events_total";
+    assert_eq!(
+        m.value(
+            ev,
+            evt,
+            &[("status", "sent"), ("cause", "none"), ("class", "none")]
+        ),
+        n(&t["sent"]) as f64
+    );
+    for status in ["bounced", "deferred", "expired"] {
+        let sum: f64 = m
+            .samples(ev, evt)
+            .iter()
+            .filter(|(l, _)| l["status"] == status)
+            .map(|(_, v)| v)
+            .sum();
+        assert_eq!(sum, n(&t[status]) as f64, "{status}");
+    }
+    for c in report["by_cause"].as_array().unwrap() {
+        let cause = c["cause"].as_str().unwrap();
+        let hard = [
+            "user_unknown",
+            "host_unknown",
+            "not_accept",
+            "has_moved",
+            "suspend",
+        ]
+        .contains(&cause);
+        for (status, class) in [
+            ("bounced", if hard { "hard" } else { "soft" }),
+            ("deferred", "transient"),
+            ("expired", if hard { "hard" } else { "soft" }),
+        ] {
+            assert_eq!(
+                m.value(ev, evt, &[("status", status), ("cause", cause), ("class", class)]),
+                n(&c[status]) as f64,
+                "{status} {cause}"
+            );
+        }
+    }
+
+    // Lines add up to the lines read.
+    let lines = "bounce_report_lines";
+    for kind in ["parsed", "other", "malformed"] {
+        assert_eq!(
+            m.value(lines, "bounce_report_lines_total", &[("kind", kind)]),
+            n(&t[kind]) as f64,
+            "{kind}"
+        );
+    }
+
+    // Top 20 domains (the default --top) and "other" hold every event.
+    let dom = m.samples("bounce_report_domain_events", "bounce_report_domain_events_total");
+    let names: BTreeSet<&str> = dom.iter().map(|(l, _)| l["domain"].as_str()).collect();
+    assert_eq!(names.len(), 21);
+    assert!(names.contains("other"));
+    assert!(names.contains(report["by_domain"][0]["domain"].as_str().unwrap()));
+    for status in ["sent", "bounced", "deferred", "expired"] {
+        let sum: f64 = dom
+            .iter()
+            .filter(|(l, _)| l["status"] == status)
+            .map(|(_, v)| v)
+            .sum();
+        assert_eq!(sum, n(&t[status]) as f64, "domains' {status}");
+    }
+
+    let run_at = m.value(
+        "bounce_report_last_run_timestamp_seconds",
+        "bounce_report_last_run_timestamp_seconds",
+        &[],
+    );
+    assert!((before..after).contains(&run_at), "{run_at}");
+}
+
+#[test]
+fn prometheus_domain_label_stays_bounded_on_a_long_tail_log() {
+    if !python_has("prometheus_client") {
+        return;
+    }
+    let Some(shared) = shared() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (log, truth) = generate(&shared, dir.path(), "maillog", &["--size", "5M", "--seed", "62"]);
+    let log = log.to_string_lossy().into_owned();
+    let domains = truth_domains(&truth).len();
+    assert!(domains > 500, "a long tail of domains: {domains}");
+    for top in ["0", "10", "50"] {
+        let m = Metrics::parse(&run(&["-f", "prometheus", "--top", top, &log]));
+        let dom = m.samples("bounce_report_domain_events", "bounce_report_domain_events_total");
+        let names: BTreeSet<&str> = dom.iter().map(|(l, _)| l["domain"].as_str()).collect();
+        let limit: usize = top.parse::<usize>().unwrap() + 1;
+        assert_eq!(names.len(), limit, "--top {top}: {names:?}");
+        assert!(names.contains("other"));
+        // No recipient or sender ever becomes a label.
+        for (labels, _) in &dom {
+            assert!(labels.values().all(|v| !v.contains('@')), "{labels:?}");
+        }
+        for status in ["sent", "bounced", "deferred", "expired"] {
+            let sum: f64 = dom
+                .iter()
+                .filter(|(l, _)| l["status"] == status)
+                .map(|(_, v)| v)
+                .sum();
+            assert_eq!(sum, n(&truth["totals"][status]) as f64, "--top {top}: {status}");
+        }
+    }
+}
+
+#[test]
+fn prometheus_label_values_are_escaped() {
+    if !python_has("prometheus_client") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let log = hostile_log(dir.path());
+    let text = run(&["-f", "prometheus", &log]);
+    assert!(
+        text.contains(r#"domain="we\"ird\\dom|a*in.com",status="bounced"} 1"#),
+        "{text}"
+    );
+    let m = Metrics::parse(&text);
+    assert_eq!(
+        m.value(
+            "bounce_report_domain_events",
+            "bounce_report_domain_events_total",
+            &[("domain", HOSTILE_DOMAIN), ("status", "bounced")]
+        ),
+        1.0
+    );
+}
+
+#[test]
+fn prometheus_output_is_the_same_for_any_thread_count_but_for_the_time() {
+    let log = fx("dirty.log");
+    let strip = |t: String| -> String {
+        t.lines()
+            .filter(|l| !l.starts_with("bounce_report_last_run_timestamp_seconds "))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let one = strip(run(&["-f", "prometheus", "--threads", "1", &log]));
+    let four = strip(run(&[
+        "-f",
+        "prometheus",
+        "--threads",
+        "4",
+        "--chunk-size",
+        "4096",
+        &log,
+    ]));
+    assert_eq!(one, four);
+    // Every event series is there, zeros included: 33 causes × 3 failure
+    // statuses, and sent.
+    assert_eq!(
+        one.lines()
+            .filter(|l| l.starts_with("bounce_report_events_total{"))
+            .count(),
+        1 + 33 * 3
+    );
+}

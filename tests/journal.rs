@@ -1,0 +1,99 @@
+//! Logs from journald: `journalctl -o json`, `short-iso` and
+//! `short-precise` output, recognised without a flag, give the same counts
+//! as the syslog file they stand for.
+
+use chrono::DateTime;
+use serde_json::json;
+
+use crate::common::*;
+
+/// One RFC 3339 syslog line → (time, host, identifier, pid, message).
+fn split(line: &str) -> Option<(DateTime<chrono::FixedOffset>, &str, &str, &str, &str)> {
+    let (ts, rest) = line.split_once(' ')?;
+    let (host, rest) = rest.split_once(' ')?;
+    let (tag, message) = rest.split_once(": ")?;
+    let (ident, pid) = tag.strip_suffix(']')?.split_once('[')?;
+    Some((DateTime::parse_from_rfc3339(ts).ok()?, host, ident, pid, message))
+}
+
+#[test]
+fn journal_outputs_give_the_syslog_counts() {
+    let Some(shared) = shared() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (log, truth) = generate(
+        &shared,
+        dir.path(),
+        "mail.log",
+        &[
+            "--size",
+            "2M",
+            "--seed",
+            "41",
+            "--timestamps",
+            "rfc3339",
+            "--hosts",
+            "2",
+        ],
+    );
+    let text = std::fs::read_to_string(&log).unwrap();
+    let (mut as_json, mut iso, mut precise) = (String::new(), String::new(), String::new());
+    for line in text.lines() {
+        let Some((t, host, ident, pid, message)) = split(line) else {
+            continue;
+        };
+        let entry = json!({
+            "__CURSOR": "s=0;i=1",
+            "__REALTIME_TIMESTAMP": (t.timestamp_micros()).to_string(),
+            "_HOSTNAME": host,
+            "SYSLOG_IDENTIFIER": ident,
+            "SYSLOG_PID": pid,
+            "_PID": pid,
+            "PRIORITY": "6",
+            "MESSAGE": message,
+        });
+        as_json.push_str(&entry.to_string());
+        as_json.push('\n');
+        iso.push_str(&format!(
+            "{} {host} {ident}[{pid}]: {message}\n",
+            t.format("%Y-%m-%dT%H:%M:%S%z")
+        ));
+        precise.push_str(&format!(
+            "{} {host} {ident}[{pid}]: {message}\n",
+            t.format("%b %d %H:%M:%S%.6f")
+        ));
+    }
+    for (name, body) in [
+        ("journal.json", &as_json),
+        ("short-iso.log", &iso),
+        ("short-precise.log", &precise),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, body).unwrap();
+        // The generator's modification time gives classic lines their year.
+        let mtime = std::fs::metadata(&log).unwrap().modified().unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(mtime)
+            .unwrap();
+        let report = json(&["-f", "json", &path.to_string_lossy()]);
+        for s in ["sent", "bounced", "deferred", "expired"] {
+            assert_eq!(report["totals"][s], truth["totals"][s], "{name}: {s}");
+        }
+        assert_eq!(domains(&report), truth_domains(&truth), "{name}");
+        assert_eq!(report["deferred_outcomes"], truth["deferred_outcomes"], "{name}");
+    }
+}
+
+#[test]
+fn journal_flag_without_journalctl_says_so() {
+    let out = bounce_report()
+        .args(["--journal", "-f", "json"])
+        .env("PATH", "/nonexistent")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("journalctl"), "{stderr}");
+}

@@ -11,6 +11,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::hash::{Hash, Hasher};
 
 use crate::cause::{Cause, Status};
+use crate::correlate::Fate;
 use crate::event::{relay_host, Event, Position};
 use crate::parse::Timestamp;
 
@@ -193,21 +194,62 @@ impl CauseStats {
 
 /// What became of deferred recipients (SPEC `deferred_outcomes`): over the
 /// distinct (queue id, recipient) pairs with at least one deferral.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Outcomes {
     pub delivered: u64,
     pub bounced: u64,
     pub expired: u64,
     pub pending: u64,
+    /// Seconds from the first deferral to the delivery, per delivered one.
+    pub delivery_delays: Vec<u32>,
 }
 
 impl Outcomes {
+    pub fn add(&mut self, fate: Fate, delay: Option<i64>) {
+        match fate {
+            Fate::Delivered => {
+                self.delivered += 1;
+                if let Some(d) = delay {
+                    self.delivery_delays.push(d.clamp(0, i64::from(u32::MAX)) as u32);
+                }
+            }
+            Fate::Bounced => self.bounced += 1,
+            Fate::Expired => self.expired += 1,
+            Fate::Pending => self.pending += 1,
+        }
+    }
+
     pub fn merge(&mut self, o: &Outcomes) {
         self.delivered += o.delivered;
         self.bounced += o.bounced;
         self.expired += o.expired;
         self.pending += o.pending;
+        self.delivery_delays.extend_from_slice(&o.delivery_delays);
     }
+
+    /// Deferred recipients, whatever became of them.
+    pub fn total(&self) -> u64 {
+        self.delivered + self.bounced + self.expired + self.pending
+    }
+
+    /// The median time from first deferral to delivery, in seconds.
+    pub fn median_delay(&self) -> Option<u32> {
+        let mut d = self.delivery_delays.clone();
+        if d.is_empty() {
+            return None;
+        }
+        let mid = d.len() / 2;
+        Some(*d.select_nth_unstable(mid).1)
+    }
+}
+
+/// One deferral history's end, as the resolver reports it.
+#[derive(Clone, Debug)]
+pub struct FateRecord {
+    pub domain: Option<String>,
+    pub cause: Option<Cause>,
+    pub fate: Fate,
+    pub delay: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -225,6 +267,10 @@ pub struct Summary {
     /// Keyed by the sender's lower-cased domain; "" for the null sender.
     pub by_sender_domain: HashMap<String, StatusCounts>,
     pub deferred_outcomes: Outcomes,
+    /// What became of deferrals, by the recipient's domain ("" for none).
+    pub outcomes_by_domain: HashMap<String, Outcomes>,
+    /// What became of deferrals, by the cause of the last deferral.
+    pub outcomes_by_cause: Vec<Outcomes>,
 }
 
 impl Default for Summary {
@@ -239,6 +285,8 @@ impl Default for Summary {
             by_hour: BTreeMap::new(),
             by_sender_domain: HashMap::default(),
             deferred_outcomes: Outcomes::default(),
+            outcomes_by_domain: HashMap::default(),
+            outcomes_by_cause: vec![Outcomes::default(); Cause::COUNT],
         }
     }
 }
@@ -356,6 +404,31 @@ impl Summary {
             StatusCounts::merge,
         );
         self.deferred_outcomes.merge(&other.deferred_outcomes);
+        merge_map(
+            &mut self.outcomes_by_domain,
+            other.outcomes_by_domain,
+            Outcomes::merge,
+        );
+        for (mine, theirs) in self.outcomes_by_cause.iter_mut().zip(&other.outcomes_by_cause) {
+            mine.merge(theirs);
+        }
+    }
+
+    /// Counts what became of one deferred recipient.
+    pub fn add_fate(&mut self, f: &FateRecord) {
+        self.deferred_outcomes.add(f.fate, f.delay);
+        let domain = f.domain.as_deref().unwrap_or("");
+        match self.outcomes_by_domain.get_mut(domain) {
+            Some(o) => o.add(f.fate, f.delay),
+            None => self
+                .outcomes_by_domain
+                .entry(domain.to_string())
+                .or_default()
+                .add(f.fate, f.delay),
+        }
+        if let Some(c) = f.cause {
+            self.outcomes_by_cause[c.index()].add(f.fate, f.delay);
+        }
     }
 }
 

@@ -24,7 +24,6 @@ use rustc_hash::FxHashMap as HashMap;
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use crate::aggregate::Outcomes;
 use crate::cause::{Cause, Status};
 use crate::event::{Event, Position};
 use crate::parse::Timestamp;
@@ -53,7 +52,15 @@ pub enum Step<'a> {
     Track(Box<Event<'a>>),
     /// A recipient (by [`recipient_hash`]) delivered or bounced, counted by
     /// the worker: it may end a deferral from before.
-    Close { recipient: u64, status: Status },
+    Close {
+        recipient: u64,
+        status: Status,
+        time: Timestamp,
+    },
+    /// Like `Close`, with the event itself, which the resolver passes on
+    /// (not counts again) once it knows the deferral history it ends: for
+    /// `--format jsonl`, whose events carry `attempts` and `first_deferred`.
+    Closing(Box<Event<'a>>),
     /// qmgr `status=expired`.
     Expired {
         time: Timestamp,
@@ -72,7 +79,16 @@ impl Step<'_> {
             Step::From { sender } => Step::From { sender },
             Step::Delivery(e) => Step::Delivery(Box::new(e.into_owned())),
             Step::Track(e) => Step::Track(Box::new(e.into_owned())),
-            Step::Close { recipient, status } => Step::Close { recipient, status },
+            Step::Close {
+                recipient,
+                status,
+                time,
+            } => Step::Close {
+                recipient,
+                status,
+                time,
+            },
+            Step::Closing(e) => Step::Closing(Box::new(e.into_owned())),
             Step::Expired {
                 time,
                 position,
@@ -141,18 +157,37 @@ impl QueueState {
         }
     }
 
-    /// Ends the deferral of `recipient`, if there is one, counting its outcome.
-    fn close(&mut self, recipient: u64, status: Status, outcomes: &mut Outcomes) -> Option<Deferral> {
+    /// Ends the deferral of `recipient`, if there is one, reporting its fate.
+    fn close(
+        &mut self,
+        recipient: u64,
+        status: Status,
+        at: Timestamp,
+        fate: &mut FateSink<'_>,
+    ) -> Option<Deferral> {
         let d = self.deferred.remove(self.find(recipient)?);
-        match status {
-            Status::Sent => outcomes.delivered += 1,
-            Status::Bounced => outcomes.bounced += 1,
-            Status::Expired => outcomes.expired += 1,
-            Status::Deferred => {}
-        }
+        let f = match status {
+            Status::Sent => Fate::Delivered,
+            Status::Bounced => Fate::Bounced,
+            _ => Fate::Expired,
+        };
+        fate(&d, f, Some(at));
         Some(d)
     }
 }
+
+/// What became of a deferred recipient (SPEC `deferred_outcomes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fate {
+    Delivered,
+    Bounced,
+    Expired,
+    /// Still deferred when the input ends (or its message vanished).
+    Pending,
+}
+
+/// Told each deferral history's end: the deferral, its fate, and when.
+pub type FateSink<'s> = dyn FnMut(&Deferral, Fate, Option<Timestamp>) + 's;
 
 #[derive(Debug, Default)]
 pub struct QueueTable {
@@ -166,7 +201,7 @@ impl QueueTable {
         &mut self,
         key: QueueKey,
         step: Step<'a>,
-        emit: &mut impl FnMut(&Event<'a>),
+        emit: &mut impl FnMut(&Event<'a>, bool),
     ) -> Option<Step<'a>> {
         match step {
             Step::From { sender } => {
@@ -184,7 +219,7 @@ impl QueueTable {
                 }
                 None
             }
-            Step::Delivery(e) => self.deliver_local(key, *e, emit),
+            Step::Delivery(e) => self.deliver_local(key, *e, false, emit),
             Step::Removed => {
                 self.open.remove(&key);
                 Some(Step::Removed)
@@ -195,11 +230,14 @@ impl QueueTable {
 
     /// A worker's handling of one delivery line (the common step, taken
     /// unboxed).
+    /// With `hold`, a delivered or bounced event is counted but handed to
+    /// the resolver to pass on, once it knows the history the event ends.
     pub fn deliver_local<'a>(
         &mut self,
         key: QueueKey,
         mut e: Event<'a>,
-        emit: &mut impl FnMut(&Event<'a>),
+        hold: bool,
+        emit: &mut impl FnMut(&Event<'a>, bool),
     ) -> Option<Step<'a>> {
         let Some(state) = self.open.get(&key) else {
             return Some(Step::Delivery(Box::new(e)));
@@ -207,14 +245,19 @@ impl QueueTable {
         e.sender = state.sender.clone();
         match e.status {
             Status::Deferred => {
-                emit(&e);
+                emit(&e, true);
                 Some(Step::Track(Box::new(e)))
             }
+            Status::Sent | Status::Bounced if hold => {
+                emit(&e, false);
+                Some(Step::Closing(Box::new(e)))
+            }
             Status::Sent | Status::Bounced => {
-                emit(&e);
+                emit(&e, true);
                 Some(Step::Close {
                     recipient: recipient_hash(&e),
                     status: e.status,
+                    time: e.time,
                 })
             }
             // A per-recipient expired line takes its cause from the
@@ -224,24 +267,42 @@ impl QueueTable {
     }
 
     /// The resolver's handling of a step, against everything before it.
+    /// `emit` gets each event with whether it is still to be counted (an
+    /// event the worker counted already comes with `false`).
     pub fn apply<'a>(
         &mut self,
         key: QueueKey,
         step: Step<'a>,
-        outcomes: &mut Outcomes,
-        emit: &mut impl FnMut(Event<'a>),
+        fate: &mut FateSink<'_>,
+        emit: &mut impl FnMut(Event<'a>, bool),
     ) {
         match step {
             Step::From { sender } => self.open.entry(key).or_default().sender = Some(sender),
             Step::Removed => {
                 if let Some(old) = self.open.remove(&key) {
-                    outcomes.pending += old.deferred.len() as u64;
+                    for d in &old.deferred {
+                        fate(d, Fate::Pending, None);
+                    }
                 }
             }
-            Step::Close { recipient, status } => {
+            Step::Close {
+                recipient,
+                status,
+                time,
+            } => {
                 if let Some(state) = self.open.get_mut(&key) {
-                    state.close(recipient, status, outcomes);
+                    state.close(recipient, status, time, fate);
                 }
+            }
+            Step::Closing(e) => {
+                let mut e = *e;
+                if let Some(state) = self.open.get_mut(&key) {
+                    if let Some(d) = state.close(recipient_hash(&e), e.status, e.time, fate) {
+                        e.attempts = Some(d.attempts + 1);
+                        e.first_deferred = Some(d.first);
+                    }
+                }
+                emit(e, false);
             }
             Step::Track(e) => {
                 let state = self.open.entry(key).or_default();
@@ -266,7 +327,9 @@ impl QueueTable {
                     match e.status {
                         Status::Deferred => state.defer(e.clone()),
                         status => {
-                            if let Some(d) = state.close(recipient_hash(&e), status, outcomes) {
+                            if let Some(d) = state.close(recipient_hash(&e), status, e.time, fate) {
+                                e.attempts = Some(d.attempts + u32::from(status != Status::Expired));
+                                e.first_deferred = Some(d.first);
                                 if status == Status::Expired {
                                     e.cause = d.last.cause.map(Cause::for_expiry).or(e.cause);
                                 }
@@ -274,7 +337,7 @@ impl QueueTable {
                         }
                     }
                 }
-                emit(e);
+                emit(e, true);
             }
             Step::Expired {
                 time,
@@ -287,7 +350,7 @@ impl QueueTable {
                 let sender = state.sender.clone().unwrap_or(sender);
                 if state.deferred.is_empty() {
                     // Its deferrals are not in the input: one event, recipient unknown.
-                    emit(Event {
+                    let e = Event {
                         time,
                         position,
                         host,
@@ -304,18 +367,23 @@ impl QueueTable {
                         cause: Some(Cause::Expired),
                         rule: None,
                         reply: None,
-                    });
+                        attempts: None,
+                        first_deferred: None,
+                    };
+                    emit(e, true);
                     return;
                 }
-                for d in state.deferred.drain(..) {
-                    outcomes.expired += 1;
+                for d in std::mem::take(&mut state.deferred) {
+                    fate(&d, Fate::Expired, Some(time));
                     let mut e = d.last;
                     e.status = Status::Expired;
                     e.time = time;
                     e.position = position;
                     e.cause = Some(e.cause.unwrap_or(Cause::Undefined).for_expiry());
                     e.sender = Some(sender.clone());
-                    emit(e);
+                    e.attempts = Some(d.attempts);
+                    e.first_deferred = Some(d.first);
+                    emit(e, true);
                 }
             }
         }
@@ -330,7 +398,7 @@ impl QueueTable {
     }
 
     /// Deferred recipients still waiting when the input ends.
-    pub fn pending(&self) -> u64 {
-        self.open.values().map(|s| s.deferred.len() as u64).sum()
+    pub fn pending(&self) -> impl Iterator<Item = &Deferral> {
+        self.open.values().flat_map(|s| s.deferred.iter())
     }
 }

@@ -48,6 +48,11 @@ pub struct Event<'a> {
     pub rule: Option<u32>,
     /// The parenthesised text as logged.
     pub reply: Option<Cow<'a, [u8]>>,
+    /// On an event that ends a deferral history (delivered, bounced or
+    /// expired after deferrals): the delivery attempts, this one included
+    /// for a delivery or bounce, and the time of the first deferral.
+    pub attempts: Option<u32>,
+    pub first_deferred: Option<Timestamp>,
 }
 
 impl Event<'_> {
@@ -76,6 +81,8 @@ impl Event<'_> {
             cause: self.cause,
             rule: self.rule,
             reply: self.reply.map(own),
+            attempts: self.attempts,
+            first_deferred: self.first_deferred,
         }
     }
 }

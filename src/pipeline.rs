@@ -14,12 +14,14 @@ use chrono::{DateTime, Local};
 use memchr::memmem;
 use rayon::prelude::*;
 
+use crate::aggregate::FateRecord;
 use crate::aggregate::Summary;
 use crate::cause::Status;
 use crate::classify::{Catalogue, Classifier, Dsn, Query};
-use crate::correlate::{queue_key, QueueKey, QueueTable, Step};
+use crate::correlate::{queue_key, Deferral, Fate, QueueKey, QueueTable, Step};
 use crate::event::{lower_domain, Event, Position};
 use crate::input::{Compression, Source};
+use crate::parse::Timestamp;
 use crate::parse::{self, Body, DeliveryStatus, Parsed, YearContext};
 use crate::scan::{Chunk, Message, Reader, Skip};
 use crate::window::Window;
@@ -238,7 +240,11 @@ pub fn analyse(
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    summary.deferred_outcomes.pending += table.pending();
+    for d in table.pending() {
+        if options.window.contains(d.first) {
+            summary.add_fate(&fate_record(d, Fate::Pending, None));
+        }
+    }
     Ok(Analysis {
         summary,
         sources: reports,
@@ -260,6 +266,16 @@ fn progress_bar(sources: &[Source]) -> indicatif::ProgressBar {
     bar
 }
 
+/// What the summary keeps of a deferral history's end.
+fn fate_record(d: &Deferral, fate: Fate, at: Option<Timestamp>) -> FateRecord {
+    FateRecord {
+        domain: d.last.domain.as_deref().map(str::to_string),
+        cause: d.last.cause,
+        fate,
+        delay: at.map(|t| t.unix - d.first.unix),
+    }
+}
+
 /// Folds one chunk's output into the run, in chunk order.
 fn resolve(
     out: ChunkOutput,
@@ -269,7 +285,7 @@ fn resolve(
     sink: &mut dyn FnMut(&Event<'_>) -> io::Result<()>,
 ) -> io::Result<()> {
     summary.merge(out.summary);
-    let mut outcomes = summary.deferred_outcomes;
+    let mut fates = Vec::new();
     let mut result = Ok(());
     for item in out.items {
         match item {
@@ -279,11 +295,19 @@ fn resolve(
                 }
             }
             Item::Pending(key, step) => {
-                table.apply(key, step, &mut outcomes, &mut |e| {
+                // A deferral history belongs to the window its first deferral is in.
+                let mut fate = |d: &Deferral, fate: Fate, at: Option<Timestamp>| {
+                    if window.contains(d.first) {
+                        fates.push(fate_record(d, fate, at));
+                    }
+                };
+                table.apply(key, step, &mut fate, &mut |e, count| {
                     if !window.contains(e.time) {
                         return;
                     }
-                    summary.add_event(&e);
+                    if count {
+                        summary.add_event(&e);
+                    }
                     if result.is_ok() {
                         result = sink(&e);
                     }
@@ -292,7 +316,9 @@ fn resolve(
         }
     }
     table.absorb(out.open);
-    summary.deferred_outcomes = outcomes;
+    for f in &fates {
+        summary.add_fate(f);
+    }
     result
 }
 
@@ -448,6 +474,8 @@ impl Worker<'_> {
                     cause,
                     rule,
                     reply: d.text.map(Into::into),
+                    attempts: None,
+                    first_deferred: None,
                 })
             }
         };
@@ -455,17 +483,19 @@ impl Worker<'_> {
         let keep = self.context.keep_events;
         let summary = &mut self.out.summary;
         let items = &mut self.out.items;
-        let mut emit = |e: &Event<'_>| {
+        // Every event is counted here; with `keep`, it is also passed on,
+        // unless the resolver will pass it on (`pass_on` false).
+        let mut emit = |e: &Event<'_>, pass_on: bool| {
             if !window.contains(e.time) {
                 return;
             }
             summary.add_event(e);
-            if keep {
+            if keep && pass_on {
                 items.push(Item::Event(Box::new(e.clone().into_owned())));
             }
         };
         let waiting = match fact {
-            Fact::Delivery(e) => self.out.open.deliver_local(key, e, &mut emit),
+            Fact::Delivery(e) => self.out.open.deliver_local(key, e, keep, &mut emit),
             Fact::Other(step) => self.out.open.apply_local(key, step, &mut emit),
         };
         if let Some(step) = waiting {

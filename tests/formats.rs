@@ -217,7 +217,15 @@ fn markdown_shows_hostile_log_text_verbatim_and_inert() {
     let html = parsed["html"].as_str().unwrap();
     // Nothing from the log became markup: no script, link, emphasis,
     // strikethrough or entity.
-    for bad in ["<script", "<a ", "<img", "<em>", "<del>", "<s>", "evil.example\">"] {
+    for bad in [
+        "<script",
+        "<a ",
+        "<img",
+        "<em>",
+        "<del>",
+        "<s>",
+        "evil.example\">",
+    ] {
         assert!(!html.contains(bad), "{bad} in the rendered Markdown:\n{html}");
     }
     // The domain is one cell with its text whole: the `|` did not split it.
@@ -245,6 +253,81 @@ fn markdown_shows_hostile_log_text_verbatim_and_inert() {
     // The file name with `<b>` is text, not a tag.
     assert!(!html.contains("<b>"), "{html}");
     assert!(html.contains("mail&lt;b&gt;.log"), "{html}");
+}
+
+/// What the `vs previous` cell must say for a count that was `before`
+/// (absent: `None`) and is `now`: only its kind, `new`, `+…`, `-…` or `=`.
+fn change_kind(before: Option<u64>, now: u64) -> &'static str {
+    match before.unwrap_or(0) {
+        0 if now > 0 => "new",
+        b if now > b => "+",
+        b if now < b => "-",
+        _ => "=",
+    }
+}
+
+fn failures(v: &Value) -> u64 {
+    ["bounced", "deferred", "expired"].iter().map(|k| n(&v[k])).sum()
+}
+
+#[test]
+fn markdown_compare_marks_each_domain_and_cause_against_the_earlier_run() {
+    if !python_has("markdown_it") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let previous = dir.path().join("yesterday.json");
+    std::fs::write(&previous, run(&["-f", "json", &fx("maillog")])).unwrap();
+    let before = read_json(&previous);
+    let prev = previous.to_string_lossy().into_owned();
+
+    // Against itself: everything the same, nothing gone.
+    let (md, parsed) = markdown(&["-f", "markdown", "--compare", &prev, &fx("maillog")]);
+    for t in [&parsed["tables"][1], &parsed["tables"][2]] {
+        let rows = cells(t);
+        assert_eq!(rows[0].last().map(String::as_str), Some("vs previous"));
+        assert!(rows[1..].iter().all(|r| r[7] == "="), "{rows:?}");
+    }
+    assert!(md.contains("- **Causes no longer seen:** none"), "{md}");
+
+    // Another log against it: new, up and down, as the counts say.
+    let dirty = fx("dirty.log");
+    let now = json(&["-f", "json", &dirty]);
+    let (_, parsed) = markdown(&["-f", "markdown", "--compare", &prev, &dirty]);
+    let then: BTreeMap<&str, u64> = before["by_domain"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["domain"].as_str().unwrap_or(""), failures(d)))
+        .collect();
+    let rows = cells(&parsed["tables"][1]);
+    let mut kinds = BTreeSet::new();
+    for (row, d) in rows[1..].iter().zip(now["by_domain"].as_array().unwrap()) {
+        let name = d["domain"].as_str().unwrap_or("");
+        let want = change_kind(then.get(name).copied(), failures(d));
+        assert!(row[7].starts_with(want), "{name}: {} for {want}", row[7]);
+        kinds.insert(want);
+    }
+    assert!(kinds.contains("new"), "the logs differ: {kinds:?}");
+}
+
+#[test]
+fn html_compare_colours_changes_and_lists_what_is_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let previous = dir.path().join("yesterday.json");
+    std::fs::write(&previous, run(&["-f", "json", &fx("dirty.log")])).unwrap();
+    let html = run(&[
+        "-f",
+        "html",
+        "--compare",
+        &previous.to_string_lossy(),
+        &fx("maillog"),
+    ]);
+    assert_safe_to_mail(&html);
+    assert_eq!(html.matches("<th class=\"n\">vs previous</th>").count(), 2);
+    assert!(html.contains("<td class=\"n up\">new</td>"));
+    assert!(html.contains("<h2>Compared with <code>"));
+    assert!(html.contains("<li><b>Domains now failure-free:</b> "));
 }
 
 // ---------------------------------------------------------------- HTML

@@ -234,3 +234,57 @@ fn at_least_90_percent_of_events_get_the_generators_cause() {
         listing.join("\n")
     );
 }
+
+#[test]
+fn outcomes_per_domain_add_up_and_jsonl_marks_the_end_of_each_deferral_history() {
+    let Some(shared) = shared() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (log, truth) = generate(
+        &shared,
+        dir.path(),
+        "maillog",
+        &[
+            "--size",
+            "3M",
+            "--seed",
+            "26",
+            "--defer-rate",
+            "0.15",
+            "--expire-rate",
+            "0.02",
+        ],
+    );
+    let report = json(&["-f", "json", &s(&log)]);
+    assert_matches_truth(&report, &truth);
+    let total = &report["deferred_outcomes"];
+    for k in ["delivered", "bounced", "expired", "pending"] {
+        let by_domain: u64 = report["by_domain"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|d| d.get("deferred_outcomes"))
+            .map(|o| n(&o[k]))
+            .sum();
+        assert_eq!(by_domain, n(&total[k]), "{k}: per-domain outcomes do not add up");
+    }
+    assert!(
+        total["median_delay_seconds"].as_u64().is_some_and(|d| d >= 300),
+        "{total}"
+    );
+    // Each delivered, bounced or expired end of a deferral history carries
+    // its attempts and first deferral, once per (queue id, recipient).
+    let events = jsonl(&["-f", "jsonl", &s(&log)]);
+    let mut ends = std::collections::BTreeMap::<&str, u64>::new();
+    for e in events.iter().filter(|e| e.get("attempts").is_some()) {
+        let attempts = n(&e["attempts"]);
+        assert!(attempts >= 2 || e["status"] == "expired", "{e}");
+        assert!(
+            e["first_deferred"].as_str().unwrap() <= e["time"].as_str().unwrap(),
+            "{e}"
+        );
+        *ends.entry(e["status"].as_str().unwrap()).or_default() += 1;
+    }
+    assert_eq!(ends.get("sent").copied().unwrap_or(0), n(&total["delivered"]));
+    assert_eq!(ends.get("bounced").copied().unwrap_or(0), n(&total["bounced"]));
+    assert_eq!(ends.get("expired").copied().unwrap_or(0), n(&total["expired"]));
+}

@@ -82,7 +82,12 @@ fn journal_outputs_give_the_syslog_counts() {
             assert_eq!(report["totals"][s], truth["totals"][s], "{name}: {s}");
         }
         assert_eq!(domains(&report), truth_domains(&truth), "{name}");
-        assert_eq!(report["deferred_outcomes"], truth["deferred_outcomes"], "{name}");
+        for k in ["delivered", "bounced", "expired", "pending"] {
+            assert_eq!(
+                report["deferred_outcomes"][k], truth["deferred_outcomes"][k],
+                "{name}: {k}"
+            );
+        }
     }
 }
 

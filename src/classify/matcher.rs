@@ -675,8 +675,41 @@ fn hide_hosts(text: &[u8], out: &mut Vec<u8>) -> bool {
 // The cache key.
 
 fn is_token_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'@' | b'+' | b'%' | b'/')
+    CLASS[usize::from(b)] & TOKEN != 0
 }
+
+/// Byte classes of the cache key's tokenizer: one table lookup per byte
+/// instead of a chain of comparisons.
+const TOKEN: u8 = 1;
+const DIGIT: u8 = 2;
+const ALPHA: u8 = 4;
+const DOT: u8 = 8;
+const AT: u8 = 16;
+/// A token byte other than a letter, digit or dot (`-_@+%/`).
+const PUNCT: u8 = 32;
+
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_digit() {
+            TOKEN | DIGIT
+        } else if c.is_ascii_alphabetic() {
+            TOKEN | ALPHA
+        } else if c == b'.' {
+            TOKEN | DOT
+        } else if c == b'@' {
+            TOKEN | AT | PUNCT
+        } else if matches!(c, b'-' | b'_' | b'+' | b'%' | b'/') {
+            TOKEN | PUNCT
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
 
 /// Appends `text` to `out` lower-cased (ASCII) with the parts that vary
 /// between otherwise identical replies masked, so they share a cache entry:
@@ -687,22 +720,29 @@ fn is_token_byte(b: u8) -> bool {
 /// `name=` → `~`; bracketed text with a digit longer than six bytes
 /// (`[192.0.2.1]`, `[2001:db8::1]`, Microsoft's `[… .prod.outlook.com …]`) →
 /// `[#]`, except local sockets and loopback addresses, which rules use.
+///
+/// This runs on every reply, cached or not, so it is one pass: each token's
+/// classes, digits and dots are gathered while finding its end, and runs of
+/// other bytes are copied whole. (On the hand-checked table it took 0.85 µs
+/// of a 1.3 µs cached classification before; the unit test
+/// `mask_matches_the_reference` keeps it equal to the plain version.)
 pub(crate) fn mask_into(text: &[u8], out: &mut Vec<u8>) {
+    let n = text.len();
     let mut i = 0;
-    while i < text.len() {
+    while i < n {
         let b = text[i];
         if b == b'[' {
             let close = text[i + 1..].iter().take(256).position(|&c| c == b']');
-            if let Some(n) = close {
-                let inner = &text[i + 1..i + 1 + n];
+            if let Some(len) = close {
+                let inner = &text[i + 1..i + 1 + len];
                 let local = inner.starts_with(b"127.")
                     || inner.starts_with(b"::1")
                     || inner.starts_with(b"private/")
                     || inner.starts_with(b"public/")
                     || inner.starts_with(b"/");
-                if n > 6 && !local && inner.iter().any(u8::is_ascii_digit) {
+                if len > 6 && !local && inner.iter().any(u8::is_ascii_digit) {
                     out.extend_from_slice(b"[#]");
-                    i += n + 2;
+                    i += len + 2;
                     continue;
                 }
             }
@@ -710,37 +750,60 @@ pub(crate) fn mask_into(text: &[u8], out: &mut Vec<u8>) {
             i += 1;
             continue;
         }
-        if !is_token_byte(b) {
-            out.push(b.to_ascii_lowercase());
+        if CLASS[usize::from(b)] & TOKEN == 0 {
+            // A run of non-token bytes up to the next token or `[`.
+            let start = i;
             i += 1;
+            while i < n && CLASS[usize::from(text[i])] & TOKEN == 0 && text[i] != b'[' {
+                i += 1;
+            }
+            let at = out.len();
+            out.extend_from_slice(&text[start..i]);
+            out[at..].make_ascii_lowercase();
             continue;
         }
-        let len = text[i..].iter().take_while(|&&c| is_token_byte(c)).count();
-        let tok = &text[i..i + len];
-        i += len;
-        if text.get(i) == Some(&b'[') && tok.iter().any(|c| c.is_ascii_alphabetic()) {
+        let start = i;
+        let (mut classes, mut digits, mut dots) = (0u8, 0usize, 0usize);
+        while i < n {
+            let c = CLASS[usize::from(text[i])];
+            if c & TOKEN == 0 {
+                break;
+            }
+            classes |= c;
+            digits += usize::from(c & DIGIT != 0);
+            dots += usize::from(c & DOT != 0);
+            i += 1;
+        }
+        let tok = &text[start..i];
+        if text.get(i) == Some(&b'[') && classes & ALPHA != 0 {
             out.push(b'~');
             continue;
         }
         if tok.eq_ignore_ascii_case(b"name") && text.get(i) == Some(&b'=') {
             out.extend_from_slice(b"name=~");
             i += 1;
-            i += text[i..].iter().take_while(|&&c| is_token_byte(c)).count();
+            while i < n && CLASS[usize::from(text[i])] & TOKEN != 0 {
+                i += 1;
+            }
             continue;
         }
-        match token_mask(tok) {
+        match token_mask(tok, classes, digits, dots) {
             Some(m) => out.extend_from_slice(m),
-            None => out.extend(tok.iter().map(u8::to_ascii_lowercase)),
+            None => {
+                let at = out.len();
+                out.extend_from_slice(tok);
+                out[at..].make_ascii_lowercase();
+            }
         }
     }
 }
 
-/// What a token is masked to, if it is masked.
-fn token_mask(tok: &[u8]) -> Option<&'static [u8]> {
-    if tok.contains(&b'@') {
+/// What a token is masked to, if it is masked, given its byte classes
+/// (OR-ed), digit count and dot count.
+fn token_mask(tok: &[u8], classes: u8, digits: usize, dots: usize) -> Option<&'static [u8]> {
+    if classes & AT != 0 {
         return Some(b"@");
     }
-    let digits = tok.iter().filter(|b| b.is_ascii_digit()).count();
     if digits == 0 {
         return None;
     }
@@ -748,8 +811,7 @@ fn token_mask(tok: &[u8]) -> Option<&'static [u8]> {
     if Dsn::parse(trimmed).is_some() {
         return None;
     }
-    let dots = tok.iter().filter(|&&b| b == b'.').count();
-    let numeric = tok.iter().all(|b| b.is_ascii_digit() || *b == b'.');
+    let numeric = classes & (ALPHA | PUNCT) == 0;
     if numeric && dots >= 3 && !tok.starts_with(b"127.") {
         return Some(b"#");
     }
@@ -1180,6 +1242,131 @@ mod tests {
             .is_some_and(|r| !r.to_string().starts_with("dnsbl."))));
     }
 
+    // The plain, multi-pass masking the one-pass `mask_into` replaced:
+    // the model it must stay equal to.
+    fn is_token_byte_ref(b: u8) -> bool {
+        b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'@' | b'+' | b'%' | b'/')
+    }
+
+    /// Appends `text` to `out` lower-cased (ASCII) with the parts that vary
+    /// between otherwise identical replies masked, so they share a cache entry:
+    /// e-mail addresses → `@`; IPv4 addresses (except loopback) and numbers of
+    /// five digits or more → `#`; tokens of eight bytes or more that contain a
+    /// digit (queue ids, `a1si123.45 - gsmtp`, host names) → `#` unless they are
+    /// enhanced status codes; a host name just before `[` and the value of
+    /// `name=` → `~`; bracketed text with a digit longer than six bytes
+    /// (`[192.0.2.1]`, `[2001:db8::1]`, Microsoft's `[… .prod.outlook.com …]`) →
+    /// `[#]`, except local sockets and loopback addresses, which rules use.
+    pub(super) fn mask_reference(text: &[u8], out: &mut Vec<u8>) {
+        let mut i = 0;
+        while i < text.len() {
+            let b = text[i];
+            if b == b'[' {
+                let close = text[i + 1..].iter().take(256).position(|&c| c == b']');
+                if let Some(n) = close {
+                    let inner = &text[i + 1..i + 1 + n];
+                    let local = inner.starts_with(b"127.")
+                        || inner.starts_with(b"::1")
+                        || inner.starts_with(b"private/")
+                        || inner.starts_with(b"public/")
+                        || inner.starts_with(b"/");
+                    if n > 6 && !local && inner.iter().any(u8::is_ascii_digit) {
+                        out.extend_from_slice(b"[#]");
+                        i += n + 2;
+                        continue;
+                    }
+                }
+                out.push(b);
+                i += 1;
+                continue;
+            }
+            if !is_token_byte_ref(b) {
+                out.push(b.to_ascii_lowercase());
+                i += 1;
+                continue;
+            }
+            let len = text[i..].iter().take_while(|&&c| is_token_byte_ref(c)).count();
+            let tok = &text[i..i + len];
+            i += len;
+            if text.get(i) == Some(&b'[') && tok.iter().any(|c| c.is_ascii_alphabetic()) {
+                out.push(b'~');
+                continue;
+            }
+            if tok.eq_ignore_ascii_case(b"name") && text.get(i) == Some(&b'=') {
+                out.extend_from_slice(b"name=~");
+                i += 1;
+                i += text[i..].iter().take_while(|&&c| is_token_byte_ref(c)).count();
+                continue;
+            }
+            match token_mask_ref(tok) {
+                Some(m) => out.extend_from_slice(m),
+                None => out.extend(tok.iter().map(u8::to_ascii_lowercase)),
+            }
+        }
+    }
+
+    /// What a token is masked to, if it is masked.
+    fn token_mask_ref(tok: &[u8]) -> Option<&'static [u8]> {
+        if tok.contains(&b'@') {
+            return Some(b"@");
+        }
+        let digits = tok.iter().filter(|b| b.is_ascii_digit()).count();
+        if digits == 0 {
+            return None;
+        }
+        let trimmed = tok.strip_suffix(b".").unwrap_or(tok);
+        if Dsn::parse(trimmed).is_some() {
+            return None;
+        }
+        let dots = tok.iter().filter(|&&b| b == b'.').count();
+        let numeric = tok.iter().all(|b| b.is_ascii_digit() || *b == b'.');
+        if numeric && dots >= 3 && !tok.starts_with(b"127.") {
+            return Some(b"#");
+        }
+        if (numeric && dots == 0 && digits >= 5) || tok.len() >= 8 {
+            return Some(b"#");
+        }
+        None
+    }
+
+    #[test]
+    fn mask_matches_the_reference() {
+        let data = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/replies.toml"))
+            .expect("tests/data/replies.toml");
+        let mut texts: Vec<&[u8]> = data.lines().map(str::as_bytes).collect();
+        texts.extend([
+            &b"name=mx.example.com type=MX: Host not found [127.0.0.1] [::1]x [private/dovecot-lmtp] ["[..],
+            b"a@b c.d.e.f 1.2.3.4 127.0.0.1 12345 1234 5.1.1. 4.16.55.1 abcdefg1 NAME= x[ \xff\xfe 5.7.1x",
+            b"[1234567] [abc] [abcdefgh1] trailing[",
+        ]);
+        for t in texts {
+            let (mut fast, mut slow) = (Vec::new(), Vec::new());
+            mask_into(t, &mut fast);
+            mask_reference(t, &mut slow);
+            assert_eq!(
+                String::from_utf8_lossy(&fast),
+                String::from_utf8_lossy(&slow),
+                "for {}",
+                String::from_utf8_lossy(t)
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn mask_matches_the_reference_on_any_bytes(
+            t in proptest::collection::vec(proptest::prop_oneof![
+                proptest::sample::select(b"abcXYZ019.-_@+%/[]= :;<>\xe7\x94\xa8".to_vec()),
+                proptest::num::u8::ANY,
+            ], 0..80)
+        ) {
+            let (mut fast, mut slow) = (Vec::new(), Vec::new());
+            mask_into(&t, &mut fast);
+            mask_reference(&t, &mut slow);
+            proptest::prop_assert_eq!(fast, slow);
+        }
+    }
+
     #[test]
     fn hide_hosts_replaces_only_names_before_brackets() {
         let mut out = Vec::new();
@@ -1488,6 +1675,23 @@ mod tmp_perf {
         let t = cpu();
         for _ in 0..R { for x in &texts { key.clear(); mask_into(x.as_bytes(), &mut key); } }
         eprintln!("mask: {}", per(t, R * n));
+        let one = b"host gmail-smtp-in.l.google.com[142.250.27.27] said: 550-5.1.1 The email account that you tried to reach does not exist. Please try double-checking the recipient's email address";
+        let t = cpu();
+        for _ in 0..100_000 { key.clear(); mask_into(std::hint::black_box(one), &mut key); }
+        eprintln!("mask one ({} bytes): {}", one.len(), per(t, 100_000));
+        let t = std::time::Instant::now();
+        for _ in 0..100_000 { key.clear(); mask_into(std::hint::black_box(one), &mut key); }
+        eprintln!("mask one wall: {:?}", t.elapsed() / 100_000);
+        let t = std::time::Instant::now();
+        for _ in 0..100_000 { key.clear(); super::tests::mask_reference(std::hint::black_box(one), &mut key); }
+        eprintln!("mask ref one wall: {:?}", t.elapsed() / 100_000);
+        let t = std::time::Instant::now();
+        for _ in 0..100_000 { key.clear(); key.extend_from_slice(std::hint::black_box(one)); key.make_ascii_lowercase(); }
+        eprintln!("copy+lower one wall: {:?}", t.elapsed() / 100_000);
+        let t = std::time::Instant::now();
+        let mut z = 0u64;
+        for _ in 0..100_000 { for &b in std::hint::black_box(one).iter() { z = z.wrapping_add(CLASS[b as usize] as u64); } }
+        eprintln!("class scan one wall: {:?} {z}", t.elapsed() / 100_000);
         let t = cpu();
         for _ in 0..R { for x in &texts { std::hint::black_box(parse_reply(x.as_bytes())); } }
         eprintln!("parse: {}", per(t, R * n));

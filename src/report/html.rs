@@ -25,7 +25,7 @@ use std::io::{self, Write};
 
 use chrono::{DateTime, FixedOffset, Local};
 
-use super::markdown::{local_time, percent, window_text, EXAMPLE_CHARS};
+use super::markdown::{change, cut, local_time, percent, window_text, EXAMPLE_CHARS};
 use super::{
     cause_class, cause_rows, domain_rows, relay_rows, sanitize, sender_domain_rows, truncate, CauseRow,
     Report, Row,
@@ -34,6 +34,7 @@ use crate::aggregate::StatusCounts;
 use crate::cause::{Class, Status};
 use crate::classify::Lang;
 use crate::cli::By;
+use crate::compare::{self, Change};
 use crate::report::table::thousands;
 use crate::window::Zone;
 
@@ -89,6 +90,7 @@ table{border-collapse:collapse;width:100%;font-size:14px}
 th,td{padding:7px 10px;text-align:left;border-bottom:1px solid #edf0f3;white-space:nowrap}
 th{font-weight:600;color:#52606d;background:#f9fafb;font-size:13px}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+td.up{color:#b42318;font-weight:600}td.down{color:#18794e;font-weight:600}
 tbody tr:last-child td{border-bottom:0}
 td.key{white-space:normal;overflow-wrap:anywhere;min-width:10em}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,\"Liberation Mono\",monospace;font-size:13px}
@@ -131,6 +133,7 @@ fn page(report: &Report<'_>, h: &mut String) {
             time_chart(report, h);
             named(report, h, "Recipient domains", "domain", domain_rows(s));
             causes(report, h);
+            gone(report, h);
             advice(report, h);
         }
         Some(By::Domain) => named(report, h, "Recipient domains", "domain", domain_rows(s)),
@@ -549,25 +552,28 @@ fn named(report: &Report<'_>, h: &mut String, title: &str, what: &str, rows: Vec
         .map(|r| (r.key.unwrap_or("(none)").to_string(), r.counts))
         .collect();
     bar_chart(h, &format!("Failures per {what}"), &bars);
-    table_start(
-        h,
-        &[
-            what,
-            "sent",
-            "bounced",
-            "deferred",
-            "expired",
-            "bounce rate",
-            "main cause",
-        ],
-        |i| (1..=5).contains(&i),
-    );
+    // Against an earlier run (--compare, which keeps domains), a last
+    // column says how each domain's failures moved.
+    let previous = report.previous.filter(|_| what == "domain");
+    let mut names = vec![
+        what,
+        "sent",
+        "bounced",
+        "deferred",
+        "expired",
+        "bounce rate",
+        "main cause",
+    ];
+    if previous.is_some() {
+        names.push("vs previous");
+    }
+    table_start(h, &names, |i| (1..=5).contains(&i) || i == 7);
     for r in rows.iter().take(report.top) {
         let c = r.counts;
-        let _ = writeln!(
+        let _ = write!(
             h,
             "<tr><td class=\"key\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
-             <td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+             <td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td>",
             escape(r.key.unwrap_or("(none)")),
             thousands(c.get(Status::Sent)),
             thousands(c.get(Status::Bounced)),
@@ -576,8 +582,54 @@ fn named(report: &Report<'_>, h: &mut String, title: &str, what: &str, rows: Vec
             percent(c.bounce_rate()),
             r.main_cause.map_or("", |c| c.as_str()),
         );
+        if let Some(p) = previous {
+            change_cell(h, p.domain(r.key), c.failures());
+        }
+        h.push_str("</tr>\n");
     }
     h.push_str("</tbody></table></div>\n</div>\n");
+}
+
+/// A `vs previous` cell: new and up in red, down in green, as a failure
+/// count that grows is bad news.
+fn change_cell(h: &mut String, before: Option<u64>, now: u64) {
+    let (c, text) = change(before, now);
+    let class = match c {
+        Change::New | Change::Up(_) => "n up",
+        Change::Down(_) => "n down",
+        Change::Same => "n",
+    };
+    let _ = write!(h, "<td class=\"{class}\">{}</td>", escape(&text));
+}
+
+/// With --compare: the earlier run, and what failed then and no longer does.
+fn gone(report: &Report<'_>, h: &mut String) {
+    let Some(previous) = report.previous else {
+        return;
+    };
+    let _ = writeln!(
+        h,
+        "<h2>Compared with <code>{}</code></h2>\n<div class=\"panel\"><ul class=\"meta\">\n\
+         <li><b>Failures then:</b> {}</li>",
+        escape(&previous.name),
+        thousands(previous.failures)
+    );
+    let (domains, causes) = compare::gone(previous, &report.analysis.summary);
+    for (label, v) in [
+        ("Causes no longer seen", &causes),
+        ("Domains now failure-free", &domains),
+    ] {
+        let (shown, more) = cut(v, report.top);
+        let mut text = shown.iter().map(|x| escape(x)).collect::<Vec<_>>().join(", ");
+        if shown.is_empty() {
+            text.push_str("none");
+        }
+        if more > 0 {
+            let _ = write!(text, ", and {} more", thousands(more as u64));
+        }
+        let _ = writeln!(h, "<li><b>{label}:</b> {text}</li>");
+    }
+    h.push_str("</ul></div>\n");
 }
 
 fn badge(class: Class) -> String {
@@ -597,24 +649,24 @@ fn causes(report: &Report<'_>, h: &mut String) {
         .map(|r| (r.cause.as_str().to_string(), r.counts))
         .collect();
     bar_chart(h, "Failures per cause", &bars);
-    table_start(
-        h,
-        &[
-            "cause",
-            "class",
-            "bounced",
-            "deferred",
-            "expired",
-            "recipients",
-            "share",
-        ],
-        |i| i >= 2,
-    );
+    let mut names = vec![
+        "cause",
+        "class",
+        "bounced",
+        "deferred",
+        "expired",
+        "recipients",
+        "share",
+    ];
+    if report.previous.is_some() {
+        names.push("vs previous");
+    }
+    table_start(h, &names, |i| i >= 2);
     for r in rows.iter().take(report.top) {
-        let _ = writeln!(
+        let _ = write!(
             h,
             "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
-             <td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+             <td class=\"n\">{}</td><td class=\"n\">{}</td>",
             r.cause.as_str(),
             badge(cause_class(r.cause, &r.counts)),
             thousands(r.counts.get(Status::Bounced)),
@@ -623,6 +675,10 @@ fn causes(report: &Report<'_>, h: &mut String) {
             thousands(r.recipients as u64),
             percent(Some(r.share)),
         );
+        if let Some(p) = report.previous {
+            change_cell(h, p.cause(r.cause), r.counts.failures());
+        }
+        h.push_str("</tr>\n");
     }
     h.push_str("</tbody></table></div>\n</div>\n");
 }

@@ -162,6 +162,9 @@ struct Breakdown<'a> {
     bounce_rate: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     main_cause: Option<&'static str>,
+    /// What became of this domain's deferred recipients.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deferred_outcomes: Option<DeferredOutcomes>,
 }
 
 #[derive(Serialize)]
@@ -176,6 +179,9 @@ struct Cause<'a> {
     example: Option<&'a str>,
     description: &'a str,
     advice: &'a str,
+    /// What became of the recipients whose last deferral had this cause.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deferred_outcomes: Option<DeferredOutcomes>,
 }
 
 #[derive(Serialize)]
@@ -192,22 +198,31 @@ struct DeferredOutcomes {
     bounced: u64,
     expired: u64,
     pending: u64,
+    /// Median seconds from the first deferral to the delivery.
+    median_delay_seconds: Option<u32>,
 }
 
-impl From<Outcomes> for DeferredOutcomes {
-    fn from(o: Outcomes) -> Self {
+impl From<&Outcomes> for DeferredOutcomes {
+    fn from(o: &Outcomes) -> Self {
         DeferredOutcomes {
             delivered: o.delivered,
             bounced: o.bounced,
             expired: o.expired,
             pending: o.pending,
+            median_delay_seconds: o.median_delay(),
         }
     }
+}
+
+/// The outcomes of a breakdown row, when it had deferrals.
+fn outcomes(o: Option<&Outcomes>) -> Option<DeferredOutcomes> {
+    o.filter(|o| o.total() > 0).map(DeferredOutcomes::from)
 }
 
 fn breakdown<'a>(r: &Row<'a>) -> Breakdown<'a> {
     let c: &StatusCounts = &r.counts;
     Breakdown {
+        deferred_outcomes: None,
         domain: r.key,
         sent: c.get(Status::Sent),
         bounced: c.get(Status::Bounced),
@@ -272,7 +287,13 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             malformed: lines.malformed,
             probes: lines.probes,
         },
-        by_domain: domain_rows(s).iter().map(|r| breakdown(r)).collect(),
+        by_domain: domain_rows(s)
+            .iter()
+            .map(|r| Breakdown {
+                deferred_outcomes: outcomes(s.outcomes_by_domain.get(r.key.unwrap_or(""))),
+                ..breakdown(r)
+            })
+            .collect(),
         by_cause: cause_rows(s)
             .iter()
             .map(|r| {
@@ -288,6 +309,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                     example: r.example,
                     description: info.description(report.lang),
                     advice: info.advice(report.lang),
+                    deferred_outcomes: outcomes(s.outcomes_by_cause.get(r.cause.index())),
                 }
             })
             .collect(),
@@ -318,7 +340,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                 expired: c.get(Status::Expired),
             })
             .collect(),
-        deferred_outcomes: s.deferred_outcomes.into(),
+        deferred_outcomes: (&s.deferred_outcomes).into(),
         compare: compared(report),
     };
     serde_json::to_writer_pretty(&mut *out, &summary)?;

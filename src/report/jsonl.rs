@@ -35,6 +35,11 @@ struct Line<'a> {
     class: Option<&'static str>,
     rule: Option<&'a str>,
     reply: Option<std::borrow::Cow<'a, str>>,
+    /// Only on events that end a deferral history.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attempts: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first_deferred: Option<String>,
 }
 
 impl<'c> Writer<'c> {
@@ -65,6 +70,8 @@ impl<'c> Writer<'c> {
             class: e.class().map(|c| c.as_str()),
             rule: e.rule.and_then(|i| self.catalogue.rule(i)).map(|r| r.id.as_str()),
             reply: e.reply.as_deref().map(lossy),
+            attempts: e.attempts,
+            first_deferred: e.first_deferred.map(|t| t.rfc3339()),
         };
         serde_json::to_writer(&mut *out, &line)?;
         out.write_all(b"\n")

@@ -21,6 +21,7 @@ use super::{
 };
 use crate::cause::Status;
 use crate::cli::By;
+use crate::compare::{self, Change};
 use crate::report::table::thousands;
 use crate::window::Zone;
 
@@ -65,6 +66,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         None => {
             named_table(report, out, "Recipient domains", "domain", domain_rows(s))?;
             causes_table(report, out)?;
+            gone(report, out)?;
             advice(report, out)?;
         }
         Some(By::Domain) => named_table(report, out, "Recipient domains", "domain", domain_rows(s))?,
@@ -166,33 +168,37 @@ fn named_table(
         "\n## {title} (top {shown} of {}, most failures first)\n",
         thousands(rows.len() as u64)
     )?;
-    table_header(
-        out,
-        &[
-            what,
-            "sent",
-            "bounced",
-            "deferred",
-            "expired",
-            "bounce rate",
-            "main cause",
-        ],
-        |i| (1..=5).contains(&i),
-    )?;
+    // Against an earlier run (--compare, which keeps domains), a last
+    // column says how each domain's failures moved.
+    let previous = report.previous.filter(|_| what == "domain");
+    let mut names = vec![
+        what,
+        "sent",
+        "bounced",
+        "deferred",
+        "expired",
+        "bounce rate",
+        "main cause",
+    ];
+    if previous.is_some() {
+        names.push("vs previous");
+    }
+    table_header(out, &names, |i| (1..=5).contains(&i) || i == 7)?;
     for r in rows.iter().take(report.top) {
         let c = r.counts;
-        table_row(
-            out,
-            &[
-                r.key.map_or_else(|| "(none)".to_string(), escape),
-                thousands(c.get(Status::Sent)),
-                thousands(c.get(Status::Bounced)),
-                thousands(c.get(Status::Deferred)),
-                thousands(c.get(Status::Expired)),
-                percent(c.bounce_rate()),
-                r.main_cause.map_or(String::new(), |c| code_span(c.as_str())),
-            ],
-        )?;
+        let mut cells = vec![
+            r.key.map_or_else(|| "(none)".to_string(), escape),
+            thousands(c.get(Status::Sent)),
+            thousands(c.get(Status::Bounced)),
+            thousands(c.get(Status::Deferred)),
+            thousands(c.get(Status::Expired)),
+            percent(c.bounce_rate()),
+            r.main_cause.map_or(String::new(), |c| code_span(c.as_str())),
+        ];
+        if let Some(p) = previous {
+            cells.push(change(p.domain(r.key), c.failures()).1);
+        }
+        table_row(out, &cells)?;
     }
     Ok(())
 }
@@ -203,34 +209,58 @@ fn causes_table(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     if rows.is_empty() {
         return writeln!(out, "No bounces, deferrals or expiries.");
     }
-    table_header(
-        out,
-        &[
-            "cause",
-            "class",
-            "bounced",
-            "deferred",
-            "expired",
-            "recipients",
-            "share",
-        ],
-        |i| i >= 2,
-    )?;
+    let mut names = vec![
+        "cause",
+        "class",
+        "bounced",
+        "deferred",
+        "expired",
+        "recipients",
+        "share",
+    ];
+    if report.previous.is_some() {
+        names.push("vs previous");
+    }
+    table_header(out, &names, |i| i >= 2)?;
     for r in rows.iter().take(report.top) {
-        table_row(
-            out,
-            &[
-                code_span(r.cause.as_str()),
-                cause_class(r.cause, &r.counts).as_str().to_string(),
-                thousands(r.counts.get(Status::Bounced)),
-                thousands(r.counts.get(Status::Deferred)),
-                thousands(r.counts.get(Status::Expired)),
-                thousands(r.recipients as u64),
-                percent(Some(r.share)),
-            ],
-        )?;
+        let mut cells = vec![
+            code_span(r.cause.as_str()),
+            cause_class(r.cause, &r.counts).as_str().to_string(),
+            thousands(r.counts.get(Status::Bounced)),
+            thousands(r.counts.get(Status::Deferred)),
+            thousands(r.counts.get(Status::Expired)),
+            thousands(r.recipients as u64),
+            percent(Some(r.share)),
+        ];
+        if let Some(p) = report.previous {
+            cells.push(change(p.cause(r.cause), r.counts.failures()).1);
+        }
+        table_row(out, &cells)?;
     }
     Ok(())
+}
+
+/// With --compare: the earlier run, and what failed then and no longer does.
+fn gone(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let Some(previous) = report.previous else {
+        return Ok(());
+    };
+    writeln!(out, "\n## Compared with {}\n", code_span(&previous.name))?;
+    writeln!(out, "- **Failures then:** {}", thousands(previous.failures))?;
+    let (domains, causes) = compare::gone(previous, &report.analysis.summary);
+    let list = |v: &[String], span: fn(&str) -> String| -> String {
+        let (shown, more) = cut(v, report.top);
+        let mut text = shown.iter().map(|x| span(x)).collect::<Vec<_>>().join(", ");
+        if shown.is_empty() {
+            text.push_str("none");
+        }
+        if more > 0 {
+            text.push_str(&format!(", and {} more", thousands(more as u64)));
+        }
+        text
+    };
+    writeln!(out, "- **Causes no longer seen:** {}", list(&causes, code_span))?;
+    writeln!(out, "- **Domains now failure-free:** {}", list(&domains, escape))
 }
 
 /// For each cause: what it means, one real reply, and what to do.
@@ -366,6 +396,19 @@ pub fn code_span(text: &str) -> String {
         return escape(&text);
     }
     fenced(&text)
+}
+
+/// How a count moved since the earlier run (`--compare`), and that in
+/// words: `new`, `+4 (+40%)`, `-3 (-30%)`, `=`.
+pub(super) fn change(before: Option<u64>, now: u64) -> (Change, String) {
+    let c = Change::between(before, now);
+    (c, c.show(before))
+}
+
+/// The first `top` of a list, and how many more there are.
+pub(super) fn cut(v: &[String], top: usize) -> (&[String], usize) {
+    let shown = &v[..v.len().min(top)];
+    (shown, v.len() - shown.len())
 }
 
 /// A time as the text report shows it: in the report's zone (local, `TZ`

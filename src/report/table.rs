@@ -44,6 +44,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         None => {
             named_table(report, out, tty, "Recipient domains", "domain", domain_rows(s))?;
             causes_table(report, out, tty)?;
+            deferrals(report, out, tty)?;
             gone(report, out)?;
             advice(report, out)?;
         }
@@ -253,6 +254,70 @@ fn causes_table(report: &Report<'_>, out: &mut dyn Write, tty: bool) -> io::Resu
         ]);
     }
     write_table(out, t)
+}
+
+/// What became of deferred mail: delivered later, bounced, expired, or
+/// still waiting, overall and for the domains with most deferrals.
+fn deferrals(report: &Report<'_>, out: &mut dyn Write, tty: bool) -> io::Result<()> {
+    let s = &report.analysis.summary;
+    let all = &s.deferred_outcomes;
+    if all.total() == 0 {
+        return Ok(());
+    }
+    writeln!(out, "\nDeferrals")?;
+    let later = all
+        .median_delay()
+        .map_or(String::new(), |d| format!(" (median delay {})", duration(d)));
+    write_wrapped(
+        out,
+        "  ",
+        &format!(
+            "Of {} deferred recipients, {} were delivered later{later}, {} bounced, {} expired, {} still pending.",
+            thousands(all.total()),
+            thousands(all.delivered),
+            thousands(all.bounced),
+            thousands(all.expired),
+            thousands(all.pending)
+        ),
+    )?;
+    let mut rows: Vec<(&String, &crate::aggregate::Outcomes)> = s.outcomes_by_domain.iter().collect();
+    rows.sort_by(|a, b| b.1.total().cmp(&a.1.total()).then(a.0.cmp(b.0)));
+    let mut t = table(tty);
+    set_header(
+        &mut t,
+        &[
+            "domain",
+            "deferred",
+            "delivered",
+            "median delay",
+            "bounced",
+            "expired",
+            "pending",
+        ],
+        |i| i >= 1,
+    );
+    for (domain, o) in rows.iter().take(report.top.min(10)) {
+        t.add_row(vec![
+            Cell::new(sanitize(if domain.is_empty() { "(none)" } else { domain })),
+            num(o.total()),
+            num(o.delivered),
+            right(o.median_delay().map_or("-".into(), duration)),
+            num(o.bounced),
+            num(o.expired),
+            num(o.pending),
+        ]);
+    }
+    write_table(out, t)
+}
+
+/// `45s`, `12m`, `3h 05m`, `2d 04h`.
+fn duration(secs: u32) -> String {
+    match secs {
+        0..=59 => format!("{secs}s"),
+        60..=3599 => format!("{}m", secs / 60),
+        3600..=86_399 => format!("{}h {:02}m", secs / 3600, secs % 3600 / 60),
+        _ => format!("{}d {:02}h", secs / 86_400, secs % 86_400 / 3600),
+    }
 }
 
 /// What failed in the earlier run and no longer does.

@@ -110,23 +110,43 @@ impl Timestamp {
     }
 }
 
-/// The first reply of a kind, by position in the input.
+/// The first reply of a kind, by position in the input, with the local
+/// part of its recipient (for `--mask`, which hides it in the text too).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Example(pub Option<(Position, String)>);
+pub struct Example(pub Option<(Position, String, String)>);
 
 impl Example {
-    pub fn offer(&mut self, pos: Position, text: impl FnOnce() -> String) {
-        if self.0.as_ref().is_none_or(|(p, _)| pos < *p) {
-            self.0 = Some((pos, text()));
+    pub fn offer(&mut self, pos: Position, text: impl FnOnce() -> (String, String)) {
+        if self.0.as_ref().is_none_or(|(p, _, _)| pos < *p) {
+            let (text, local) = text();
+            self.0 = Some((pos, text, local));
         }
     }
     pub fn merge(&mut self, o: &Example) {
-        if let Some((pos, text)) = &o.0 {
-            self.offer(*pos, || text.clone());
+        if let Some((pos, text, local)) = &o.0 {
+            self.offer(*pos, || (text.clone(), local.clone()));
         }
     }
     pub fn text(&self) -> Option<&str> {
-        self.0.as_ref().map(|(_, t)| t.as_str())
+        self.0.as_ref().map(|(_, t, _)| t.as_str())
+    }
+    /// The recipient's local part ("" when there is none).
+    pub fn local(&self) -> &str {
+        self.0.as_ref().map_or("", |(_, _, l)| l.as_str())
+    }
+}
+
+/// Replies of one normalised form that no rule classified.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Unclassified {
+    pub events: u64,
+    pub example: Example,
+}
+
+impl Unclassified {
+    pub fn merge(&mut self, o: &Unclassified) {
+        self.events += o.events;
+        self.example.merge(&o.example);
     }
 }
 
@@ -271,6 +291,16 @@ pub struct Summary {
     pub outcomes_by_domain: HashMap<String, Outcomes>,
     /// What became of deferrals, by the cause of the last deferral.
     pub outcomes_by_cause: Vec<Outcomes>,
+    /// Keyed by the logging host (for logs collected from several).
+    pub by_host: HashMap<String, StatusCounts>,
+    /// Keyed by the envelope sender ("" for the null sender).
+    pub by_sender: HashMap<String, StatusCounts>,
+    /// Failures per hour (as `by_hour`) and cause.
+    pub by_hour_cause: BTreeMap<i64, CauseCounts>,
+    /// Failures per hour and recipient domain.
+    pub by_hour_domain: HashMap<(i64, String), u32>,
+    /// Undefined replies by normalised text (`unclassified::normalise`).
+    pub unclassified: HashMap<String, Unclassified>,
 }
 
 impl Default for Summary {
@@ -287,6 +317,11 @@ impl Default for Summary {
             deferred_outcomes: Outcomes::default(),
             outcomes_by_domain: HashMap::default(),
             outcomes_by_cause: vec![Outcomes::default(); Cause::COUNT],
+            by_host: HashMap::default(),
+            by_sender: HashMap::default(),
+            by_hour_cause: BTreeMap::new(),
+            by_hour_domain: HashMap::default(),
+            unclassified: HashMap::default(),
         }
     }
 }
@@ -351,7 +386,21 @@ impl Summary {
                 r.causes.0[cause.index()] += 1;
             }
         }
+        let host = String::from_utf8_lossy(&e.host);
+        match self.by_host.get_mut(host.as_ref()) {
+            Some(h) => h.add(e.status),
+            None => self.by_host.entry(host.into_owned()).or_default().add(e.status),
+        }
         if let Some(sender) = &e.sender {
+            let address = sender_key(sender);
+            match self.by_sender.get_mut(address.as_ref()) {
+                Some(s) => s.add(e.status),
+                None => self
+                    .by_sender
+                    .entry(address.into_owned())
+                    .or_default()
+                    .add(e.status),
+            }
             let domain = crate::parse::domain_of(sender)
                 .map(crate::event::lower_domain)
                 .unwrap_or_default();
@@ -367,19 +416,35 @@ impl Summary {
         if !e.status.is_failure() {
             return;
         }
-        self.by_hour
-            .entry(e.time.unix.div_euclid(3600))
-            .or_default()
-            .add(e.status);
+        let hour = e.time.unix.div_euclid(3600);
+        self.by_hour.entry(hour).or_default().add(e.status);
+        *self.by_hour_domain.entry((hour, domain.to_string())).or_default() += 1;
+        let local = || {
+            e.recipient
+                .as_deref()
+                .map(|r| crate::mask::local_part(&String::from_utf8_lossy(r)).to_string())
+                .unwrap_or_default()
+        };
         if let Some(cause) = e.cause {
+            self.by_hour_cause.entry(hour).or_default().0[cause.index()] += 1;
             let c = &mut self.by_cause[cause.index()];
             c.counts.add(e.status);
             if let Some(r) = &e.recipient {
                 c.recipients.insert(recipient_hash(r));
             }
             if let Some(reply) = &e.reply {
-                c.example
-                    .offer(e.position, || String::from_utf8_lossy(reply).into_owned());
+                c.example.offer(e.position, || {
+                    (String::from_utf8_lossy(reply).into_owned(), local())
+                });
+                if cause == Cause::Undefined {
+                    let text = String::from_utf8_lossy(reply);
+                    let group = self
+                        .unclassified
+                        .entry(crate::unclassified::normalise(&text))
+                        .or_default();
+                    group.events += 1;
+                    group.example.offer(e.position, || (text.into_owned(), local()));
+                }
             }
         }
     }
@@ -412,6 +477,39 @@ impl Summary {
         for (mine, theirs) in self.outcomes_by_cause.iter_mut().zip(&other.outcomes_by_cause) {
             mine.merge(theirs);
         }
+        merge_map(&mut self.by_host, other.by_host, StatusCounts::merge);
+        merge_map(&mut self.by_sender, other.by_sender, StatusCounts::merge);
+        merge_map(&mut self.unclassified, other.unclassified, Unclassified::merge);
+        for (h, c) in other.by_hour_cause {
+            self.by_hour_cause.entry(h).or_default().merge(&c);
+        }
+        for (k, n) in other.by_hour_domain {
+            *self.by_hour_domain.entry(k).or_default() += n;
+        }
+    }
+
+    /// Hides the local part of every address the summary holds (`--mask`):
+    /// sender keys and the example replies.
+    pub fn mask_addresses(&mut self) {
+        let mask_example = |e: &mut Example| {
+            if let Some((_, text, local)) = &mut e.0 {
+                *text = crate::mask::text(text, &[local.as_str()]).into_owned();
+                *local = crate::mask::local(local);
+            }
+        };
+        for c in &mut self.by_cause {
+            mask_example(&mut c.example);
+        }
+        for u in self.unclassified.values_mut() {
+            mask_example(&mut u.example);
+        }
+        self.by_sender = std::mem::take(&mut self.by_sender)
+            .into_iter()
+            .map(|(k, v)| (crate::mask::address(&k), v))
+            .fold(HashMap::default(), |mut m, (k, v)| {
+                m.entry(k).or_insert_with(StatusCounts::default).merge(&v);
+                m
+            });
     }
 
     /// Counts what became of one deferred recipient.
@@ -428,6 +526,20 @@ impl Summary {
         }
         if let Some(c) = f.cause {
             self.outcomes_by_cause[c.index()].add(f.fate, f.delay);
+        }
+    }
+}
+
+/// An envelope sender as a key: as logged, the domain lower-cased.
+fn sender_key(sender: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(sender) {
+        Ok(s) if !s.bytes().any(|b| b.is_ascii_uppercase()) => std::borrow::Cow::Borrowed(s),
+        _ => {
+            let s = String::from_utf8_lossy(sender);
+            match s.rfind('@') {
+                Some(at) => std::borrow::Cow::Owned(format!("{}{}", &s[..at], s[at..].to_lowercase())),
+                None => std::borrow::Cow::Owned(s.into_owned()),
+            }
         }
     }
 }
@@ -470,9 +582,9 @@ mod tests {
         };
         let late = Position { source: 1, offset: 0 };
         let mut a = Example::default();
-        a.offer(late, || "late".into());
+        a.offer(late, || ("late".into(), String::new()));
         let mut b = Example::default();
-        b.offer(early, || "early".into());
+        b.offer(early, || ("early".into(), String::new()));
         let mut ab = a.clone();
         ab.merge(&b);
         let mut ba = b.clone();

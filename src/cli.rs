@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use chrono::{DateTime, Utc};
 
 use crate::alert::Condition;
+use crate::cause::Cause;
 use crate::classify::Lang;
 use crate::window::{self, BadTime, Day, Window, Zone};
 
@@ -36,7 +37,7 @@ pub struct Args {
     pub by: Option<By>,
 
     /// Worker threads. Default: one per core.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", global = true)]
     pub threads: Option<usize>,
 
     /// Bytes per chunk of input (a tuning and testing knob).
@@ -51,16 +52,25 @@ pub struct Args {
     /// Count only events at or after TIME: RFC 3339, a date (2026-11-21),
     /// a local time (2026-11-21T06:00), today, yesterday, or a span back
     /// from now (24h, 7d, 30m).
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", global = true)]
     pub since: Option<String>,
 
     /// Count only events before TIME (same forms as --since).
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", global = true)]
     pub until: Option<String>,
 
     /// A whole calendar day, as pflogsumm's -d: today or yesterday.
-    #[arg(short = 'd', long = "day", value_enum, value_name = "DAY", conflicts_with_all = ["since", "until"])]
+    #[arg(short = 'd', long = "day", value_enum, value_name = "DAY", conflicts_with_all = ["since", "until"], global = true)]
     pub day: Option<DayArg>,
+
+    /// Count only the events logged by these hosts (repeatable).
+    #[arg(long = "host", value_name = "HOST", global = true)]
+    pub hosts: Vec<String>,
+
+    /// Replace the local part of every recipient and sender address with a
+    /// short stable hash, in every output.
+    #[arg(long, global = true)]
+    pub mask: bool,
 
     /// Read the Postfix units' journal (`journalctl -u postfix* -o json`,
     /// for the window) instead of log files.
@@ -68,7 +78,7 @@ pub struct Args {
     pub journal: bool,
 
     /// Days, dates and times in UTC instead of the local zone (TZ).
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub utc: bool,
 
     /// Exit with status 3 when CONDITION holds, naming it on stderr (the
@@ -114,6 +124,22 @@ pub enum Command {
     },
     /// List the causes: class, description and what to do.
     Causes,
+    /// Print the recipients to stop mailing (every address with a hard
+    /// bounce or expiry) as CSV: address, domain, cause, count, first and
+    /// last seen, last reply.
+    Suppress {
+        /// Mail log files, directories of them, or - for standard input.
+        #[arg(value_name = "LOG")]
+        inputs: Vec<PathBuf>,
+        /// Only addresses with at least N such events.
+        #[arg(long, value_name = "N", default_value_t = 1)]
+        min_count: u64,
+        /// The causes that put an address on the list (comma-separated),
+        /// instead of the hard ones (user_unknown, host_unknown,
+        /// not_accept, has_moved, suspend).
+        #[arg(long, value_name = "CAUSES", value_delimiter = ',')]
+        causes: Option<Vec<Cause>>,
+    },
     /// Write the built-in pattern files into DIR, to edit and pass back
     /// with --patterns DIR (a file named like a built-in one replaces it).
     Patterns {
@@ -154,7 +180,13 @@ pub enum By {
     Cause,
     Relay,
     Hour,
+    /// The envelope sender (qmgr's from=).
+    Sender,
     SenderDomain,
+    /// The logging host, for logs collected from several mail hosts.
+    Host,
+    /// Reply texts no rule classified, normalised and grouped.
+    Unclassified,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -187,6 +219,8 @@ pub struct Config {
     pub compare: Option<PathBuf>,
     pub output: Option<PathBuf>,
     pub journal: bool,
+    pub hosts: Vec<String>,
+    pub mask: bool,
 }
 
 impl Args {
@@ -232,6 +266,8 @@ impl Args {
             compare: self.compare.clone(),
             output: self.output.clone(),
             journal: self.journal,
+            hosts: self.hosts.clone(),
+            mask: self.mask,
         })
     }
 }

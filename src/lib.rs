@@ -15,10 +15,13 @@ pub mod correlate;
 pub mod event;
 pub mod exit_codes;
 pub mod input;
+pub mod mask;
 pub mod parse;
 pub mod pipeline;
 pub mod report;
 pub mod scan;
+pub mod suppress;
+pub mod unclassified;
 pub mod window;
 
 use std::io::{self, BufRead, Write};
@@ -53,8 +56,95 @@ pub fn run(
             dump_patterns(dump, err)?;
             Ok(ExitCode::Success)
         }
+        Some(Command::Suppress {
+            inputs,
+            min_count,
+            causes,
+        }) => suppress_list(config, catalogue, inputs, *min_count, causes.clone(), out, err),
         None => report_logs(config, catalogue, out, err),
     }
+}
+
+/// The sources to read: the inputs (or the default log), and the journal
+/// with `--journal`. Inputs that cannot be found are named on `err`.
+fn sources(
+    config: &Config,
+    inputs: &[std::path::PathBuf],
+    err: &mut dyn Write,
+) -> io::Result<(Vec<input::Source>, Vec<input::InputError>)> {
+    let (mut sources, missing) = if config.journal && inputs.is_empty() {
+        (Vec::new(), Vec::new())
+    } else {
+        input::resolve(inputs)
+    };
+    if config.journal {
+        let (since, until) = (
+            config.window.since.map(|t| t.unix),
+            config.window.until.map(|t| t.unix),
+        );
+        sources.push(input::Source::journal(since, until));
+    }
+    for m in &missing {
+        writeln!(err, "bounce-report: {m}")?;
+    }
+    Ok((sources, missing))
+}
+
+/// The pipeline's options for this run.
+fn options(config: &Config, sources: &[input::Source], keep_events: bool) -> pipeline::Options {
+    pipeline::Options {
+        threads: config.threads,
+        chunk_size: config.chunk_size,
+        keep_events,
+        window: config.window,
+        hosts: config.hosts.clone(),
+        // Only for a person watching a large input: never when stderr is
+        // piped or logged (cron), nor with --quiet.
+        progress: !config.quiet
+            && std::io::IsTerminal::is_terminal(&std::io::stderr())
+            && input::total_size(sources) >= PROGRESS_FROM_BYTES,
+    }
+}
+
+/// `bounce-report suppress`: the hard-bounced recipients as CSV.
+fn suppress_list(
+    config: &Config,
+    catalogue: Arc<Catalogue>,
+    inputs: &[std::path::PathBuf],
+    min_count: u64,
+    causes: Option<Vec<cause::Cause>>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    let (sources, missing) = sources(config, inputs, err)?;
+    let options = options(config, &sources, true);
+    let mut list = suppress::List::new(causes);
+    let analysis = pipeline::analyse(&sources, catalogue, &options, &mut |e| {
+        list.add(e);
+        Ok(())
+    })
+    .context("reading the logs")?;
+    for s in &analysis.sources {
+        if let Some(e) = &s.error {
+            writeln!(err, "bounce-report: {}: {e}", s.name)?;
+        }
+    }
+    match &config.output {
+        Some(path) => {
+            let mut f = report::output::AtomicFile::create(path)
+                .with_context(|| format!("writing {}", path.display()))?;
+            list.write_csv(min_count, config.mask, &mut f)?;
+            f.commit()
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
+        None => list.write_csv(min_count, config.mask, out)?,
+    }
+    out.flush()?;
+    Ok(if !missing.is_empty() || analysis.had_read_errors() {
+        ExitCode::InputError
+    } else {
+        ExitCode::Success
+    })
 }
 
 /// Inputs smaller than this finish before a progress bar would help.
@@ -79,32 +169,8 @@ fn report_logs(
         Some(path) => Some(compare::Previous::load(path).map_err(UsageError::from)?),
         None => None,
     };
-    let (mut sources, missing) = if config.journal && config.inputs.is_empty() {
-        (Vec::new(), Vec::new())
-    } else {
-        input::resolve(&config.inputs)
-    };
-    if config.journal {
-        let (since, until) = (
-            config.window.since.map(|t| t.unix),
-            config.window.until.map(|t| t.unix),
-        );
-        sources.push(input::Source::journal(since, until));
-    }
-    for m in &missing {
-        writeln!(err, "bounce-report: {m}")?;
-    }
-    let options = pipeline::Options {
-        threads: config.threads,
-        chunk_size: config.chunk_size,
-        keep_events: config.format == Format::Jsonl,
-        window: config.window,
-        // Only for a person watching a large input: never when stderr is
-        // piped or logged (cron), nor with --quiet.
-        progress: !config.quiet
-            && std::io::IsTerminal::is_terminal(&std::io::stderr())
-            && input::total_size(&sources) >= PROGRESS_FROM_BYTES,
-    };
+    let (sources, missing) = sources(config, &config.inputs, err)?;
+    let options = options(config, &sources, config.format == Format::Jsonl);
     // -o FILE: written beside FILE and renamed into place only when the run
     // completes, so a metrics collector never reads half a file. With
     // --quiet, standard output is held back until we know whether an alert
@@ -122,15 +188,19 @@ fn report_logs(
         (None, true) => &mut held,
         (None, false) => out,
     };
-    let mut jsonl = report::jsonl::Writer::new(&catalogue);
-    let analysis = pipeline::analyse(&sources, catalogue.clone(), &options, &mut |e| {
-        if options.keep_events {
+    let mut jsonl = report::jsonl::Writer::new(&catalogue, config.mask);
+    let events_out = options.keep_events && config.by != Some(cli::By::Unclassified);
+    let mut analysis = pipeline::analyse(&sources, catalogue.clone(), &options, &mut |e| {
+        if events_out {
             jsonl.write(target, e)
         } else {
             Ok(())
         }
     })
     .context("reading the logs")?;
+    if config.mask {
+        analysis.summary.mask_addresses();
+    }
     for s in &analysis.sources {
         if let Some(e) = &s.error {
             writeln!(err, "bounce-report: {}: {e}", s.name)?;
@@ -154,6 +224,10 @@ fn report_logs(
         previous: previous.as_ref(),
     };
     match config.format {
+        // `--by unclassified -f jsonl`: the groups, one per line.
+        Format::Jsonl if config.by == Some(cli::By::Unclassified) => {
+            report::jsonl::unclassified(&report, target)?
+        }
         Format::Jsonl => {}
         Format::Json => report::json::write(&report, target)?,
         Format::Csv => report::csv::write(&report, target)?,

@@ -40,6 +40,8 @@ pub struct Options {
     pub window: Window,
     /// Show a progress bar on standard error.
     pub progress: bool,
+    /// When not empty, only events logged by these hosts count.
+    pub hosts: Vec<String>,
 }
 
 impl Default for Options {
@@ -50,6 +52,7 @@ impl Default for Options {
             keep_events: false,
             window: Window::default(),
             progress: false,
+            hosts: Vec::new(),
         }
     }
 }
@@ -83,7 +86,25 @@ impl Analysis {
 struct Context {
     years: Vec<YearContext>,
     keep_events: bool,
+    filter: Filter,
+}
+
+/// Which events count: those in the window, from the chosen hosts.
+/// Correlation still sees every line, so expiries and outcomes stay right.
+#[derive(Clone, Debug, Default)]
+struct Filter {
     window: Window,
+    hosts: Vec<Vec<u8>>,
+}
+
+impl Filter {
+    fn admits(&self, e: &Event<'_>) -> bool {
+        self.window.contains(e.time) && self.host_ok(e)
+    }
+
+    fn host_ok(&self, e: &Event<'_>) -> bool {
+        self.hosts.is_empty() || self.hosts.iter().any(|h| h[..] == e.host[..])
+    }
 }
 
 /// What a worker hands the resolver for one chunk.
@@ -124,7 +145,10 @@ pub fn analyse(
             })
             .collect(),
         keep_events: options.keep_events,
-        window: options.window,
+        filter: Filter {
+            window: options.window,
+            hosts: options.hosts.iter().map(|h| h.as_bytes().to_vec()).collect(),
+        },
     };
     let classifiers = Mutex::new(Vec::<Classifier>::new());
     let batch = threads * 2;
@@ -226,7 +250,7 @@ pub fn analyse(
             match message {
                 Message::Chunk(outputs) => {
                     for out in outputs {
-                        resolve(out, &options.window, &mut summary, &mut table, sink)?;
+                        resolve(out, &context.filter, &mut summary, &mut table, sink)?;
                     }
                 }
                 Message::Opened { source, compression } => reports[source].compression = Some(compression),
@@ -241,7 +265,7 @@ pub fn analyse(
         bar.finish_and_clear();
     }
     for d in table.pending() {
-        if options.window.contains(d.first) {
+        if context.filter.window.contains(d.first) && context.filter.host_ok(&d.last) {
             summary.add_fate(&fate_record(d, Fate::Pending, None));
         }
     }
@@ -279,7 +303,7 @@ fn fate_record(d: &Deferral, fate: Fate, at: Option<Timestamp>) -> FateRecord {
 /// Folds one chunk's output into the run, in chunk order.
 fn resolve(
     out: ChunkOutput,
-    window: &Window,
+    filter: &Filter,
     summary: &mut Summary,
     table: &mut QueueTable,
     sink: &mut dyn FnMut(&Event<'_>) -> io::Result<()>,
@@ -297,12 +321,12 @@ fn resolve(
             Item::Pending(key, step) => {
                 // A deferral history belongs to the window its first deferral is in.
                 let mut fate = |d: &Deferral, fate: Fate, at: Option<Timestamp>| {
-                    if window.contains(d.first) {
+                    if filter.window.contains(d.first) && filter.host_ok(&d.last) {
                         fates.push(fate_record(d, fate, at));
                     }
                 };
                 table.apply(key, step, &mut fate, &mut |e, count| {
-                    if !window.contains(e.time) {
+                    if !filter.admits(&e) {
                         return;
                     }
                     if count {
@@ -479,14 +503,14 @@ impl Worker<'_> {
                 })
             }
         };
-        let window = &self.context.window;
+        let filter = &self.context.filter;
         let keep = self.context.keep_events;
         let summary = &mut self.out.summary;
         let items = &mut self.out.items;
         // Every event is counted here; with `keep`, it is also passed on,
         // unless the resolver will pass it on (`pass_on` false).
         let mut emit = |e: &Event<'_>, pass_on: bool| {
-            if !window.contains(e.time) {
+            if !filter.admits(e) {
                 return;
             }
             summary.add_event(e);

@@ -11,6 +11,7 @@ mod corpus;
 mod fixtures;
 mod formats;
 mod generated;
+mod insight;
 mod journal;
 mod ops;
 mod window;

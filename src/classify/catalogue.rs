@@ -27,6 +27,7 @@ use regex::bytes::{RegexBuilder, RegexSet, RegexSetBuilder};
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::hash::BuildHasherDefault;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use toml::Spanned;
@@ -364,6 +365,11 @@ pub struct Catalogue {
     codes: HashMap<u16, CodeInfo>,
     dsns: HashMap<DsnPattern, DsnInfo>,
     providers: Vec<Provider>,
+    /// Lower-case host suffix → the first provider listing it (and the
+    /// same for recipient domains): a reply's provider is found with one
+    /// lookup per label of its host, not a scan of every provider's list.
+    host_suffixes: SuffixMap,
+    domain_suffixes: SuffixMap,
     rules: Vec<Rule>,
     /// All phrases of all rules; pattern id → `phrase_rule[id]`.
     pub(crate) phrases: Option<AhoCorasick>,
@@ -902,11 +908,27 @@ impl Catalogue {
             )
         };
 
+        let suffixes = |list: fn(&Provider) -> &[String]| {
+            let mut map = SuffixMap::default();
+            for (i, p) in providers.iter().enumerate() {
+                let Ok(i) = u16::try_from(i) else { break };
+                for s in list(p) {
+                    let key = s.trim_end_matches('.').to_ascii_lowercase().into_bytes();
+                    map.entry(key.into_boxed_slice()).or_insert(i);
+                }
+            }
+            map
+        };
+        let host_suffixes = suffixes(|p| &p.hosts);
+        let domain_suffixes = suffixes(|p| &p.domains);
+
         Ok(Catalogue {
             causes,
             codes,
             dsns,
             providers,
+            host_suffixes,
+            domain_suffixes,
             rules,
             phrases,
             phrase_rule,
@@ -973,25 +995,34 @@ impl Catalogue {
     /// `gmail-smtp-in.l.google.com`) by label-aligned suffix, else the one
     /// owning recipient `domain` (or a parent of it).
     pub fn provider_for(&self, host: Option<&[u8]>, domain: Option<&[u8]>) -> Option<u16> {
-        let by = |name: &[u8], list: fn(&Provider) -> &[String]| {
-            self.providers
-                .iter()
-                .position(|p| list(p).iter().any(|s| suffix_match(name, s.as_bytes())))
-        };
-        host.and_then(|h| by(h, |p| &p.hosts))
-            .or_else(|| domain.and_then(|d| by(d, |p| &p.domains)))
-            .and_then(|i| u16::try_from(i).ok())
+        host.and_then(|h| first_suffix(&self.host_suffixes, h))
+            .or_else(|| domain.and_then(|d| first_suffix(&self.domain_suffixes, d)))
     }
 }
 
-/// `name` equals `suffix` or ends with `.suffix` (ASCII case-insensitive).
-fn suffix_match(name: &[u8], suffix: &[u8]) -> bool {
+/// Suffix (lower-case, no trailing dot) → provider index.
+type SuffixMap = HashMap<Box<[u8]>, u16, BuildHasherDefault<super::matcher::KeyHasher>>;
+
+/// The first provider (lowest index) listing `name` itself or one of its
+/// suffixes at a label boundary (`l.google.com`, `google.com`, `com`),
+/// ASCII case-insensitive. This runs for every reply.
+fn first_suffix(map: &SuffixMap, name: &[u8]) -> Option<u16> {
     let name = name.strip_suffix(b".").unwrap_or(name);
-    if name.len() < suffix.len() {
-        return false;
+    let mut buf = [0u8; 256];
+    let lower = buf.get_mut(..name.len())?;
+    lower.copy_from_slice(name);
+    lower.make_ascii_lowercase();
+    let mut best: Option<u16> = None;
+    let mut start = 0;
+    loop {
+        if let Some(&p) = map.get(&lower[start..]) {
+            best = Some(best.map_or(p, |b| b.min(p)));
+        }
+        match memchr::memchr(b'.', &lower[start..]) {
+            Some(dot) => start += dot + 1,
+            None => return best,
+        }
     }
-    let cut = name.len() - suffix.len();
-    name[cut..].eq_ignore_ascii_case(suffix) && (cut == 0 || name[cut - 1] == b'.')
 }
 
 fn one_line(s: &str) -> String {
@@ -1098,6 +1129,23 @@ mod tests {
     fn bad_regex_names_file_line_and_rule() {
         let e = err("[[rule]]\nid = \"bad\"\ncause = \"blocked\"\nregex = \"(unclosed\"\n");
         assert!(e.starts_with("user/x.toml:4: rule \"bad\": bad regex:"), "{e}");
+    }
+
+    /// Regexes are ASCII (`\b` does not see a Chinese character as a word
+    /// character, so the fast engines keep working); `(?u:…)` opts back in.
+    #[test]
+    fn regexes_are_ascii_unless_unicode_is_asked_for() {
+        let cat = with_causes(
+            "[[rule]]\nid = \"a\"\ncause = \"blocked\"\nregex = '\\bIP\\b'\n\
+             [[rule]]\nid = \"u\"\ncause = \"suspend\"\nregex = '(?u:\\p{Han}{2})已冻结'\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let set = cat.regexes.as_ref().expect("two regexes");
+        let hits = |t: &str| set.matches(t.as_bytes()).into_iter().collect::<Vec<_>>();
+        // ASCII word boundary: a CJK byte next to "IP" is not a word byte.
+        assert_eq!(hits("发信IP被封"), vec![0]);
+        assert_eq!(hits("IPs"), Vec::<usize>::new());
+        assert_eq!(hits("账户已冻结"), vec![1]);
     }
 
     #[test]

@@ -3,7 +3,10 @@
 
 use std::io::{self, Write};
 
-use super::{cause_class, cause_rows, domain_rows, relay_rows, sender_domain_rows, Report, Row};
+use super::{
+    cause_class, cause_rows, domain_rows, host_rows, relay_rows, sender_domain_rows, sender_rows,
+    unclassified_rows, Report, Row,
+};
 use crate::cause::Status;
 use crate::cli::By;
 
@@ -39,6 +42,15 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         By::Domain => named(&mut w, "domain", domain_rows(s)),
         By::Relay => named(&mut w, "relay", relay_rows(s)),
         By::SenderDomain => named(&mut w, "sender_domain", sender_domain_rows(s)),
+        By::Sender => named(&mut w, "sender", sender_rows(s)),
+        By::Host => named(&mut w, "host", host_rows(s)),
+        By::Unclassified => (|| {
+            w.write_record(["pattern", "events", "example"])?;
+            for r in unclassified_rows(s) {
+                w.write_record([r.pattern, &r.events.to_string(), r.example.unwrap_or("")])?;
+            }
+            Ok(())
+        })(),
         By::Cause => (|| {
             w.write_record([
                 "cause",

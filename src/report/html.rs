@@ -27,8 +27,8 @@ use chrono::{DateTime, FixedOffset, Local};
 
 use super::markdown::{change, cut, local_time, percent, window_text, EXAMPLE_CHARS};
 use super::{
-    cause_class, cause_rows, domain_rows, relay_rows, sanitize, sender_domain_rows, truncate, CauseRow,
-    Report, Row,
+    cause_class, cause_rows, domain_rows, host_rows, relay_rows, sanitize, sender_domain_rows, sender_rows,
+    truncate, CauseRow, Report, Row,
 };
 use crate::aggregate::StatusCounts;
 use crate::cause::{Class, Status};
@@ -153,6 +153,9 @@ fn page(report: &Report<'_>, h: &mut String) {
             time_chart(report, h);
             hours_table(report, h);
         }
+        Some(By::Sender) => named(report, h, "Senders", "sender", sender_rows(s)),
+        Some(By::Host) => named(report, h, "Hosts", "host", host_rows(s)),
+        Some(By::Unclassified) => {}
     }
     let _ = write!(
         h,

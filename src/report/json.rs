@@ -6,7 +6,10 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{cause_class, cause_rows, domain_rows, relay_rows, sender_domain_rows, Report, Row};
+use super::{
+    cause_class, cause_rows, domain_rows, host_rows, relay_rows, sender_domain_rows, sender_rows,
+    unclassified_rows, Report, Row,
+};
 use crate::aggregate::{Outcomes, StatusCounts};
 use crate::cause::Status;
 use crate::compare::{self, Change};
@@ -24,6 +27,10 @@ struct Summary<'a> {
     by_cause: Vec<Cause<'a>>,
     by_relay: Vec<serde_json::Value>,
     by_sender_domain: Vec<Breakdown<'a>>,
+    by_sender: Vec<serde_json::Value>,
+    by_host: Vec<serde_json::Value>,
+    /// Replies no rule classified, grouped by their normalised text.
+    unclassified: Vec<Unclassified<'a>>,
     by_hour: Vec<Hour>,
     deferred_outcomes: DeferredOutcomes,
     /// Against `--compare PREVIOUS.json`: failures now and then.
@@ -185,6 +192,23 @@ struct Cause<'a> {
 }
 
 #[derive(Serialize)]
+struct Unclassified<'a> {
+    pattern: &'a str,
+    events: u64,
+    example: Option<&'a str>,
+}
+
+/// A breakdown row keyed by `name` instead of `domain`.
+fn renamed(r: &Row<'_>, name: &str) -> serde_json::Value {
+    let mut v = serde_json::to_value(breakdown(r)).unwrap_or_default();
+    if let Some(obj) = v.as_object_mut() {
+        let key = obj.remove("domain").unwrap_or_default();
+        obj.insert(name.into(), key);
+    }
+    v
+}
+
+#[derive(Serialize)]
 struct Hour {
     hour: String,
     bounced: u64,
@@ -313,19 +337,18 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                 }
             })
             .collect(),
-        by_relay: relay_rows(s)
-            .iter()
-            .map(|r| {
-                // The same columns as a domain row, keyed by relay.
-                let mut v = serde_json::to_value(breakdown(r)).unwrap_or_default();
-                if let Some(obj) = v.as_object_mut() {
-                    let name = obj.remove("domain").unwrap_or_default();
-                    obj.insert("relay".into(), name);
-                }
-                v
+        by_relay: relay_rows(s).iter().map(|r| renamed(r, "relay")).collect(),
+        by_sender_domain: sender_domain_rows(s).iter().map(|r| breakdown(r)).collect(),
+        by_sender: sender_rows(s).iter().map(|r| renamed(r, "sender")).collect(),
+        by_host: host_rows(s).iter().map(|r| renamed(r, "host")).collect(),
+        unclassified: unclassified_rows(s)
+            .into_iter()
+            .map(|r| Unclassified {
+                pattern: r.pattern,
+                events: r.events,
+                example: r.example,
             })
             .collect(),
-        by_sender_domain: sender_domain_rows(s).iter().map(|r| breakdown(r)).collect(),
         by_hour: s
             .by_hour
             .iter()

@@ -15,6 +15,8 @@ fn lossy(b: &[u8]) -> std::borrow::Cow<'_, str> {
 
 pub struct Writer<'c> {
     catalogue: &'c Catalogue,
+    /// `--mask`: hide the local part of every address.
+    mask: bool,
 }
 
 #[derive(Serialize)]
@@ -43,8 +45,8 @@ struct Line<'a> {
 }
 
 impl<'c> Writer<'c> {
-    pub fn new(catalogue: &'c Catalogue) -> Writer<'c> {
-        Writer { catalogue }
+    pub fn new(catalogue: &'c Catalogue, mask: bool) -> Writer<'c> {
+        Writer { catalogue, mask }
     }
 
     pub fn write(&mut self, out: &mut dyn Write, e: &Event<'_>) -> io::Result<()> {
@@ -73,7 +75,40 @@ impl<'c> Writer<'c> {
             attempts: e.attempts,
             first_deferred: e.first_deferred.map(|t| t.rfc3339()),
         };
-        serde_json::to_writer(&mut *out, &line)?;
+        if self.mask {
+            let local = line
+                .recipient
+                .as_deref()
+                .map(crate::mask::local_part)
+                .unwrap_or("")
+                .to_string();
+            let address = |a: Option<std::borrow::Cow<'_, str>>| {
+                a.map(|a| std::borrow::Cow::Owned(crate::mask::address(&a)))
+            };
+            let line = Line {
+                recipient: address(line.recipient),
+                orig_to: address(line.orig_to),
+                sender: address(line.sender),
+                reply: line
+                    .reply
+                    .map(|r| std::borrow::Cow::Owned(crate::mask::text(&r, &[local.as_str()]).into_owned())),
+                ..line
+            };
+            serde_json::to_writer(&mut *out, &line)?;
+        } else {
+            serde_json::to_writer(&mut *out, &line)?;
+        }
         out.write_all(b"\n")
     }
+}
+
+/// `--by unclassified --format jsonl`: one object per group of replies no
+/// rule classified, most events first.
+pub fn unclassified(report: &super::Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    for r in super::unclassified_rows(&report.analysis.summary) {
+        let line = serde_json::json!({"pattern": r.pattern, "events": r.events, "example": r.example});
+        serde_json::to_writer(&mut *out, &line)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
 }

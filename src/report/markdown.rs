@@ -17,7 +17,8 @@ use std::io::{self, Write};
 use chrono::{DateTime, Local};
 
 use super::{
-    cause_class, cause_rows, domain_rows, relay_rows, sanitize, sender_domain_rows, truncate, Report, Row,
+    cause_class, cause_rows, domain_rows, host_rows, relay_rows, sanitize, sender_domain_rows, sender_rows,
+    truncate, Report, Row,
 };
 use crate::cause::Status;
 use crate::cli::By;
@@ -83,6 +84,9 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             advice(report, out)?;
         }
         Some(By::Hour) => hours_table(report, out)?,
+        Some(By::Sender) => named_table(report, out, "Senders", "sender", sender_rows(s))?,
+        Some(By::Host) => named_table(report, out, "Hosts", "host", host_rows(s))?,
+        Some(By::Unclassified) => {}
     }
     Ok(())
 }

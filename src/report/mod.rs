@@ -106,6 +106,54 @@ pub fn sender_domain_rows(s: &Summary) -> Vec<Row<'_>> {
     )
 }
 
+pub fn host_rows(s: &Summary) -> Vec<Row<'_>> {
+    sorted_rows(
+        s.by_host
+            .iter()
+            .map(|(k, c)| Row {
+                key: key(k),
+                counts: *c,
+                main_cause: None,
+            })
+            .collect(),
+    )
+}
+
+pub fn sender_rows(s: &Summary) -> Vec<Row<'_>> {
+    sorted_rows(
+        s.by_sender
+            .iter()
+            .map(|(k, c)| Row {
+                key: Some(if k.is_empty() { "<>" } else { k.as_str() }),
+                counts: *c,
+                main_cause: None,
+            })
+            .collect(),
+    )
+}
+
+/// One group of unclassified replies.
+pub struct UnclassifiedRow<'a> {
+    pub pattern: &'a str,
+    pub events: u64,
+    pub example: Option<&'a str>,
+}
+
+/// Unclassified reply groups, most events first.
+pub fn unclassified_rows(s: &Summary) -> Vec<UnclassifiedRow<'_>> {
+    let mut rows: Vec<UnclassifiedRow<'_>> = s
+        .unclassified
+        .iter()
+        .map(|(k, u)| UnclassifiedRow {
+            pattern: k,
+            events: u.events,
+            example: u.example.text(),
+        })
+        .collect();
+    rows.sort_by(|a, b| b.events.cmp(&a.events).then(a.pattern.cmp(b.pattern)));
+    rows
+}
+
 /// One cause with its failures.
 pub struct CauseRow<'a> {
     pub cause: Cause,

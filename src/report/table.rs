@@ -10,7 +10,8 @@ use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::{
-    cause_class, cause_rows, domain_rows, relay_rows, sanitize, sender_domain_rows, truncate, Report, Row,
+    cause_class, cause_rows, domain_rows, host_rows, relay_rows, sanitize, sender_domain_rows, sender_rows,
+    truncate, unclassified_rows, Report, Row,
 };
 use crate::cause::Status;
 use crate::cli::By;
@@ -47,6 +48,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             deferrals(report, out, tty)?;
             gone(report, out)?;
             advice(report, out)?;
+            unclassified(report, out, tty, 5)?;
         }
         Some(By::Domain) => named_table(report, out, tty, "Recipient domains", "domain", domain_rows(s))?,
         Some(By::Relay) => named_table(report, out, tty, "Relays", "relay", relay_rows(s))?,
@@ -63,6 +65,9 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             advice(report, out)?;
         }
         Some(By::Hour) => hours_table(report, out, tty)?,
+        Some(By::Sender) => named_table(report, out, tty, "Senders", "sender", sender_rows(s))?,
+        Some(By::Host) => named_table(report, out, tty, "Hosts", "host", host_rows(s))?,
+        Some(By::Unclassified) => unclassified(report, out, tty, report.top)?,
     }
     Ok(())
 }
@@ -251,6 +256,31 @@ fn causes_table(report: &Report<'_>, out: &mut dyn Write, tty: bool) -> io::Resu
             num(r.counts.get(Status::Expired)),
             num(r.recipients as u64),
             right(last),
+        ]);
+    }
+    write_table(out, t)
+}
+
+/// The commonest replies no rule classified, grouped by their normalised
+/// text: what the catalogue should learn next.
+fn unclassified(report: &Report<'_>, out: &mut dyn Write, tty: bool, top: usize) -> io::Result<()> {
+    let rows = unclassified_rows(&report.analysis.summary);
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let total: u64 = rows.iter().map(|r| r.events).sum();
+    writeln!(
+        out,
+        "\nUnclassified replies ({} events in {} groups; add rules with --patterns DIR)",
+        thousands(total),
+        thousands(rows.len() as u64)
+    )?;
+    let mut t = table(tty);
+    set_header(&mut t, &["events", "reply (normalised)"], |i| i == 0);
+    for r in rows.iter().take(top) {
+        t.add_row(vec![
+            num(r.events),
+            Cell::new(truncate(&sanitize(r.pattern), 160)),
         ]);
     }
     write_table(out, t)

@@ -230,6 +230,14 @@ fn bench(c: &mut Criterion) {
     // A log's stream from an empty cache: the first reply of each masked
     // form misses, the rest hit.
     let m = stream_queries.len() as u64;
+    let mut probe = Classifier::new(Arc::clone(&catalogue));
+    for q in &stream_queries {
+        probe.classify(q);
+    }
+    eprintln!(
+        "log_mix: {} of {m} replies are distinct masked forms (cache misses)",
+        probe.cache_len()
+    );
     let mut group = c.benchmark_group(format!("classify/log_mix ({m} replies)"));
     group.throughput(Throughput::Elements(m));
     group.sample_size(20);

@@ -51,6 +51,7 @@ fn pipeline(c: &mut Criterion) {
             keep_events: false,
             window: Default::default(),
             progress: false,
+            hosts: Vec::new(),
         };
         g.bench_function(format!("{threads} threads"), |b| {
             b.iter(|| {

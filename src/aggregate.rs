@@ -295,6 +295,8 @@ pub struct Summary {
     pub by_host: HashMap<String, StatusCounts>,
     /// Keyed by the envelope sender ("" for the null sender).
     pub by_sender: HashMap<String, StatusCounts>,
+    /// Keyed by the authenticated submitter (smtpd's sasl_username).
+    pub by_sasl_user: HashMap<String, StatusCounts>,
     /// Failures per hour (as `by_hour`) and cause.
     pub by_hour_cause: BTreeMap<i64, CauseCounts>,
     /// Failures per hour and recipient domain.
@@ -319,6 +321,7 @@ impl Default for Summary {
             outcomes_by_cause: vec![Outcomes::default(); Cause::COUNT],
             by_host: HashMap::default(),
             by_sender: HashMap::default(),
+            by_sasl_user: HashMap::default(),
             by_hour_cause: BTreeMap::new(),
             by_hour_domain: HashMap::default(),
             unclassified: HashMap::default(),
@@ -390,6 +393,9 @@ impl Summary {
         match self.by_host.get_mut(host.as_ref()) {
             Some(h) => h.add(e.status),
             None => self.by_host.entry(host.into_owned()).or_default().add(e.status),
+        }
+        if let Some(user) = &e.sasl_username {
+            self.add_submitter(user, e.status);
         }
         if let Some(sender) = &e.sender {
             let address = sender_key(sender);
@@ -479,6 +485,7 @@ impl Summary {
         }
         merge_map(&mut self.by_host, other.by_host, StatusCounts::merge);
         merge_map(&mut self.by_sender, other.by_sender, StatusCounts::merge);
+        merge_map(&mut self.by_sasl_user, other.by_sasl_user, StatusCounts::merge);
         merge_map(&mut self.unclassified, other.unclassified, Unclassified::merge);
         for (h, c) in other.by_hour_cause {
             self.by_hour_cause.entry(h).or_default().merge(&c);
@@ -503,13 +510,30 @@ impl Summary {
         for u in self.unclassified.values_mut() {
             mask_example(&mut u.example);
         }
-        self.by_sender = std::mem::take(&mut self.by_sender)
-            .into_iter()
-            .map(|(k, v)| (crate::mask::address(&k), v))
-            .fold(HashMap::default(), |mut m, (k, v)| {
-                m.entry(k).or_insert_with(StatusCounts::default).merge(&v);
-                m
-            });
+        let masked = |map: &mut HashMap<String, StatusCounts>| {
+            *map = std::mem::take(map)
+                .into_iter()
+                .map(|(k, v)| (crate::mask::address(&k), v))
+                .fold(HashMap::default(), |mut m, (k, v)| {
+                    m.entry(k).or_insert_with(StatusCounts::default).merge(&v);
+                    m
+                });
+        };
+        masked(&mut self.by_sender);
+        masked(&mut self.by_sasl_user);
+    }
+
+    /// Counts an event for its authenticated submitter.
+    pub fn add_submitter(&mut self, user: &[u8], status: Status) {
+        let user = sender_key(user);
+        match self.by_sasl_user.get_mut(user.as_ref()) {
+            Some(s) => s.add(status),
+            None => self
+                .by_sasl_user
+                .entry(user.into_owned())
+                .or_default()
+                .add(status),
+        }
     }
 
     /// Counts what became of one deferred recipient.

@@ -187,6 +187,8 @@ pub enum By {
     Host,
     /// Reply texts no rule classified, normalised and grouped.
     Unclassified,
+    /// Runs of failures to one domain with one cause, largest first.
+    Incident,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

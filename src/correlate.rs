@@ -44,6 +44,15 @@ pub fn queue_key(host: &[u8], queue_id: &[u8]) -> QueueKey {
 pub enum Step<'a> {
     /// qmgr `from=<…>`: the message is (again) in the active queue.
     From { sender: Arc<[u8]> },
+    /// smtpd `client=…, sasl_username=…`: who submitted it.
+    Client { sasl_username: Arc<[u8]> },
+    /// An event a worker counted without knowing its submitter: the
+    /// resolver counts it for the submitter it knows, and passes `event`
+    /// on (with `--format jsonl`) with `sasl_username` filled in.
+    Submitter {
+        status: Status,
+        event: Option<Box<Event<'a>>>,
+    },
     /// A delivery line of a queue id this chunk did not open: the resolver
     /// completes and counts it. Boxed, like `Track`, so that the common
     /// small steps do not each carry an event's worth of bytes.
@@ -77,6 +86,11 @@ impl Step<'_> {
     pub fn into_owned(self) -> Step<'static> {
         match self {
             Step::From { sender } => Step::From { sender },
+            Step::Client { sasl_username } => Step::Client { sasl_username },
+            Step::Submitter { status, event } => Step::Submitter {
+                status,
+                event: event.map(|e| Box::new(e.into_owned())),
+            },
             Step::Delivery(e) => Step::Delivery(Box::new(e.into_owned())),
             Step::Track(e) => Step::Track(Box::new(e.into_owned())),
             Step::Close {
@@ -130,6 +144,11 @@ pub fn recipient_hash(e: &Event<'_>) -> u64 {
 #[derive(Debug, Clone, Default)]
 pub struct QueueState {
     pub sender: Option<Arc<[u8]>>,
+    pub sasl_username: Option<Arc<[u8]>>,
+    /// Whether this table saw the message's smtpd line, or its absence
+    /// for certain: in a worker's table, only when the smtpd line is in the
+    /// chunk.
+    pub sasl_known: bool,
     /// Recipients whose last line was a deferral, in the order first deferred.
     pub deferred: Vec<Deferral>,
 }
@@ -212,11 +231,17 @@ impl QueueTable {
                             key,
                             QueueState {
                                 sender: Some(sender),
-                                deferred: Vec::new(),
+                                ..QueueState::default()
                             },
                         );
                     }
                 }
+                None
+            }
+            Step::Client { sasl_username } => {
+                let state = self.open.entry(key).or_default();
+                state.sasl_username = Some(sasl_username);
+                state.sasl_known = true;
                 None
             }
             Step::Delivery(e) => self.deliver_local(key, *e, false, emit),
@@ -243,6 +268,8 @@ impl QueueTable {
             return Some(Step::Delivery(Box::new(e)));
         };
         e.sender = state.sender.clone();
+        e.sasl_username = state.sasl_username.clone();
+        e.sasl_unresolved = !state.sasl_known;
         match e.status {
             Status::Deferred => {
                 emit(&e, true);
@@ -278,6 +305,9 @@ impl QueueTable {
     ) {
         match step {
             Step::From { sender } => self.open.entry(key).or_default().sender = Some(sender),
+            Step::Client { sasl_username } => {
+                self.open.entry(key).or_default().sasl_username = Some(sasl_username)
+            }
             Step::Removed => {
                 if let Some(old) = self.open.remove(&key) {
                     for d in &old.deferred {
@@ -294,9 +324,13 @@ impl QueueTable {
                     state.close(recipient, status, time, fate);
                 }
             }
+            Step::Submitter { .. } => {}
             Step::Closing(e) => {
                 let mut e = *e;
                 if let Some(state) = self.open.get_mut(&key) {
+                    if e.sasl_unresolved {
+                        e.sasl_username = state.sasl_username.clone();
+                    }
                     if let Some(d) = state.close(recipient_hash(&e), e.status, e.time, fate) {
                         e.attempts = Some(d.attempts + 1);
                         e.first_deferred = Some(d.first);
@@ -308,6 +342,9 @@ impl QueueTable {
                 let state = self.open.entry(key).or_default();
                 if state.sender.is_none() {
                     state.sender = e.sender.clone();
+                }
+                if state.sasl_username.is_none() {
+                    state.sasl_username = e.sasl_username.clone();
                 }
                 state.defer(*e);
             }
@@ -323,6 +360,9 @@ impl QueueTable {
                 if let Some(state) = state {
                     if e.sender.is_none() {
                         e.sender = state.sender.clone();
+                    }
+                    if e.sasl_username.is_none() {
+                        e.sasl_username = state.sasl_username.clone();
                     }
                     match e.status {
                         Status::Deferred => state.defer(e.clone()),
@@ -348,6 +388,7 @@ impl QueueTable {
             } => {
                 let state = self.open.entry(key).or_default();
                 let sender = state.sender.clone().unwrap_or(sender);
+                let sasl_username = state.sasl_username.clone();
                 if state.deferred.is_empty() {
                     // Its deferrals are not in the input: one event, recipient unknown.
                     let e = Event {
@@ -359,6 +400,8 @@ impl QueueTable {
                         orig_to: None,
                         domain: None,
                         sender: Some(sender),
+                        sasl_username,
+                        sasl_unresolved: false,
                         status: Status::Expired,
                         dsn: None,
                         smtp_code: None,
@@ -381,6 +424,7 @@ impl QueueTable {
                     e.position = position;
                     e.cause = Some(e.cause.unwrap_or(Cause::Undefined).for_expiry());
                     e.sender = Some(sender.clone());
+                    e.sasl_username = state.sasl_username.clone();
                     e.attempts = Some(d.attempts);
                     e.first_deferred = Some(d.first);
                     emit(e, true);
@@ -392,8 +436,14 @@ impl QueueTable {
     /// Takes over the senders of the still-open queue ids of the chunk that
     /// comes next (their deferrals came as steps).
     pub fn absorb(&mut self, later: QueueTable) {
-        for (key, state) in later.open {
-            self.open.entry(key).or_default().sender = state.sender;
+        for (key, later) in later.open {
+            let mine = self.open.entry(key).or_default();
+            if later.sender.is_some() {
+                mine.sender = later.sender;
+            }
+            if later.sasl_username.is_some() {
+                mine.sasl_username = later.sasl_username;
+            }
         }
     }
 

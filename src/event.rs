@@ -35,6 +35,12 @@ pub struct Event<'a> {
     /// From qmgr's `from=<…>` for this queue id; `Some("")` for the null
     /// sender of a bounce message; `None` when the log does not say.
     pub sender: Option<Arc<[u8]>>,
+    /// The authenticated submitter (smtpd's `sasl_username=`), if any.
+    pub sasl_username: Option<Arc<[u8]>>,
+    /// Set by a worker whose chunk did not show whether the message had a
+    /// submitter (its smtpd line may be in an earlier chunk): the resolver
+    /// completes `sasl_username`.
+    pub sasl_unresolved: bool,
     pub status: Status,
     /// The log's `dsn=` field.
     pub dsn: Option<Dsn>,
@@ -73,6 +79,8 @@ impl Event<'_> {
             orig_to: self.orig_to.map(own),
             domain: self.domain.map(|d| Cow::Owned(d.into_owned())),
             sender: self.sender,
+            sasl_username: self.sasl_username,
+            sasl_unresolved: self.sasl_unresolved,
             status: self.status,
             dsn: self.dsn,
             smtp_code: self.smtp_code,

@@ -14,6 +14,7 @@ pub mod compare;
 pub mod correlate;
 pub mod event;
 pub mod exit_codes;
+pub mod incident;
 pub mod input;
 pub mod mask;
 pub mod parse;
@@ -189,7 +190,8 @@ fn report_logs(
         (None, false) => out,
     };
     let mut jsonl = report::jsonl::Writer::new(&catalogue, config.mask);
-    let events_out = options.keep_events && config.by != Some(cli::By::Unclassified);
+    let events_out =
+        options.keep_events && !matches!(config.by, Some(cli::By::Unclassified | cli::By::Incident));
     let mut analysis = pipeline::analyse(&sources, catalogue.clone(), &options, &mut |e| {
         if events_out {
             jsonl.write(target, e)
@@ -200,6 +202,9 @@ fn report_logs(
     .context("reading the logs")?;
     if config.mask {
         analysis.summary.mask_addresses();
+        for i in &mut analysis.incidents {
+            i.sample = mask::text(&i.sample, &[i.sample_local.as_str()]).into_owned();
+        }
     }
     for s in &analysis.sources {
         if let Some(e) = &s.error {
@@ -228,6 +233,8 @@ fn report_logs(
         Format::Jsonl if config.by == Some(cli::By::Unclassified) => {
             report::jsonl::unclassified(&report, target)?
         }
+        // `--by incident -f jsonl`: the incidents, one per line.
+        Format::Jsonl if config.by == Some(cli::By::Incident) => report::jsonl::incidents(&report, target)?,
         Format::Jsonl => {}
         Format::Json => report::json::write(&report, target)?,
         Format::Csv => report::csv::write(&report, target)?,

@@ -17,7 +17,14 @@ fn main() {
             std::process::exit(code);
         }
     };
-    let config = match args.config(chrono::Utc::now()) {
+    // BOUNCE_REPORT_NOW (RFC 3339) stands in for the clock, so that "today",
+    // "24h" and "15m" can be tested on logs made earlier; like
+    // SOURCE_DATE_EPOCH, it is for tests and reproductions.
+    let now = std::env::var("BOUNCE_REPORT_NOW")
+        .ok()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+        .map_or_else(chrono::Utc::now, |t| t.with_timezone(&chrono::Utc));
+    let config = match args.config(now) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("bounce-report: {e}");

@@ -20,6 +20,7 @@ use crate::cause::Status;
 use crate::classify::{Catalogue, Classifier, Dsn, Query};
 use crate::correlate::{queue_key, Deferral, Fate, QueueKey, QueueTable, Step};
 use crate::event::{lower_domain, Event, Position};
+use crate::incident::{Incident, Sighting, Tracker};
 use crate::input::{Compression, Source};
 use crate::parse::Timestamp;
 use crate::parse::{self, Body, DeliveryStatus, Parsed, YearContext};
@@ -73,6 +74,10 @@ pub struct SourceReport {
 pub struct Analysis {
     pub summary: Summary,
     pub sources: Vec<SourceReport>,
+    /// Runs of failures per destination domain and cause, largest first.
+    pub incidents: Vec<Incident>,
+    /// Failures that stood alone (no incident).
+    pub single_failures: u64,
 }
 
 impl Analysis {
@@ -119,6 +124,8 @@ struct ChunkOutput {
 }
 
 enum Item {
+    /// An event the worker counted, for the incident tracker.
+    Seen(Sighting),
     Event(Box<Event<'static>>),
     Pending(QueueKey, Step<'static>),
 }
@@ -166,6 +173,7 @@ pub fn analyse(
 
     let mut summary = Summary::default();
     let mut table = QueueTable::default();
+    let mut tracker = Tracker::default();
     let mut reports: Vec<SourceReport> = sources
         .iter()
         .map(|s| SourceReport {
@@ -250,7 +258,7 @@ pub fn analyse(
             match message {
                 Message::Chunk(outputs) => {
                     for out in outputs {
-                        resolve(out, &context.filter, &mut summary, &mut table, sink)?;
+                        resolve(out, &context.filter, &mut summary, &mut table, &mut tracker, sink)?;
                     }
                 }
                 Message::Opened { source, compression } => reports[source].compression = Some(compression),
@@ -269,9 +277,12 @@ pub fn analyse(
             summary.add_fate(&fate_record(d, Fate::Pending, None));
         }
     }
+    let (incidents, single_failures) = tracker.finish_all();
     Ok(Analysis {
         summary,
         sources: reports,
+        incidents,
+        single_failures,
     })
 }
 
@@ -306,6 +317,7 @@ fn resolve(
     filter: &Filter,
     summary: &mut Summary,
     table: &mut QueueTable,
+    incidents: &mut Tracker,
     sink: &mut dyn FnMut(&Event<'_>) -> io::Result<()>,
 ) -> io::Result<()> {
     summary.merge(out.summary);
@@ -313,9 +325,22 @@ fn resolve(
     let mut result = Ok(());
     for item in out.items {
         match item {
+            Item::Seen(s) => incidents.see(s),
             Item::Event(e) => {
                 if result.is_ok() {
                     result = sink(&e);
+                }
+            }
+            Item::Pending(key, Step::Submitter { status, event }) => {
+                let user = table.open.get(&key).and_then(|s| s.sasl_username.clone());
+                if let Some(user) = &user {
+                    summary.add_submitter(user, status);
+                }
+                if let Some(mut e) = event {
+                    e.sasl_username = user;
+                    if result.is_ok() {
+                        result = sink(&e);
+                    }
                 }
             }
             Item::Pending(key, step) => {
@@ -331,6 +356,7 @@ fn resolve(
                     }
                     if count {
                         summary.add_event(&e);
+                        incidents.see(Sighting::of(&e));
                     }
                     if result.is_ok() {
                         result = sink(&e);
@@ -353,6 +379,9 @@ fn candidate_lines(bytes: &[u8]) -> Vec<usize> {
     static TO: std::sync::OnceLock<memmem::Finder<'static>> = std::sync::OnceLock::new();
     static QMGR: std::sync::OnceLock<memmem::Finder<'static>> = std::sync::OnceLock::new();
     static QMGR_JSON: std::sync::OnceLock<memmem::Finder<'static>> = std::sync::OnceLock::new();
+    static SASL: std::sync::OnceLock<memmem::Finder<'static>> = std::sync::OnceLock::new();
+    // smtpd's `client=…, sasl_username=…` names who submitted a message.
+    let sasl = SASL.get_or_init(|| memmem::Finder::new(b", sasl_username="));
     let to = TO.get_or_init(|| memmem::Finder::new(b": to="));
     let qmgr = QMGR.get_or_init(|| memmem::Finder::new(b"/qmgr["));
     // In journal JSON the identifier is a field of its own: "postfix/qmgr".
@@ -361,6 +390,7 @@ fn candidate_lines(bytes: &[u8]) -> Vec<usize> {
         .find_iter(bytes)
         .chain(qmgr.find_iter(bytes))
         .chain(qmgr_json.find_iter(bytes))
+        .chain(sasl.find_iter(bytes))
         .map(|hit| memchr::memrchr(b'\n', &bytes[..hit]).map_or(0, |nl| nl + 1))
         .collect();
     starts.sort_unstable();
@@ -370,6 +400,9 @@ fn candidate_lines(bytes: &[u8]) -> Vec<usize> {
 
 /// One parsed record, before correlation: a delivery line stays unboxed on
 /// the worker's hot path.
+// The large variant is the common one: boxing it would cost an allocation
+// per delivery line on the hot path, to save moving a few hundred bytes.
+#[allow(clippy::large_enum_variant)]
 enum Fact<'a> {
     Delivery(Event<'a>),
     Other(Step<'a>),
@@ -444,6 +477,9 @@ impl Worker<'_> {
                 sender: Arc::from(sender),
             }),
             Body::Removed => Fact::Other(Step::Removed),
+            Body::Client { sasl_username } => Fact::Other(Step::Client {
+                sasl_username: Arc::from(sasl_username),
+            }),
             Body::Expired { sender } => Fact::Other(Step::Expired {
                 time: r.time,
                 position,
@@ -490,6 +526,8 @@ impl Worker<'_> {
                     orig_to: d.orig_to.map(Into::into),
                     domain: domain.map(lower_domain),
                     sender: None,
+                    sasl_username: None,
+                    sasl_unresolved: false,
                     status,
                     dsn,
                     smtp_code,
@@ -514,7 +552,19 @@ impl Worker<'_> {
                 return;
             }
             summary.add_event(e);
-            if keep && pass_on {
+            items.push(Item::Seen(Sighting::of(e)));
+            if e.sasl_unresolved {
+                // The resolver knows the submitter, counts it, and passes
+                // the event on.
+                let event = (keep && pass_on).then(|| Box::new(e.clone().into_owned()));
+                items.push(Item::Pending(
+                    queue_key(&e.host, &e.queue_id),
+                    Step::Submitter {
+                        status: e.status,
+                        event,
+                    },
+                ));
+            } else if keep && pass_on {
                 items.push(Item::Event(Box::new(e.clone().into_owned())));
             }
         };

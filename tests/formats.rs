@@ -159,7 +159,11 @@ fn markdown_renders_as_commonmark_tables_with_the_reports_numbers() {
     let (_, parsed) = markdown(&["-f", "markdown", "--top", "5", &log]);
     let report = json(&["-f", "json", &log]);
     let tables = parsed["tables"].as_array().expect("tables");
-    assert_eq!(tables.len(), 3, "totals, domains, causes: {parsed}");
+    assert_eq!(
+        tables.len(),
+        5,
+        "totals, domains, causes, deferrals, unclassified: {parsed}"
+    );
 
     let totals = cells(&tables[0]);
     assert_eq!(
@@ -337,7 +341,7 @@ fn html_compare_colours_changes_and_lists_what_is_gone() {
 const HTML_TAGS: &[&str] = &[
     "html", "head", "meta", "title", "style", "body", "main", "footer", "h1", "h2", "h3", "p", "ul", "li",
     "b", "code", "div", "span", "dl", "dt", "dd", "table", "thead", "tbody", "tr", "th", "td", "svg", "g",
-    "rect", "line", "text",
+    "rect", "line", "text", "tspan",
 ];
 
 /// Every tag of `html` by name, with its attributes (`name="value"`).
@@ -507,14 +511,17 @@ fn assert_one_bar_per_failure_hour(html: &str, report: &Value) {
 }
 
 #[test]
-fn html_chart_has_one_column_per_hour_with_failures() {
+fn html_by_hour_chart_has_one_column_per_hour_with_failures() {
     let log = fx("maillog");
-    let html = run(&["-f", "html", &log]);
+    let html = run(&["-f", "html", "--by", "hour", &log]);
     let report = json(&["-f", "json", &log]);
     assert_one_bar_per_failure_hour(&html, &report);
     // The damaged multi-host log too.
     let dirty = fx("dirty.log");
-    assert_one_bar_per_failure_hour(&run(&["-f", "html", &dirty]), &json(&["-f", "json", &dirty]));
+    assert_one_bar_per_failure_hour(
+        &run(&["-f", "html", "--by", "hour", &dirty]),
+        &json(&["-f", "json", &dirty]),
+    );
 }
 
 #[test]
@@ -528,10 +535,591 @@ fn html_chart_over_several_days_keeps_hourly_columns_and_labels_days() {
         &["--size", "1M", "--seed", "61", "--days", "3"],
     );
     let log = log.to_string_lossy().into_owned();
-    let html = run(&["-f", "html", &log]);
+    let html = run(&["-f", "html", "--by", "hour", &log]);
     assert_safe_to_mail(&html);
     assert_one_bar_per_failure_hour(&html, &json(&["-f", "json", &log]));
     assert!(html.contains(">Nov 21</text>") && html.contains(">Nov 23</text>"));
+    // The default page's cause and domain charts, on the same hourly columns.
+    let html = run(&["-f", "html", &log]);
+    assert_safe_to_mail(&html);
+    assert_cause_chart_matches_the_events(&html, &log);
+    assert_domain_charts_match_the_events(&html, &log);
+    assert!(html.contains(">Nov 21</text>") && html.contains(">Nov 23</text>"));
+}
+
+/// The failure events of `log` (`--format jsonl`): (time, cause, domain;
+/// "" for none).
+fn failure_events(log: &str) -> Vec<(String, String, String)> {
+    jsonl(&["-f", "jsonl", log])
+        .into_iter()
+        .filter(|e| ["bounced", "deferred", "expired"].contains(&e["status"].as_str().unwrap_or("")))
+        .map(|e| {
+            (
+                e["time"].as_str().expect("time").to_string(),
+                e["cause"].as_str().expect("a failure has a cause").to_string(),
+                e["domain"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Counts `key` of each event in the column it falls in: the last of
+/// `starts` (the columns' `data-start`, RFC 3339 in UTC, ascending) at or
+/// before its time. Only columns with events are drawn, so that is its own.
+fn per_column(starts: &[String], events: &[(String, String)]) -> Vec<BTreeMap<String, u64>> {
+    let mut cols = vec![BTreeMap::new(); starts.len()];
+    for (time, key) in events {
+        let i = starts.partition_point(|s| s.as_str() <= time.as_str());
+        assert!(i > 0, "an event at {time} before the first column {starts:?}");
+        *cols[i - 1].entry(key.clone()).or_insert(0) += 1;
+    }
+    cols
+}
+
+/// A time chart column: its `data-start`, `data-total`, tooltip, and its
+/// rects' `data-cause` and `data-n`.
+struct CauseColumn {
+    start: String,
+    total: u64,
+    title: String,
+    rects: Vec<(String, u64)>,
+}
+
+fn cause_columns(html: &str) -> Vec<CauseColumn> {
+    let bar = Regex::new(
+        r#"<g class="bar" data-start="([^"]+)" data-total="(\d+)"><title>([^<]*)</title>((?:<rect [^>]*/>)*)</g>"#,
+    )
+    .unwrap();
+    let rect = Regex::new(r#"<rect class="cause" data-cause="([^"]+)" data-n="(\d+)""#).unwrap();
+    let cols: Vec<CauseColumn> = bar
+        .captures_iter(html)
+        .map(|c| CauseColumn {
+            start: c[1].to_string(),
+            total: c[2].parse().unwrap(),
+            title: c[3].to_string(),
+            rects: rect
+                .captures_iter(&c[4])
+                .map(|r| (r[1].to_string(), r[2].parse().unwrap()))
+                .collect(),
+        })
+        .collect();
+    assert_eq!(
+        cols.len(),
+        html.matches("<g class=\"bar\"").count(),
+        "every column parsed"
+    );
+    cols
+}
+
+/// The legend right after `heading`: its labels and counts, in order.
+fn legend_after(html: &str, heading: &str) -> Vec<(String, u64)> {
+    let at = html.find(heading).unwrap_or_else(|| panic!("no {heading}"));
+    let legend = &html[at..];
+    let legend = &legend[..legend.find("</div>").unwrap()];
+    Regex::new(r#"</span>([^<]+) <span class="count">([\d,]+)</span>"#)
+        .unwrap()
+        .captures_iter(legend)
+        .map(|c| (c[1].to_string(), c[2].replace(',', "").parse().unwrap()))
+        .collect()
+}
+
+/// The cause chart has one series per top cause (the JSON's first six by
+/// events) and "other" for the rest, in the legend with their totals and in
+/// every column with the events of that cause in that column.
+fn assert_cause_chart_matches_the_events(html: &str, log: &str) {
+    let report = json(&["-f", "json", log]);
+    let causes: Vec<(String, u64)> = report["by_cause"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["cause"].as_str().unwrap().to_string(), failures(c)))
+        .collect();
+    let top: Vec<&str> = causes.iter().take(6).map(|(c, _)| c.as_str()).collect();
+    let mut want_legend: Vec<(String, u64)> = causes.iter().take(6).cloned().collect();
+    let rest: u64 = causes.iter().skip(6).map(|(_, n)| n).sum();
+    if rest > 0 {
+        want_legend.push(("other".to_string(), rest));
+    }
+    assert_eq!(
+        legend_after(html, "<h2>Failures over time, by cause</h2>"),
+        want_legend
+    );
+
+    let cols = cause_columns(html);
+    let starts: Vec<String> = cols.iter().map(|c| c.start.clone()).collect();
+    let events: Vec<(String, String)> = failure_events(log)
+        .into_iter()
+        .map(|(time, cause, _)| {
+            let series = if top.contains(&cause.as_str()) {
+                cause
+            } else {
+                "other".to_string()
+            };
+            (time, series)
+        })
+        .collect();
+    let want = per_column(&starts, &events);
+    let order: Vec<&str> = top.iter().copied().chain(["other"]).collect();
+    for (col, want) in cols.iter().zip(&want) {
+        // Rects bottom to top in the legend's order, one per series with events.
+        let expected: Vec<(String, u64)> = order
+            .iter()
+            .filter_map(|&k| want.get(k).map(|&n| (k.to_string(), n)))
+            .collect();
+        assert_eq!(col.rects, expected, "column {}", col.start);
+        assert_eq!(col.total, want.values().sum::<u64>(), "column {}", col.start);
+        assert!(
+            col.title.contains(&format!(": {} failures (", col.total)),
+            "{}",
+            col.title
+        );
+    }
+    assert_eq!(
+        cols.iter().map(|c| c.total).sum::<u64>(),
+        events.len() as u64,
+        "every failure in a column"
+    );
+}
+
+/// The domain charts: one band for each of the JSON's five domains with
+/// most failures, each column with that domain's failures in it.
+fn assert_domain_charts_match_the_events(html: &str, log: &str) {
+    let report = json(&["-f", "json", log]);
+    let top: Vec<String> = report["by_domain"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| failures(d) > 0)
+        .take(5)
+        .map(|d| d["domain"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(
+        html.contains(&format!("<h2>Failures over time, top {} domains</h2>", top.len())),
+        "the domain charts' heading"
+    );
+    let bar =
+        Regex::new(r#"<g class="dbar" data-domain="([^"]*)" data-start="([^"]+)" data-n="(\d+)">"#).unwrap();
+    let mut got: BTreeMap<String, Vec<(String, u64)>> = BTreeMap::new();
+    for c in bar.captures_iter(html) {
+        got.entry(c[1].to_string())
+            .or_default()
+            .push((c[2].to_string(), c[3].parse().unwrap()));
+    }
+    let names: BTreeSet<&String> = got.keys().collect();
+    assert_eq!(names, top.iter().collect(), "one band per top domain");
+    let events = failure_events(log);
+    for domain in &top {
+        let bars = &got[domain];
+        let starts: Vec<String> = bars.iter().map(|(s, _)| s.clone()).collect();
+        let mine: Vec<(String, String)> = events
+            .iter()
+            .filter(|(_, _, d)| d == domain)
+            .map(|(t, _, _)| (t.clone(), String::new()))
+            .collect();
+        let want: Vec<u64> = per_column(&starts, &mine)
+            .iter()
+            .map(|c| c.values().sum())
+            .collect();
+        let have: Vec<u64> = bars.iter().map(|(_, n)| *n).collect();
+        assert_eq!(have, want, "{domain}");
+        assert_eq!(have.iter().sum::<u64>(), mine.len() as u64, "{domain}");
+    }
+}
+
+#[test]
+fn html_time_chart_stacks_the_top_causes_with_their_hourly_counts() {
+    for name in ["maillog", "dirty.log"] {
+        let log = fx(name);
+        let html = run(&["-f", "html", &log]);
+        assert_safe_to_mail(&html);
+        assert_cause_chart_matches_the_events(&html, &log);
+    }
+}
+
+#[test]
+fn html_shows_failures_over_time_for_the_top_five_domains() {
+    for name in ["maillog", "dirty.log"] {
+        let log = fx(name);
+        assert_domain_charts_match_the_events(&run(&["-f", "html", &log]), &log);
+    }
+}
+
+#[test]
+fn html_time_charts_use_the_same_long_buckets_on_long_spans() {
+    let Some(shared) = shared() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (log, _) = generate(
+        &shared,
+        dir.path(),
+        "maillog",
+        &["--size", "2M", "--seed", "63", "--days", "40"],
+    );
+    let log = log.to_string_lossy().into_owned();
+    let html = run(&["-f", "html", &log]);
+    assert_safe_to_mail(&html);
+    // 40 days are 960 hours: columns of 6 hours, at most 240 of them.
+    let cols = cause_columns(&html);
+    assert!(cols.len() <= 240, "{} columns", cols.len());
+    assert!(cols.iter().all(|c| c.start.ends_with(":00:00+00:00")));
+    assert!(cols
+        .iter()
+        .all(|c| c.start[11..13].parse::<u32>().unwrap() % 6 == 0));
+    assert!(html.contains("Failures per 6 hours by cause"));
+    assert_cause_chart_matches_the_events(&html, &log);
+    assert_domain_charts_match_the_events(&html, &log);
+}
+
+/// The deferral sentence the text report writes for `o`, but for the delay.
+fn deferral_counts(o: &Value) -> [u64; 5] {
+    let t = ["delivered", "bounced", "expired", "pending"].map(|k| n(&o[k]));
+    [t.iter().sum(), t[0], t[1], t[2], t[3]]
+}
+
+fn numbers(text: &str) -> Vec<u64> {
+    Regex::new(r"\d[\d,]*")
+        .unwrap()
+        .find_iter(text)
+        .map(|m| m.as_str().replace(',', "").parse().unwrap())
+        .collect()
+}
+
+/// The JSON's domains with deferrals, most first then by name, as
+/// (domain, [deferred, delivered, bounced, expired, pending]).
+fn deferral_domains(report: &Value) -> Vec<(String, [u64; 5])> {
+    let mut v: Vec<(String, [u64; 5])> = report["by_domain"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| !d["deferred_outcomes"].is_null())
+        .map(|d| {
+            (
+                d["domain"].as_str().unwrap_or("(none)").to_string(),
+                deferral_counts(&d["deferred_outcomes"]),
+            )
+        })
+        .collect();
+    v.sort_by(|a, b| b.1[0].cmp(&a.1[0]).then(a.0.cmp(&b.0)));
+    v
+}
+
+#[test]
+fn markdown_deferrals_and_unclassified_sections_match_the_json() {
+    if !python_has("markdown_it") {
+        return;
+    }
+    let log = fx("maillog");
+    let (md, parsed) = markdown(&["-f", "markdown", "--top", "5", &log]);
+    let report = json(&["-f", "json", &log]);
+
+    // The sentence, after the causes and before "What to do".
+    let blocks: Vec<(String, String)> = parsed["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b[0].as_str().unwrap().to_string(),
+                b[1].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let h2: Vec<&str> = blocks
+        .iter()
+        .filter(|(t, _)| t == "h2")
+        .map(|(_, x)| x.as_str())
+        .collect();
+    let at = |prefix: &str| {
+        h2.iter()
+            .position(|h| h.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no {prefix} heading: {h2:?}"))
+    };
+    assert!(at("Causes") < at("Deferrals") && at("Deferrals") < at("What to do"));
+    assert_eq!(at("Unclassified replies"), h2.len() - 1, "the last section");
+    let all = deferral_counts(&report["deferred_outcomes"]);
+    let sentence = blocks
+        .iter()
+        .find(|(_, x)| x.starts_with("Of "))
+        .map(|(_, x)| x.clone())
+        .expect("the deferral sentence");
+    assert!(sentence.contains(" deferred recipients, "), "{sentence}");
+    assert!(sentence.contains("(median delay "), "{sentence}");
+    let got = numbers(&sentence);
+    assert_eq!(
+        [
+            got[0],
+            got[1],
+            got[got.len() - 3],
+            got[got.len() - 2],
+            got[got.len() - 1]
+        ],
+        all,
+        "{sentence}"
+    );
+
+    // The per-domain table: the JSON's domains with most deferrals.
+    let table = cells(&parsed["tables"][3]);
+    assert_eq!(
+        table[0],
+        [
+            "domain",
+            "deferred",
+            "delivered",
+            "median delay",
+            "bounced",
+            "expired",
+            "pending"
+        ]
+    );
+    let want = deferral_domains(&report);
+    assert_eq!(table.len() - 1, want.len().min(5), "{md}");
+    for (row, (domain, c)) in table[1..].iter().zip(&want) {
+        assert_eq!(&row[0], domain);
+        let got = [&row[1], &row[2], &row[4], &row[5], &row[6]].map(|x| x.parse::<u64>().unwrap());
+        assert_eq!(got, *c, "{domain}");
+    }
+
+    // Unclassified: pattern and example as in the JSON, verbatim.
+    let table = cells(&parsed["tables"][4]);
+    assert_eq!(table[0], ["events", "reply (normalised)", "example"]);
+    let groups = report["unclassified"].as_array().unwrap();
+    assert!(!groups.is_empty());
+    assert_eq!(table.len() - 1, groups.len().min(5));
+    for (row, g) in table[1..].iter().zip(groups) {
+        assert_eq!(row[0], n(&g["events"]).to_string());
+        assert_eq!(row[1], g["pattern"].as_str().unwrap());
+        assert_eq!(row[2], g["example"].as_str().unwrap());
+    }
+    let html = parsed["html"].as_str().unwrap();
+    assert!(html.contains("<code>host &lt;host&gt; said: "), "{html}");
+}
+
+#[test]
+fn markdown_by_unclassified_sender_and_host_render_their_tables() {
+    if !python_has("markdown_it") {
+        return;
+    }
+    let log = fx("maillog");
+    let report = json(&["-f", "json", &log]);
+
+    let (md, parsed) = markdown(&["-f", "markdown", "--by", "unclassified", "--top", "1", &log]);
+    let tables = parsed["tables"].as_array().unwrap();
+    assert_eq!(tables.len(), 2, "totals and the groups: {md}");
+    let rows = cells(&tables[1]);
+    assert_eq!(rows.len(), 2, "--top 1: {md}");
+    assert_eq!(rows[1][1], report["unclassified"][0]["pattern"].as_str().unwrap());
+
+    // A multi-host log for the senders and hosts.
+    let log = fx("dirty.log");
+    let report = json(&["-f", "json", &log]);
+
+    for (by, key, what) in [("sender", "by_sender", "sender"), ("host", "by_host", "host")] {
+        let (md, parsed) = markdown(&["-f", "markdown", "--by", by, &log]);
+        let rows = cells(&parsed["tables"][1]);
+        // No main cause column: these are counted by status only.
+        assert_eq!(
+            rows[0],
+            [what, "sent", "bounced", "deferred", "expired", "bounce rate"],
+            "{md}"
+        );
+        let want = report[key].as_array().unwrap();
+        assert_eq!(rows.len() - 1, want.len().min(20));
+        for (row, w) in rows[1..].iter().zip(want) {
+            assert_eq!(row[0], w[what].as_str().unwrap_or("(none)"), "{md}");
+            assert_eq!(row[3], n(&w["deferred"]).to_string());
+        }
+    }
+}
+
+#[test]
+fn html_deferrals_section_matches_the_json() {
+    let log = fx("maillog");
+    let html = run(&["-f", "html", &log]);
+    let report = json(&["-f", "json", &log]);
+    let at = |s: &str| html.find(s).unwrap_or_else(|| panic!("no {s}"));
+    assert!(at("<h2>Causes</h2>") < at("<h2>Deferrals ") && at("<h2>Deferrals ") < at("<h2>What to do</h2>"));
+    let section = &html[at("<h2>Deferrals ")..at("<h2>What to do</h2>")];
+    let lead = Regex::new(r#"<p class="lead">([^\n]*)</p>"#).unwrap();
+    let sentence = Regex::new("<[^>]+>")
+        .unwrap()
+        .replace_all(&lead.captures(section).expect("the sentence")[1], "")
+        .into_owned();
+    let got = numbers(&sentence);
+    let all = deferral_counts(&report["deferred_outcomes"]);
+    assert_eq!(
+        [
+            got[0],
+            got[1],
+            got[got.len() - 3],
+            got[got.len() - 2],
+            got[got.len() - 1]
+        ],
+        all,
+        "{sentence}"
+    );
+    let row = Regex::new(r#"<tr><td class="key">([^<]*)</td>((?:<td class="n">[^<]*</td>)+)</tr>"#).unwrap();
+    let num = Regex::new(r#"<td class="n">([^<]*)</td>"#).unwrap();
+    let rows: Vec<(String, Vec<String>)> = row
+        .captures_iter(section)
+        .map(|c| {
+            (
+                c[1].to_string(),
+                num.captures_iter(&c[2]).map(|x| x[1].to_string()).collect(),
+            )
+        })
+        .collect();
+    let want = deferral_domains(&report);
+    assert_eq!(rows.len(), want.len().min(10));
+    for ((domain, cells), (want_domain, c)) in rows.iter().zip(&want) {
+        assert_eq!(domain, want_domain);
+        let got = [&cells[0], &cells[1], &cells[3], &cells[4], &cells[5]].map(|x| x.parse::<u64>().unwrap());
+        assert_eq!(got, *c, "{domain}");
+    }
+    // One bar per domain shown and one for all, each the whole of its row.
+    assert!(section.contains("<title>all domains: "));
+}
+
+#[test]
+fn html_ends_with_the_unclassified_replies_and_by_unclassified_lists_top_n() {
+    let log = fx("maillog");
+    let report = json(&["-f", "json", &log]);
+    let groups = report["unclassified"].as_array().unwrap();
+    assert!(groups.len() >= 2, "{groups:?}");
+    let row =
+        Regex::new(r#"<tr><td class="n">([\d,]+)</td><td class="text"><code>([^<]*)</code></td>"#).unwrap();
+    let html = run(&["-f", "html", &log]);
+    assert_safe_to_mail(&html);
+    let at = html.find("<h2>Unclassified replies ").expect("the section");
+    assert!(at > html.find("<h2>What to do</h2>").unwrap(), "the last section");
+    let rows: Vec<(u64, String)> = row
+        .captures_iter(&html[at..])
+        .map(|c| (c[1].replace(',', "").parse().unwrap(), c[2].to_string()))
+        .collect();
+    assert_eq!(rows.len(), groups.len().min(5));
+    for ((events, pattern), g) in rows.iter().zip(groups) {
+        assert_eq!(*events, n(&g["events"]));
+        // The pattern's `<host>`-like masks are escaped, so they show.
+        let want = g["pattern"]
+            .as_str()
+            .unwrap()
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+            .replace('\'', "&#39;");
+        assert_eq!(*pattern, want);
+    }
+
+    let html = run(&["-f", "html", "--by", "unclassified", "--top", "1", &log]);
+    assert_safe_to_mail(&html);
+    assert_eq!(row.captures_iter(&html).count(), 1, "--top 1");
+    assert!(!html.contains("<h2>Recipient domains"));
+
+    // A log where every reply is known says so.
+    let dir = tempfile::tempdir().unwrap();
+    let html = run(&["-f", "html", "--by", "unclassified", &hostile_log(dir.path())]);
+    assert!(html.contains("None: a rule classified every reply."), "{html}");
+}
+
+#[test]
+fn html_by_sender_and_host_have_no_empty_cause_column() {
+    let log = fx("dirty.log");
+    for (by, what) in [
+        ("sender", "sender"),
+        ("host", "host"),
+        ("sender-domain", "sender domain"),
+    ] {
+        let html = run(&["-f", "html", "--by", by, &log]);
+        assert_safe_to_mail(&html);
+        assert!(
+            html.contains(&format!(
+                "<thead><tr><th>{what}</th><th class=\"n\">sent</th><th class=\"n\">bounced</th>\
+                 <th class=\"n\">deferred</th><th class=\"n\">expired</th><th class=\"n\">bounce rate</th></tr>"
+            )),
+            "--by {by}"
+        );
+        assert!(html.contains("<div class=\"hbars\""), "--by {by} has its bars");
+    }
+}
+
+/// Reply templates for gen-maillog whose texts no rule knows (cause
+/// `undefined`) and hold HTML and Markdown: a bounce with tags, an
+/// ampersand and quotes, a deferral with a `|`, backticks, emphasis and a
+/// link.
+const HOSTILE_REPLIES: &str = "cause\tstatus\tdsn\ttemplate\tprovider
+undefined\tbounced\t5.0.0\thost {mx}[{ip}] said: 550 <b>zorg</b> & \"flux\" {n}\t
+undefined\tdeferred\t4.0.0\thost {mx}[{ip}] said: 450 <i>glarp</i> |pipe| `tick` *star* [l](x) {n}\t
+";
+
+#[test]
+fn unclassified_replies_with_markup_show_literally_in_markdown_and_html() {
+    let Some(shared) = shared() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let replies = dir.path().join("replies.tsv");
+    std::fs::write(&replies, HOSTILE_REPLIES).unwrap();
+    let (log, _) = generate(
+        &shared,
+        dir.path(),
+        "maillog",
+        &[
+            "--lines",
+            "3000",
+            "--seed",
+            "64",
+            "--replies",
+            &replies.to_string_lossy(),
+        ],
+    );
+    let log = log.to_string_lossy().into_owned();
+    let report = json(&["-f", "json", &log]);
+    let groups = report["unclassified"].as_array().unwrap();
+    let pattern = |needle: &str| -> (String, String) {
+        let g = groups
+            .iter()
+            .find(|g| g["pattern"].as_str().unwrap().contains(needle))
+            .unwrap_or_else(|| panic!("no group with {needle}: {groups:?}"));
+        (
+            g["pattern"].as_str().unwrap().to_string(),
+            g["example"].as_str().unwrap().to_string(),
+        )
+    };
+    let (zorg, zorg_example) = pattern("zorg");
+    let (glarp, glarp_example) = pattern("glarp");
+    assert!(zorg.contains("<b>zorg</b> & \"flux\" <n>"), "{zorg}");
+
+    // HTML: every piece escaped, the masks and tags shown as text.
+    for args in [vec!["-f", "html"], vec!["-f", "html", "--by", "unclassified"]] {
+        let html = run(&[&args[..], &[log.as_str()]].concat());
+        assert_safe_to_mail(&html);
+        for bad in ["<b>zorg", "<i>glarp", "\"flux\""] {
+            assert!(!html.contains(bad), "{bad} unescaped in {args:?}");
+        }
+        assert!(html.contains("said: 550 &lt;b&gt;zorg&lt;/b&gt; &amp; &quot;flux&quot; &lt;n&gt;"));
+        assert!(html.contains("said: 450 &lt;i&gt;glarp&lt;/i&gt; |pipe| `tick` *star* [l](x) &lt;n&gt;"));
+    }
+
+    // Markdown: the same texts read back verbatim from the rendered table.
+    if !python_has("markdown_it") {
+        return;
+    }
+    for args in [
+        vec!["-f", "markdown"],
+        vec!["-f", "markdown", "--by", "unclassified"],
+    ] {
+        let (md, parsed) = markdown(&[&args[..], &[log.as_str()]].concat());
+        let tables = parsed["tables"].as_array().unwrap();
+        let rows = cells(tables.last().unwrap());
+        assert!(rows.iter().all(|r| r.len() == 3), "{rows:?}\n{md}");
+        for (p, e) in [(&zorg, &zorg_example), (&glarp, &glarp_example)] {
+            assert!(
+                rows.iter().any(|r| &r[1] == p && &r[2] == e),
+                "{p:?} / {e:?} not in {rows:?}\n{md}"
+            );
+        }
+        let html = parsed["html"].as_str().unwrap();
+        for bad in ["<b>", "<i>", "<em>", "<a ", "<code>tick"] {
+            assert!(!html.contains(bad), "{bad} in the rendered Markdown:\n{html}");
+        }
+    }
 }
 
 // ---------------------------------------------------------------- Prometheus

@@ -2,7 +2,8 @@
 # The HTML report as a person sees it (issue 6, "How it is checked"): render
 # the report of fixtures/maillog in headless Chromium, take a screenshot, and
 # check that the charts are drawn: enough pixels in the bar colours of
-# src/report/html.rs, in the top part of the page where the time chart is.
+# src/report/html.rs, the cause and domain colours of the time charts in the
+# top part of the page, the status colours in the bar charts below.
 #
 #   bash tests/html_screenshot.sh [OUT.png]
 #
@@ -55,6 +56,17 @@ path = sys.argv[1]
 
 # The bar colours of src/report/html.rs (SERIES): bounced, deferred, expired.
 BARS = {(0xE5, 0x67, 0x6B): "bounced", (0xF2, 0xB2, 0x4C): "deferred", (0x8F, 0x7F, 0xD0): "expired"}
+# The time charts' colours (CAUSE_COLORS, OTHER_COLOR, DOMAIN_COLOR).
+TIME = {
+    (0x00, 0x72, 0xB2): "cause 1",
+    (0xE6, 0x9F, 0x00): "cause 2",
+    (0x00, 0x9E, 0x73): "cause 3",
+    (0xCC, 0x79, 0xA7): "cause 4",
+    (0x56, 0xB4, 0xE9): "cause 5",
+    (0xD5, 0x5E, 0x00): "cause 6",
+    (0xB8, 0xBE, 0xC6): "other causes",
+    (0x62, 0x7D, 0x98): "domains",
+}
 
 
 def decode_png(data):
@@ -116,7 +128,8 @@ def near(p, q):
 
 
 counts = {name: 0 for name in BARS.values()}
-top_rows = 0  # chart pixels in the upper half: the time chart, under the cards
+time_counts = {name: 0 for name in TIME.values()}
+top_rows = 0  # time-chart pixels in the upper half, under the cards
 colored = 0
 for y, row in enumerate(rows):
     for p in row:
@@ -125,19 +138,28 @@ for y, row in enumerate(rows):
         for color, name in BARS.items():
             if near(p, color):
                 counts[name] += 1
-                if y < height // 2:
-                    top_rows += 1
                 break
+        else:
+            for color, name in TIME.items():
+                if near(p, color):
+                    time_counts[name] += 1
+                    if y < height // 2:
+                        top_rows += 1
+                    break
 
 print(f"html_screenshot: {width}x{height} ({how}); bar pixels: {counts}; "
-      f"in the upper half: {top_rows}; coloured pixels: {colored}")
+      f"time-chart pixels: {time_counts}, in the upper half: {top_rows}; coloured pixels: {colored}")
 problems = []
 # The cards' coloured top borders and the legends alone give under 1,000
 # pixels of each colour; the fixture's charts give tens of thousands.
 if counts["bounced"] < 3000 or counts["deferred"] < 10000:
     problems.append("too few bounced/deferred bar pixels: the charts are not drawn")
 if top_rows < 10000:
-    problems.append("too few bar pixels in the upper half: the time chart is not drawn")
+    problems.append("too few time-chart pixels in the upper half: the time charts are not drawn")
+if sum(1 for k, n in time_counts.items() if k.startswith("cause") and n > 200) < 3:
+    problems.append("fewer than three cause colours in the time chart: it is not stacked by cause")
+if time_counts["domains"] < 1000:
+    problems.append("too few pixels in the domain colour: the top domains' charts are not drawn")
 if problems:
     print("html_screenshot: FAIL: " + "; ".join(problems), file=sys.stderr)
     sys.exit(1)

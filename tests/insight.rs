@@ -251,3 +251,88 @@ fn mask_leaves_no_local_part_in_any_output() {
         }
     }
 }
+
+#[test]
+fn a_known_outage_and_its_recovery_are_one_incident() {
+    let report = json(&["-f", "json", &fixture("incident.log").to_string_lossy()]);
+    let incidents = report["incidents"].as_array().unwrap();
+    let brief: Vec<(String, String, u64, u64, bool, bool)> = incidents
+        .iter()
+        .map(|i| {
+            (
+                i["domain"].as_str().unwrap().to_string(),
+                i["cause"].as_str().unwrap().to_string(),
+                n(&i["attempts"]),
+                n(&i["recipients"]),
+                i["recovered"].is_string(),
+                i["ongoing"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    let want = [
+        ("gmail.com", "speeding", 6, 4, true, false),
+        ("yahoo.com", "bad_reputation", 3, 2, false, true),
+        ("acme.example", "blocked", 2, 2, false, true),
+        ("acme.example", "greylisted", 2, 2, false, false),
+    ]
+    .map(|(d, c, a, r, rec, on)| (d.to_string(), c.to_string(), a, r, rec, on));
+    assert_eq!(brief, want);
+    assert_eq!(incidents[0]["start"], "2026-11-21T09:12:00+00:00");
+    assert_eq!(incidents[0]["end"], "2026-11-21T11:40:00+00:00");
+    assert_eq!(incidents[0]["recovered"], "2026-11-21T11:45:12+00:00");
+    assert_eq!(report["single_failures"], 1, "the lone example.org bounce");
+    let text = bounce_report()
+        .args(["--by", "incident"])
+        .arg(fixture("incident.log"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("gmail.com") && text.contains("ok 11:45") && text.contains("ongoing"),
+        "{text}"
+    );
+}
+
+#[test]
+fn incidents_never_overlap_and_add_up_to_the_failures() {
+    let Some(shared) = shared() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (log, _) = generate(
+        &shared,
+        dir.path(),
+        "maillog",
+        &["--size", "3M", "--seed", "54", "--defer-rate", "0.12"],
+    );
+    let report = json(&["-f", "json", &log.to_string_lossy()]);
+    let incidents = report["incidents"].as_array().unwrap();
+    assert!(incidents.len() > 10);
+    let mut by_domain = std::collections::BTreeMap::<&str, Vec<(&str, &str)>>::new();
+    let mut attempts = 0;
+    for i in incidents {
+        assert!(
+            n(&i["recipients"]) <= n(&i["attempts"]) && n(&i["attempts"]) >= 2,
+            "{i}"
+        );
+        assert!(i["start"].as_str() <= i["end"].as_str());
+        assert!(!(i["ongoing"].as_bool().unwrap() && i["recovered"].is_string()));
+        by_domain
+            .entry(i["domain"].as_str().unwrap())
+            .or_default()
+            .push((i["start"].as_str().unwrap(), i["end"].as_str().unwrap()));
+        attempts += n(&i["attempts"]);
+    }
+    for (domain, mut spans) in by_domain {
+        spans.sort();
+        for w in spans.windows(2) {
+            assert!(w[0].1 <= w[1].0, "{domain}: incidents overlap: {w:?}");
+        }
+    }
+    let t = &report["totals"];
+    assert_eq!(
+        attempts + n(&report["single_failures"]),
+        n(&t["bounced"]) + n(&t["deferred"]) + n(&t["expired"]),
+        "incident attempts and lone failures add up to every failure"
+    );
+    let lines = jsonl(&["-f", "jsonl", "--by", "incident", &log.to_string_lossy()]);
+    assert_eq!(lines.len(), incidents.len());
+}

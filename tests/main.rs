@@ -8,6 +8,7 @@ mod catalogue;
 mod cli;
 mod compression;
 mod corpus;
+mod cron;
 mod fixtures;
 mod formats;
 mod generated;

@@ -58,6 +58,11 @@ pub enum Body<'a> {
     },
     /// qmgr `QID: removed`: the queue id is free for reuse.
     Removed,
+    /// smtpd `QID: client=…, sasl_method=…, sasl_username=…`: who submitted
+    /// the message, when the client authenticated.
+    Client {
+        sasl_username: &'a [u8],
+    },
 }
 
 /// The `status=` word of a delivery line.
@@ -127,13 +132,24 @@ pub fn parse_line<'a>(line: &'a [u8], years: &YearContext) -> Parsed<'a> {
     // else (smtpd, cleanup, postscreen, bounce, …) is another Postfix line.
     let is_agent = DELIVERY_AGENTS.contains(&tag.service);
     let is_qmgr = tag.service == b"qmgr";
-    if !is_agent {
+    let is_smtpd = tag.service == b"smtpd";
+    if !is_agent && !is_smtpd {
         return Parsed::Other;
     }
     let Some((queue_id, rest)) = split_queue_id(message) else {
         return Parsed::Other;
     };
-    let body = if let Some(rest) = rest.strip_prefix(b"to=") {
+    let body = if is_smtpd {
+        match rest
+            .strip_prefix(b"client=")
+            .and_then(|r| memmem::find(r, b", sasl_username=").map(|i| &r[i + 16..]))
+        {
+            Some(user) => Body::Client {
+                sasl_username: &user[..memchr::memchr(b',', user).unwrap_or(user.len())],
+            },
+            None => return Parsed::Other,
+        }
+    } else if let Some(rest) = rest.strip_prefix(b"to=") {
         match parse_delivery(rest) {
             Some(d) => Body::Delivery(d),
             None => return Parsed::Malformed,
@@ -296,7 +312,7 @@ fn parse_delivery(s: &[u8]) -> Option<Delivery<'_>> {
         let (value, next) = if key == b"orig_to" {
             take_address(value_start)?
         } else {
-            let end = memmem::find(value_start, b", ").unwrap_or(value_start.len());
+            let end = find_separator(value_start);
             (&value_start[..end], &value_start[end..])
         };
         match key {
@@ -312,13 +328,27 @@ fn parse_delivery(s: &[u8]) -> Option<Delivery<'_>> {
     }
 }
 
+/// Where the next `, ` is (or the end). A `memchr` for the comma: building
+/// a `memmem` searcher for every field cost about 2% of a run.
+fn find_separator(s: &[u8]) -> usize {
+    let mut from = 0;
+    while let Some(i) = memchr::memchr(b',', &s[from..]) {
+        let at = from + i;
+        if s.get(at + 1) == Some(&b' ') {
+            return at;
+        }
+        from = at + 1;
+    }
+    s.len()
+}
+
 /// `<addr>rest` or, as some hand-made logs have it, `addr, rest`.
 fn take_address(s: &[u8]) -> Option<(&[u8], &[u8])> {
     if let Some(inner) = s.strip_prefix(b"<") {
         let end = memchr::memchr(b'>', inner)?;
         Some((&inner[..end], &inner[end + 1..]))
     } else {
-        let end = memmem::find(s, b", ").unwrap_or(s.len());
+        let end = find_separator(s);
         Some((&s[..end], &s[end..]))
     }
 }
@@ -459,6 +489,19 @@ mod tests {
         assert_eq!(d.conn_use, Some(&b"2"[..]));
         assert_eq!(d.domain(), Some(&b"Sub.Example.ORG"[..]));
         assert_eq!(d.status, DeliveryStatus::Sent);
+    }
+
+    #[test]
+    fn smtpd_client_line_names_the_authenticated_submitter() {
+        let r = record("Nov 21 03:14:07 mx1 postfix/submission/smtpd[77]: 4BQ3Tz0X1Cz9vQ: client=c.example.cn[144.76.1.2], sasl_method=PLAIN, sasl_username=alice@example.cn");
+        assert_eq!(
+            r.body,
+            Body::Client {
+                sasl_username: b"alice@example.cn"
+            }
+        );
+        let line = "Nov 21 03:14:07 mx1 postfix/smtpd[77]: 4BQ3Tz0X1Cz9vQ: client=c.example.cn[144.76.1.2]";
+        assert_eq!(parse_line(line.as_bytes(), &ctx()), Parsed::Other);
     }
 
     #[test]

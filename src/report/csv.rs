@@ -44,6 +44,34 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         By::SenderDomain => named(&mut w, "sender_domain", sender_domain_rows(s)),
         By::Sender => named(&mut w, "sender", sender_rows(s)),
         By::Host => named(&mut w, "host", host_rows(s)),
+        By::Incident => (|| {
+            w.write_record([
+                "domain",
+                "cause",
+                "start",
+                "end",
+                "attempts",
+                "recipients",
+                "recovered",
+                "ongoing",
+                "sample",
+            ])?;
+            for i in &report.analysis.incidents {
+                let at = |t: i64| crate::parse::Timestamp { unix: t, offset: 0 }.rfc3339();
+                w.write_record([
+                    i.domain.as_str(),
+                    i.cause.as_str(),
+                    &at(i.start),
+                    &at(i.end),
+                    &i.attempts.to_string(),
+                    &i.recipients.to_string(),
+                    &i.recovered.map(at).unwrap_or_default(),
+                    if i.ongoing { "true" } else { "false" },
+                    &i.sample,
+                ])?;
+            }
+            Ok(())
+        })(),
         By::Unclassified => (|| {
             w.write_record(["pattern", "events", "example"])?;
             for r in unclassified_rows(s) {

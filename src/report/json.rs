@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{
-    cause_class, cause_rows, domain_rows, host_rows, relay_rows, sender_domain_rows, sender_rows,
+    cause_class, cause_rows, domain_rows, host_rows, relay_rows, sasl_rows, sender_domain_rows, sender_rows,
     unclassified_rows, Report, Row,
 };
 use crate::aggregate::{Outcomes, StatusCounts};
@@ -28,9 +28,16 @@ struct Summary<'a> {
     by_relay: Vec<serde_json::Value>,
     by_sender_domain: Vec<Breakdown<'a>>,
     by_sender: Vec<serde_json::Value>,
+    /// By the authenticated submitter (smtpd's sasl_username).
+    by_sasl_username: Vec<serde_json::Value>,
     by_host: Vec<serde_json::Value>,
     /// Replies no rule classified, grouped by their normalised text.
     unclassified: Vec<Unclassified<'a>>,
+    /// Runs of failures to one domain with one cause, largest first.
+    incidents: Vec<IncidentJson<'a>>,
+    /// Failure events that stood alone, in no incident: with the incidents'
+    /// attempts they add up to all failures.
+    single_failures: u64,
     by_hour: Vec<Hour>,
     deferred_outcomes: DeferredOutcomes,
     /// Against `--compare PREVIOUS.json`: failures now and then.
@@ -192,6 +199,35 @@ struct Cause<'a> {
 }
 
 #[derive(Serialize)]
+pub struct IncidentJson<'a> {
+    domain: &'a str,
+    cause: &'static str,
+    start: String,
+    end: String,
+    attempts: u64,
+    recipients: u64,
+    recovered: Option<String>,
+    ongoing: bool,
+    sample: &'a str,
+}
+
+/// One incident as JSON (also one line of `--by incident -f jsonl`).
+pub fn incident_json<'a>(i: &'a crate::incident::Incident, zone: window::Zone) -> IncidentJson<'a> {
+    let at = |t: i64| window::show(crate::parse::Timestamp { unix: t, offset: 0 }, zone);
+    IncidentJson {
+        domain: &i.domain,
+        cause: i.cause.as_str(),
+        start: at(i.start),
+        end: at(i.end),
+        attempts: i.attempts,
+        recipients: i.recipients,
+        recovered: i.recovered.map(at),
+        ongoing: i.ongoing,
+        sample: &i.sample,
+    }
+}
+
+#[derive(Serialize)]
 struct Unclassified<'a> {
     pattern: &'a str,
     events: u64,
@@ -340,7 +376,15 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         by_relay: relay_rows(s).iter().map(|r| renamed(r, "relay")).collect(),
         by_sender_domain: sender_domain_rows(s).iter().map(|r| breakdown(r)).collect(),
         by_sender: sender_rows(s).iter().map(|r| renamed(r, "sender")).collect(),
+        by_sasl_username: sasl_rows(s).iter().map(|r| renamed(r, "sasl_username")).collect(),
         by_host: host_rows(s).iter().map(|r| renamed(r, "host")).collect(),
+        incidents: report
+            .analysis
+            .incidents
+            .iter()
+            .map(|i| incident_json(i, report.zone))
+            .collect(),
+        single_failures: report.analysis.single_failures,
         unclassified: unclassified_rows(s)
             .into_iter()
             .map(|r| Unclassified {

@@ -28,6 +28,7 @@ struct Line<'a> {
     orig_to: Option<std::borrow::Cow<'a, str>>,
     domain: Option<&'a str>,
     sender: Option<std::borrow::Cow<'a, str>>,
+    sasl_username: Option<std::borrow::Cow<'a, str>>,
     status: &'static str,
     dsn: Option<String>,
     smtp_code: Option<u16>,
@@ -59,6 +60,7 @@ impl<'c> Writer<'c> {
             orig_to: e.orig_to.as_deref().map(lossy),
             domain: e.domain.as_deref(),
             sender: e.sender.as_deref().map(|s| text(s).into()),
+            sasl_username: e.sasl_username.as_deref().map(lossy),
             status: e.status.as_str(),
             dsn: e.dsn.map(|d| d.to_string()),
             smtp_code: e.smtp_code,
@@ -89,6 +91,7 @@ impl<'c> Writer<'c> {
                 recipient: address(line.recipient),
                 orig_to: address(line.orig_to),
                 sender: address(line.sender),
+                sasl_username: address(line.sasl_username),
                 reply: line
                     .reply
                     .map(|r| std::borrow::Cow::Owned(crate::mask::text(&r, &[local.as_str()]).into_owned())),
@@ -100,6 +103,15 @@ impl<'c> Writer<'c> {
         }
         out.write_all(b"\n")
     }
+}
+
+/// `--by incident --format jsonl`: one object per incident, largest first.
+pub fn incidents(report: &super::Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    for i in &report.analysis.incidents {
+        serde_json::to_writer(&mut *out, &super::json::incident_json(i, report.zone))?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
 }
 
 /// `--by unclassified --format jsonl`: one object per group of replies no

@@ -1,6 +1,7 @@
 //! `--format markdown`: the text report as GitHub-flavoured Markdown, for
-//! tickets and chat: the same header, totals, breakdowns (top N) and "What to
-//! do", with tables as GFM pipe tables.
+//! tickets and chat: the same header, totals, breakdowns (top N), what
+//! became of deferred mail, "What to do" and the unclassified replies, with
+//! tables as GFM pipe tables.
 //!
 //! Log text (file names, domains, relays, replies) is untrusted: it is made
 //! inert with [`escape`] (backslash escapes, CommonMark "Backslash escapes")
@@ -17,8 +18,9 @@ use std::io::{self, Write};
 use chrono::{DateTime, Local};
 
 use super::{
-    cause_class, cause_rows, domain_rows, host_rows, relay_rows, sanitize, sender_domain_rows, sender_rows,
-    truncate, Report, Row,
+    cause_class, cause_rows, deferral_domains, deferral_sentence, domain_rows, duration, host_rows,
+    relay_rows, sanitize, sender_domain_rows, sender_rows, truncate, unclassified_rows, Report, Row,
+    DEFERRAL_COLUMNS,
 };
 use crate::cause::Status;
 use crate::cli::By;
@@ -30,6 +32,10 @@ use crate::window::Zone;
 /// text report's 230, since nothing here has to fit 80 columns, but a cap
 /// still, as some replies run to kilobytes.
 pub(super) const EXAMPLE_CHARS: usize = 400;
+
+/// Unclassified reply groups at the end of the default report (the text
+/// report's number); `--by unclassified` shows `--top` of them.
+pub(super) const UNCLASSIFIED_SHOWN: usize = 5;
 
 pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let s = &report.analysis.summary;
@@ -67,8 +73,10 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         None => {
             named_table(report, out, "Recipient domains", "domain", domain_rows(s))?;
             causes_table(report, out)?;
+            deferrals(report, out)?;
             gone(report, out)?;
             advice(report, out)?;
+            unclassified(report, out, UNCLASSIFIED_SHOWN, false)?;
         }
         Some(By::Domain) => named_table(report, out, "Recipient domains", "domain", domain_rows(s))?,
         Some(By::Relay) => named_table(report, out, "Relays", "relay", relay_rows(s))?,
@@ -86,7 +94,8 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         Some(By::Hour) => hours_table(report, out)?,
         Some(By::Sender) => named_table(report, out, "Senders", "sender", sender_rows(s))?,
         Some(By::Host) => named_table(report, out, "Hosts", "host", host_rows(s))?,
-        Some(By::Unclassified) => {}
+        Some(By::Incident) => {}
+        Some(By::Unclassified) => unclassified(report, out, report.top, true)?,
     }
     Ok(())
 }
@@ -175,19 +184,20 @@ fn named_table(
     // Against an earlier run (--compare, which keeps domains), a last
     // column says how each domain's failures moved.
     let previous = report.previous.filter(|_| what == "domain");
-    let mut names = vec![
-        what,
-        "sent",
-        "bounced",
-        "deferred",
-        "expired",
-        "bounce rate",
-        "main cause",
-    ];
+    // Senders, sender domains and hosts are counted without causes: no
+    // column that would stay empty.
+    let with_cause = has_main_cause(what);
+    let mut names = vec![what, "sent", "bounced", "deferred", "expired", "bounce rate"];
+    if with_cause {
+        names.push("main cause");
+    }
     if previous.is_some() {
         names.push("vs previous");
     }
-    table_header(out, &names, |i| (1..=5).contains(&i) || i == 7)?;
+    let last = names.len() - 1;
+    table_header(out, &names, |i| {
+        (1..=5).contains(&i) || (previous.is_some() && i == last)
+    })?;
     for r in rows.iter().take(report.top) {
         let c = r.counts;
         let mut cells = vec![
@@ -197,8 +207,10 @@ fn named_table(
             thousands(c.get(Status::Deferred)),
             thousands(c.get(Status::Expired)),
             percent(c.bounce_rate()),
-            r.main_cause.map_or(String::new(), |c| code_span(c.as_str())),
         ];
+        if with_cause {
+            cells.push(r.main_cause.map_or(String::new(), |c| code_span(c.as_str())));
+        }
         if let Some(p) = previous {
             cells.push(change(p.domain(r.key), c.failures()).1);
         }
@@ -240,6 +252,85 @@ fn causes_table(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             cells.push(change(p.cause(r.cause), r.counts.failures()).1);
         }
         table_row(out, &cells)?;
+    }
+    Ok(())
+}
+
+/// Whether the rows of a `named_table` of `what` carry a main cause: domains
+/// and relays do; senders, sender domains and hosts are counted by status
+/// only.
+pub(super) fn has_main_cause(what: &str) -> bool {
+    matches!(what, "domain" | "relay")
+}
+
+/// What became of deferred mail (issue 7): the sentence for all deferred
+/// recipients, then the domains with most of them, as the text report.
+fn deferrals(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let s = &report.analysis.summary;
+    if s.deferred_outcomes.total() == 0 {
+        return Ok(());
+    }
+    writeln!(out, "\n## Deferrals\n")?;
+    writeln!(out, "{}\n", deferral_sentence(&s.deferred_outcomes, |n| n))?;
+    table_header(out, &DEFERRAL_COLUMNS, |i| i >= 1)?;
+    for (domain, o) in deferral_domains(report) {
+        table_row(
+            out,
+            &[
+                if domain.is_empty() {
+                    "(none)".to_string()
+                } else {
+                    escape(domain)
+                },
+                thousands(o.total()),
+                thousands(o.delivered),
+                o.median_delay().map_or("-".to_string(), duration),
+                thousands(o.bounced),
+                thousands(o.expired),
+                thousands(o.pending),
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// The commonest replies no rule classified, grouped by their normalised
+/// text (issue 7): what the catalogue should learn next. The default report
+/// ends with a few of them when there are any; `--by unclassified`
+/// (`always`) is only this, and says so when there are none.
+fn unclassified(report: &Report<'_>, out: &mut dyn Write, top: usize, always: bool) -> io::Result<()> {
+    let rows = unclassified_rows(&report.analysis.summary);
+    if rows.is_empty() {
+        if always {
+            writeln!(out, "\n## Unclassified replies\n")?;
+            writeln!(out, "None: a rule classified every reply.")?;
+        }
+        return Ok(());
+    }
+    let total: u64 = rows.iter().map(|r| r.events).sum();
+    writeln!(
+        out,
+        "\n## Unclassified replies (top {} of {} {}, {} events)\n",
+        rows.len().min(top),
+        thousands(rows.len() as u64),
+        if rows.len() == 1 { "group" } else { "groups" },
+        thousands(total)
+    )?;
+    writeln!(
+        out,
+        "Replies no rule knows, with addresses, hosts and numbers masked; add rules with `--patterns DIR`.\n"
+    )?;
+    table_header(out, &["events", "reply (normalised)", "example"], |i| i == 0)?;
+    for r in rows.iter().take(top) {
+        table_row(
+            out,
+            &[
+                thousands(r.events),
+                code_span(&truncate(r.pattern, EXAMPLE_CHARS)),
+                r.example
+                    .map_or(String::new(), |e| code_span(&truncate(e, EXAMPLE_CHARS))),
+            ],
+        )?;
     }
     Ok(())
 }

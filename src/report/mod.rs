@@ -12,7 +12,7 @@ pub mod table;
 
 use std::io::{self, Write};
 
-use crate::aggregate::{StatusCounts, Summary};
+use crate::aggregate::{Outcomes, StatusCounts, Summary};
 use crate::alert::Condition;
 use crate::cause::{Cause, Class, Status};
 use crate::classify::matcher::{Decision, Explanation};
@@ -22,6 +22,8 @@ use crate::compare::Previous;
 use crate::input::InputError;
 use crate::pipeline::Analysis;
 use crate::window::{Window, Zone};
+use rustc_hash::FxHashMap as HashMap;
+use table::thousands;
 
 /// Everything a renderer needs.
 pub struct Report<'a> {
@@ -93,43 +95,37 @@ pub fn relay_rows(s: &Summary) -> Vec<Row<'_>> {
     )
 }
 
-pub fn sender_domain_rows(s: &Summary) -> Vec<Row<'_>> {
+/// Rows of a breakdown that counts only statuses (no causes).
+fn counted_rows<'a>(
+    map: &'a HashMap<String, StatusCounts>,
+    name: impl Fn(&'a str) -> Option<&'a str>,
+) -> Vec<Row<'a>> {
     sorted_rows(
-        s.by_sender_domain
-            .iter()
+        map.iter()
             .map(|(k, c)| Row {
-                key: key(k),
+                key: name(k),
                 counts: *c,
                 main_cause: None,
             })
             .collect(),
     )
+}
+
+pub fn sender_domain_rows(s: &Summary) -> Vec<Row<'_>> {
+    counted_rows(&s.by_sender_domain, key)
 }
 
 pub fn host_rows(s: &Summary) -> Vec<Row<'_>> {
-    sorted_rows(
-        s.by_host
-            .iter()
-            .map(|(k, c)| Row {
-                key: key(k),
-                counts: *c,
-                main_cause: None,
-            })
-            .collect(),
-    )
+    counted_rows(&s.by_host, key)
 }
 
+/// Envelope senders; the null sender of bounce messages shows as `<>`.
 pub fn sender_rows(s: &Summary) -> Vec<Row<'_>> {
-    sorted_rows(
-        s.by_sender
-            .iter()
-            .map(|(k, c)| Row {
-                key: Some(if k.is_empty() { "<>" } else { k.as_str() }),
-                counts: *c,
-                main_cause: None,
-            })
-            .collect(),
-    )
+    counted_rows(&s.by_sender, |k| Some(if k.is_empty() { "<>" } else { k }))
+}
+
+pub fn sasl_rows(s: &Summary) -> Vec<Row<'_>> {
+    counted_rows(&s.by_sasl_user, key)
 }
 
 /// One group of unclassified replies.
@@ -152,6 +148,62 @@ pub fn unclassified_rows(s: &Summary) -> Vec<UnclassifiedRow<'_>> {
         .collect();
     rows.sort_by(|a, b| b.events.cmp(&a.events).then(a.pattern.cmp(b.pattern)));
     rows
+}
+
+/// The columns of the Deferrals tables.
+pub const DEFERRAL_COLUMNS: [&str; 7] = [
+    "domain",
+    "deferred",
+    "delivered",
+    "median delay",
+    "bounced",
+    "expired",
+    "pending",
+];
+
+/// The most domains the Deferrals sections list.
+pub const DEFERRAL_DOMAINS: usize = 10;
+
+/// What became of deferred recipients, as a sentence; `number` wraps each
+/// figure (bold in HTML).
+pub fn deferral_sentence(o: &Outcomes, number: impl Fn(String) -> String) -> String {
+    let later = o
+        .median_delay()
+        .map_or(String::new(), |d| format!(" (median delay {})", duration(d)));
+    format!(
+        "Of {} deferred recipients, {} were delivered later{later}, {} bounced, {} expired, {} still pending.",
+        number(thousands(o.total())),
+        number(thousands(o.delivered)),
+        number(thousands(o.bounced)),
+        number(thousands(o.expired)),
+        number(thousands(o.pending)),
+    )
+}
+
+/// The domains with most deferred recipients ("" for none), most first and
+/// then by name, at most [`DEFERRAL_DOMAINS`] and `--top`.
+pub fn deferral_domains<'a>(report: &Report<'a>) -> Vec<(&'a str, &'a Outcomes)> {
+    let mut rows: Vec<(&str, &Outcomes)> = report
+        .analysis
+        .summary
+        .outcomes_by_domain
+        .iter()
+        .map(|(d, o)| (d.as_str(), o))
+        .filter(|(_, o)| o.total() > 0)
+        .collect();
+    rows.sort_by(|a, b| b.1.total().cmp(&a.1.total()).then(a.0.cmp(b.0)));
+    rows.truncate(report.top.min(DEFERRAL_DOMAINS));
+    rows
+}
+
+/// `45s`, `12m`, `3h 05m`, `2d 04h`, as the text report writes a delay.
+pub fn duration(secs: u32) -> String {
+    match secs {
+        0..=59 => format!("{secs}s"),
+        60..=3599 => format!("{}m", secs / 60),
+        3600..=86_399 => format!("{}h {:02}m", secs / 3600, secs % 3600 / 60),
+        _ => format!("{}d {:02}h", secs / 86_400, secs % 86_400 / 3600),
+    }
 }
 
 /// One cause with its failures.

@@ -9,11 +9,14 @@ use chrono::{DateTime, Local};
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
+use super::DEFERRAL_COLUMNS;
 use super::{
-    cause_class, cause_rows, domain_rows, host_rows, relay_rows, sanitize, sender_domain_rows, sender_rows,
-    truncate, unclassified_rows, Report, Row,
+    cause_class, cause_rows, deferral_domains, deferral_sentence, domain_rows, duration, host_rows,
+    relay_rows, sanitize, sasl_rows, sender_domain_rows, sender_rows, truncate, unclassified_rows, Report,
+    Row,
 };
 use crate::cause::Status;
+use crate::classify::Lang;
 use crate::cli::By;
 use crate::compare::{self, Change};
 use crate::input::Compression;
@@ -25,9 +28,10 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let s = &report.analysis.summary;
     header(report, out)?;
 
-    writeln!(out, "\nTotals")?;
+    writeln!(out, "\n{}", tr(report.lang, "Totals"))?;
     let mut t = table(tty);
     set_header(
+        report.lang,
         &mut t,
         &["sent", "bounced", "deferred", "expired", "bounce rate"],
         |_| true,
@@ -46,6 +50,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             named_table(report, out, tty, "Recipient domains", "domain", domain_rows(s))?;
             causes_table(report, out, tty)?;
             deferrals(report, out, tty)?;
+            incidents(report, out, tty, 5)?;
             gone(report, out)?;
             advice(report, out)?;
             unclassified(report, out, tty, 5)?;
@@ -65,9 +70,22 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             advice(report, out)?;
         }
         Some(By::Hour) => hours_table(report, out, tty)?,
-        Some(By::Sender) => named_table(report, out, tty, "Senders", "sender", sender_rows(s))?,
+        Some(By::Sender) => {
+            named_table(report, out, tty, "Senders", "sender", sender_rows(s))?;
+            if !s.by_sasl_user.is_empty() {
+                named_table(
+                    report,
+                    out,
+                    tty,
+                    "Authenticated submitters",
+                    "sasl_username",
+                    sasl_rows(s),
+                )?;
+            }
+        }
         Some(By::Host) => named_table(report, out, tty, "Hosts", "host", host_rows(s))?,
         Some(By::Unclassified) => unclassified(report, out, tty, report.top)?,
+        Some(By::Incident) => incidents(report, out, tty, report.top)?,
     }
     Ok(())
 }
@@ -166,11 +184,15 @@ fn named_table(
     rows: Vec<Row<'_>>,
 ) -> io::Result<()> {
     let shown = rows.len().min(report.top);
-    writeln!(
-        out,
-        "\n{title} (top {shown} of {}, most failures first)",
-        thousands(rows.len() as u64)
-    )?;
+    let total = thousands(rows.len() as u64);
+    match report.lang {
+        Lang::Zh => writeln!(
+            out,
+            "\n{}（共 {total} 个，显示前 {shown} 个，按失败数排序）",
+            tr(report.lang, title)
+        )?,
+        Lang::En => writeln!(out, "\n{title} (top {shown} of {total}, most failures first)")?,
+    }
     // Against an earlier run, the change in failures takes the place of the
     // bounce rate, so the table still fits in 80 columns.
     let previous = report.previous.filter(|_| what == "domain");
@@ -181,6 +203,7 @@ fn named_table(
     };
     let mut t = table(tty);
     set_header(
+        report.lang,
         &mut t,
         &[
             what,
@@ -217,7 +240,7 @@ fn named_table(
 
 fn causes_table(report: &Report<'_>, out: &mut dyn Write, tty: bool) -> io::Result<()> {
     let rows = cause_rows(&report.analysis.summary);
-    writeln!(out, "\nCauses")?;
+    writeln!(out, "\n{}", tr(report.lang, "Causes"))?;
     if rows.is_empty() {
         return writeln!(out, "  no bounces, deferrals or expiries");
     }
@@ -228,6 +251,7 @@ fn causes_table(report: &Report<'_>, out: &mut dyn Write, tty: bool) -> io::Resu
         "share"
     };
     set_header(
+        report.lang,
         &mut t,
         &[
             "cause",
@@ -261,6 +285,57 @@ fn causes_table(report: &Report<'_>, out: &mut dyn Write, tty: bool) -> io::Resu
     write_table(out, t)
 }
 
+/// Runs of failures to one domain with one cause: when, how many, and
+/// whether they are over.
+fn incidents(report: &Report<'_>, out: &mut dyn Write, tty: bool, top: usize) -> io::Result<()> {
+    let all = &report.analysis.incidents;
+    if all.is_empty() {
+        return Ok(());
+    }
+    let ongoing = all.iter().filter(|i| i.ongoing).count();
+    writeln!(
+        out,
+        "\nIncidents (top {} of {}, {} ongoing; most recipients first)",
+        all.len().min(top),
+        thousands(all.len() as u64),
+        thousands(ongoing as u64)
+    )?;
+    let mut t = table(tty);
+    set_header(
+        report.lang,
+        &mut t,
+        &["domain", "cause", "from", "to", "tries", "rcpts", "state"],
+        |i| (4..=5).contains(&i),
+    );
+    // `11-21 09:12`, and only the time when the day is the start's.
+    let minute = |unix: i64| shown(Timestamp { unix, offset: 0 }, report.zone)[5..16].to_string();
+    let later = |start: i64, t: i64| {
+        let (a, b) = (minute(start), minute(t));
+        if a[..5] == b[..5] {
+            b[6..].to_string()
+        } else {
+            b
+        }
+    };
+    for i in all.iter().take(top) {
+        let state = match (i.ongoing, i.recovered) {
+            (true, _) => "ongoing".to_string(),
+            (false, Some(r)) => format!("ok {}", later(i.start, r)),
+            (false, None) => "other cause".to_string(),
+        };
+        t.add_row(vec![
+            Cell::new(sanitize(&i.domain)),
+            Cell::new(i.cause.as_str()),
+            Cell::new(minute(i.start)),
+            Cell::new(later(i.start, i.end)),
+            num(i.attempts),
+            num(i.recipients),
+            Cell::new(state),
+        ]);
+    }
+    write_table(out, t)
+}
+
 /// The commonest replies no rule classified, grouped by their normalised
 /// text: what the catalogue should learn next.
 fn unclassified(report: &Report<'_>, out: &mut dyn Write, tty: bool, top: usize) -> io::Result<()> {
@@ -276,7 +351,7 @@ fn unclassified(report: &Report<'_>, out: &mut dyn Write, tty: bool, top: usize)
         thousands(rows.len() as u64)
     )?;
     let mut t = table(tty);
-    set_header(&mut t, &["events", "reply (normalised)"], |i| i == 0);
+    set_header(report.lang, &mut t, &["events", "reply (normalised)"], |i| i == 0);
     for r in rows.iter().take(top) {
         t.add_row(vec![
             num(r.events),
@@ -289,44 +364,15 @@ fn unclassified(report: &Report<'_>, out: &mut dyn Write, tty: bool, top: usize)
 /// What became of deferred mail: delivered later, bounced, expired, or
 /// still waiting, overall and for the domains with most deferrals.
 fn deferrals(report: &Report<'_>, out: &mut dyn Write, tty: bool) -> io::Result<()> {
-    let s = &report.analysis.summary;
-    let all = &s.deferred_outcomes;
+    let all = &report.analysis.summary.deferred_outcomes;
     if all.total() == 0 {
         return Ok(());
     }
-    writeln!(out, "\nDeferrals")?;
-    let later = all
-        .median_delay()
-        .map_or(String::new(), |d| format!(" (median delay {})", duration(d)));
-    write_wrapped(
-        out,
-        "  ",
-        &format!(
-            "Of {} deferred recipients, {} were delivered later{later}, {} bounced, {} expired, {} still pending.",
-            thousands(all.total()),
-            thousands(all.delivered),
-            thousands(all.bounced),
-            thousands(all.expired),
-            thousands(all.pending)
-        ),
-    )?;
-    let mut rows: Vec<(&String, &crate::aggregate::Outcomes)> = s.outcomes_by_domain.iter().collect();
-    rows.sort_by(|a, b| b.1.total().cmp(&a.1.total()).then(a.0.cmp(b.0)));
+    writeln!(out, "\n{}", tr(report.lang, "Deferrals"))?;
+    write_wrapped(out, "  ", &deferral_sentence(all, |n| n))?;
     let mut t = table(tty);
-    set_header(
-        &mut t,
-        &[
-            "domain",
-            "deferred",
-            "delivered",
-            "median delay",
-            "bounced",
-            "expired",
-            "pending",
-        ],
-        |i| i >= 1,
-    );
-    for (domain, o) in rows.iter().take(report.top.min(10)) {
+    set_header(report.lang, &mut t, &DEFERRAL_COLUMNS, |i| i >= 1);
+    for (domain, o) in deferral_domains(report) {
         t.add_row(vec![
             Cell::new(sanitize(if domain.is_empty() { "(none)" } else { domain })),
             num(o.total()),
@@ -340,22 +386,17 @@ fn deferrals(report: &Report<'_>, out: &mut dyn Write, tty: bool) -> io::Result<
     write_table(out, t)
 }
 
-/// `45s`, `12m`, `3h 05m`, `2d 04h`.
-fn duration(secs: u32) -> String {
-    match secs {
-        0..=59 => format!("{secs}s"),
-        60..=3599 => format!("{}m", secs / 60),
-        3600..=86_399 => format!("{}h {:02}m", secs / 3600, secs % 3600 / 60),
-        _ => format!("{}d {:02}h", secs / 86_400, secs % 86_400 / 3600),
-    }
-}
-
 /// What failed in the earlier run and no longer does.
 fn gone(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let Some(previous) = report.previous else {
         return Ok(());
     };
-    writeln!(out, "\nCompared with {}", sanitize(&previous.name))?;
+    writeln!(
+        out,
+        "\n{} {}",
+        tr(report.lang, "Compared with"),
+        sanitize(&previous.name)
+    )?;
     let (domains, causes) = compare::gone(previous, &report.analysis.summary);
     let list = |v: &[String]| match v.len() {
         0 => "none".to_string(),
@@ -377,7 +418,7 @@ fn advice(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
-    writeln!(out, "\nWhat to do")?;
+    writeln!(out, "\n{}", tr(report.lang, "What to do"))?;
     for r in rows.iter().take(report.top) {
         let info = report.catalogue.cause_info(r.cause);
         writeln!(
@@ -387,13 +428,17 @@ fn advice(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             thousands(r.counts.failures()),
             thousands(r.recipients as u64),
         )?;
-        write_wrapped(out, "  what: ", info.description(report.lang))?;
+        write_wrapped(out, tr(report.lang, "  what: "), info.description(report.lang))?;
         if let Some(example) = r.example {
-            write_wrapped(out, "  e.g.  ", &truncate(&sanitize(example), 230))?;
+            write_wrapped(
+                out,
+                tr(report.lang, "  e.g.  "),
+                &truncate(&sanitize(example), 230),
+            )?;
         }
         let advice = info.advice(report.lang);
         if !advice.is_empty() {
-            write_wrapped(out, "  do:   ", advice)?;
+            write_wrapped(out, tr(report.lang, "  do:   "), advice)?;
         }
     }
     Ok(())
@@ -442,12 +487,15 @@ fn write_wrapped(out: &mut dyn Write, label: &str, text: &str) -> io::Result<()>
 
 fn hours_table(report: &Report<'_>, out: &mut dyn Write, tty: bool) -> io::Result<()> {
     let hours = &report.analysis.summary.by_hour;
-    writeln!(out, "\nFailures per hour")?;
+    writeln!(out, "\n{}", tr(report.lang, "Failures per hour"))?;
     let max = hours.values().map(|c| c.failures()).max().unwrap_or(0).max(1);
     let mut t = table(tty);
-    set_header(&mut t, &["hour", "bounced", "deferred", "expired", ""], |i| {
-        (1..=3).contains(&i)
-    });
+    set_header(
+        report.lang,
+        &mut t,
+        &["hour", "bounced", "deferred", "expired", ""],
+        |i| (1..=3).contains(&i),
+    );
     for (&h, c) in hours {
         let bar = "#".repeat(((c.failures() * 30).div_ceil(max)) as usize);
         t.add_row(vec![
@@ -484,9 +532,9 @@ fn table(tty: bool) -> Table {
 
 /// Sets the header; every column but the first `text_columns` (and the
 /// named trailing text ones) holds numbers and is right-aligned.
-fn set_header(t: &mut Table, names: &[&str], numeric: impl Fn(usize) -> bool) {
+fn set_header(lang: Lang, t: &mut Table, names: &[&str], numeric: impl Fn(usize) -> bool) {
     t.set_header(names.iter().enumerate().map(|(i, n)| {
-        let c = Cell::new(n);
+        let c = Cell::new(tr(lang, n));
         if numeric(i) {
             c.set_alignment(CellAlignment::Right)
         } else {
@@ -542,6 +590,59 @@ pub fn thousands(n: u64) -> String {
 
 fn percent(x: Option<f64>) -> String {
     x.map_or("-".to_string(), |x| format!("{:.1}%", x * 100.0))
+}
+
+/// The report's words in the chosen language: section titles, column
+/// headers and labels (descriptions and advice come from the catalogue).
+fn tr(lang: Lang, en: &str) -> &str {
+    if lang == Lang::En {
+        return en;
+    }
+    match en {
+        "Totals" => "总计",
+        "Causes" => "原因",
+        "Deferrals" => "延迟投递的结果",
+        "What to do" => "处理建议",
+        "Failures per hour" => "每小时失败数",
+        "Compared with" => "对比",
+        "Recipient domains" => "收件域名",
+        "Relays" => "中继",
+        "Sender domains" => "发件域名",
+        "Senders" => "发件人",
+        "Authenticated submitters" => "认证提交用户",
+        "Hosts" => "主机",
+        "  what: " => "  含义：",
+        "  e.g.  " => "  示例：",
+        "  do:   " => "  建议：",
+        "sent" => "已投递",
+        "bounced" => "退信",
+        "deferred" => "延迟",
+        "expired" => "过期",
+        "bounce rate" => "退信率",
+        "main cause" => "主要原因",
+        "domain" => "域名",
+        "cause" => "原因",
+        "class" => "类别",
+        "recipients" => "收件人数",
+        "share" => "占比",
+        "vs prev" => "较上次",
+        "relay" => "中继",
+        "sender" => "发件人",
+        "sender domain" => "发件域名",
+        "host" => "主机",
+        "delivered" => "后来投递",
+        "median delay" => "中位延迟",
+        "pending" => "仍在队列",
+        "from" => "开始",
+        "to" => "结束",
+        "tries" => "次数",
+        "rcpts" => "收件人",
+        "state" => "状态",
+        "events" => "事件数",
+        "reply (normalised)" => "回复（已归一化）",
+        "hour" => "小时",
+        other => other,
+    }
 }
 
 #[cfg(test)]

@@ -22,11 +22,11 @@ gz=$dir/maillog-$size.gz
 [ -s "$gz" ] || gzip -6 -c "$plain" > "$gz"
 cargo build --release --quiet
 br=target/release/bounce-report
-bytes=$(stat -c %s "$plain")
+bytes=$(stat -L -c %s "$plain")
 cat "$plain" "$gz" > /dev/null # into the page cache
 
 echo "# machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-echo "# input: $plain ($bytes bytes), $gz ($(stat -c %s "$gz") bytes)"
+echo "# input: $plain ($bytes bytes), $gz ($(stat -L -c %s "$gz") bytes)"
 echo
 echo "## counts (a fast wrong answer shows here)"
 printf '%-28s %s\n' "bounce-report events" "$($br -f json "$plain" | python3 -c 'import json,sys; t=json.load(sys.stdin)["totals"]; print(" ".join(f"{k}={t[k]}" for k in ("sent","bounced","deferred","expired","lines")))')"

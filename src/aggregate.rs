@@ -301,6 +301,8 @@ pub struct Summary {
     pub by_hour_cause: BTreeMap<i64, CauseCounts>,
     /// Failures per hour and recipient domain.
     pub by_hour_domain: HashMap<(i64, String), u32>,
+    /// Distinct recipients (hashed) with a bounced event.
+    pub bounced_recipients: HashSet<u64>,
     /// Undefined replies by normalised text (`unclassified::normalise`).
     pub unclassified: HashMap<String, Unclassified>,
 }
@@ -325,6 +327,7 @@ impl Default for Summary {
             by_hour_cause: BTreeMap::new(),
             by_hour_domain: HashMap::default(),
             unclassified: HashMap::default(),
+            bounced_recipients: HashSet::default(),
         }
     }
 }
@@ -431,6 +434,11 @@ impl Summary {
                 .map(|r| crate::mask::local_part(&String::from_utf8_lossy(r)).to_string())
                 .unwrap_or_default()
         };
+        if e.status == Status::Bounced {
+            if let Some(r) = &e.recipient {
+                self.bounced_recipients.insert(recipient_hash(r));
+            }
+        }
         if let Some(cause) = e.cause {
             self.by_hour_cause.entry(hour).or_default().0[cause.index()] += 1;
             let c = &mut self.by_cause[cause.index()];
@@ -487,6 +495,7 @@ impl Summary {
         merge_map(&mut self.by_sender, other.by_sender, StatusCounts::merge);
         merge_map(&mut self.by_sasl_user, other.by_sasl_user, StatusCounts::merge);
         merge_map(&mut self.unclassified, other.unclassified, Unclassified::merge);
+        self.bounced_recipients.extend(other.bounced_recipients);
         for (h, c) in other.by_hour_cause {
             self.by_hour_cause.entry(h).or_default().merge(&c);
         }

@@ -7,7 +7,7 @@
 #
 #   bash tests/html_screenshot.sh [OUT.png]
 #
-# Installs Debian's chromium when it is missing (heavy: not run by .ci/run).
+# Installs Debian's chromium when it is missing; .ci/run runs it after the tests.
 # The screenshot is kept (default target/html-screenshot.png) to look at.
 set -euo pipefail
 cd "$(dirname "$0")/.."

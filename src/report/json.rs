@@ -158,6 +158,8 @@ struct Totals {
     deferred: u64,
     expired: u64,
     bounce_rate: Option<f64>,
+    /// Distinct recipient addresses with a bounced event.
+    distinct_bounced_recipients: usize,
     lines: u64,
     parsed: u64,
     other: u64,
@@ -341,6 +343,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             deferred: s.totals.get(Status::Deferred),
             expired: s.totals.get(Status::Expired),
             bounce_rate: s.totals.bounce_rate().map(round4),
+            distinct_bounced_recipients: s.bounced_recipients.len(),
             lines: lines.lines,
             parsed: lines.parsed,
             other: lines.other,

@@ -158,6 +158,12 @@ pub fn assert_matches_truth(report: &Value, truth: &Value) {
             report["totals"]["lines"], truth["lines"]
         ));
     }
+    if report["totals"]["distinct_bounced_recipients"] != truth["distinct_bounced_recipients"] {
+        problems.push(format!(
+            "distinct_bounced_recipients: got {} want {}",
+            report["totals"]["distinct_bounced_recipients"], truth["distinct_bounced_recipients"]
+        ));
+    }
     if report["totals"]["probes"] != truth["verification_probes"] {
         problems.push(format!(
             "probes: got {} want {}",

@@ -41,7 +41,7 @@ pub struct Args {
     pub threads: Option<usize>,
 
     /// Bytes per chunk of input (a tuning and testing knob).
-    #[arg(long, value_name = "BYTES", default_value_t = 1 << 20, hide = true)]
+    #[arg(long, value_name = "BYTES", default_value_t = 256 << 10, hide = true)]
     pub chunk_size: usize,
 
     /// A directory of pattern files that add to or replace the built-in

@@ -49,7 +49,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
-            chunk_size: 1 << 20,
+            chunk_size: 256 << 10,
             keep_events: false,
             window: Window::default(),
             progress: false,

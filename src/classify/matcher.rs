@@ -117,8 +117,10 @@ type Cache = HashMap<Box<[u8]>, (Cause, Option<u32>), BuildHasherDefault<KeyHash
 
 /// Entries kept per classifier before the cache is cleared. Each entry is
 /// a masked reply of typically 100–300 bytes, so this bounds a worker's
-/// cache near 20 MB; real logs have a few thousand distinct masked replies.
-const CACHE_LIMIT: usize = 1 << 16;
+/// cache near 5 MB; real logs have a few thousand distinct masked replies
+/// (the 1 GiB benchmark log: under 1,000). At 64K entries the caches of two
+/// workers took a fifth of the 100 MiB memory budget.
+const CACHE_LIMIT: usize = 1 << 14;
 
 /// Classifies replies. One per worker thread: it holds its own regex cache
 /// and result cache, so workers never contend (regex docs, "Sharing a regex

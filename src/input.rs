@@ -317,8 +317,30 @@ pub fn open(
     Ok((reader, compression))
 }
 
+/// A command's output; at its end, a failing exit status is an error, so a
+/// journalctl that found nothing to read is reported, not taken for an
+/// empty log.
+struct ChildOutput {
+    program: String,
+    child: std::process::Child,
+    stdout: std::process::ChildStdout,
+}
+
+impl Read for ChildOutput {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.stdout.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            let status = self.child.wait()?;
+            if !status.success() {
+                return Err(io::Error::other(format!("{} failed ({status})", self.program)));
+            }
+        }
+        Ok(n)
+    }
+}
+
 /// Runs `command` with its output piped to us; its errors go to our stderr.
-fn spawn(command: &[String]) -> io::Result<std::process::ChildStdout> {
+fn spawn(command: &[String]) -> io::Result<ChildOutput> {
     let (program, args) = command
         .split_first()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no command"))?;
@@ -334,9 +356,16 @@ fn spawn(command: &[String]) -> io::Result<std::process::ChildStdout> {
             ),
             _ => e,
         })?;
-    child
+    let mut child = child;
+    let stdout = child
         .stdout
-        .ok_or_else(|| io::Error::other(format!("{program}: no output pipe")))
+        .take()
+        .ok_or_else(|| io::Error::other(format!("{program}: no output pipe")))?;
+    Ok(ChildOutput {
+        program: program.clone(),
+        child,
+        stdout,
+    })
 }
 
 /// On-disk bytes of the sources that are files (standard input and

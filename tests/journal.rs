@@ -102,3 +102,68 @@ fn journal_flag_without_journalctl_says_so() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("journalctl"), "{stderr}");
 }
+
+/// A fake `journalctl` in a folder of its own: it records its arguments,
+/// prints `body` and exits with `status`.
+fn fake_journalctl(dir: &std::path::Path, body: &std::path::Path, status: i32) {
+    let script = dir.join("journalctl");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" > {}/args\ncat {}\nexit {status}\n",
+            dir.display(),
+            body.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn journal_flag_reads_the_postfix_units_for_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    fake_journalctl(dir.path(), &fixture("dirty.log"), 0);
+    let path = format!("{}:/usr/bin:/bin", dir.path().display());
+    let out = bounce_report()
+        .args([
+            "--journal",
+            "-f",
+            "json",
+            "--since",
+            "2026-11-21T00:00:00Z",
+            "--until",
+            "2026-11-22T00:00:00Z",
+        ])
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let want = json(&["-f", "json", &fixture("dirty.log").to_string_lossy()]);
+    assert_eq!(report["totals"]["bounced"], want["totals"]["bounced"]);
+    assert_eq!(report["by_domain"], want["by_domain"]);
+    let args = std::fs::read_to_string(dir.path().join("args")).unwrap();
+    let args: Vec<&str> = args.lines().collect();
+    assert!(args.windows(2).any(|w| w == ["-u", "postfix*"]), "{args:?}");
+    assert!(
+        args.windows(2).any(|w| w == ["--since", "@1795219200"]),
+        "{args:?}"
+    );
+    assert!(
+        args.windows(2).any(|w| w == ["--until", "@1795305600"]),
+        "{args:?}"
+    );
+    assert!(args.windows(2).any(|w| w == ["-o", "json"]), "{args:?}");
+
+    // A journalctl that fails (no such units) is a read error, not an empty log.
+    let empty = dir.path().join("empty");
+    std::fs::write(&empty, "").unwrap();
+    fake_journalctl(dir.path(), &empty, 1);
+    let out = bounce_report()
+        .args(["--journal", "-f", "json"])
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("journalctl failed"));
+}

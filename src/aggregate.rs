@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
-use std::hash::{Hash, Hasher};
+use std::hash::Hasher;
 
 use crate::cause::{Cause, Status};
 use crate::correlate::Fate;
@@ -299,8 +299,9 @@ pub struct Summary {
     pub by_sasl_user: HashMap<String, StatusCounts>,
     /// Failures per hour (as `by_hour`) and cause.
     pub by_hour_cause: BTreeMap<i64, CauseCounts>,
-    /// Failures per hour and recipient domain.
-    pub by_hour_domain: HashMap<(i64, String), u32>,
+    /// Failures per recipient domain and hour (looked up by the borrowed
+    /// domain, so a failure allocates nothing once its domain is known).
+    pub by_hour_domain: HashMap<String, BTreeMap<i64, u32>>,
     /// Distinct recipients (hashed) with a bounced event.
     pub bounced_recipients: HashSet<u64>,
     /// Undefined replies by normalised text (`unclassified::normalise`).
@@ -427,7 +428,11 @@ impl Summary {
         }
         let hour = e.time.unix.div_euclid(3600);
         self.by_hour.entry(hour).or_default().add(e.status);
-        *self.by_hour_domain.entry((hour, domain.to_string())).or_default() += 1;
+        let hours = match self.by_hour_domain.get_mut(domain) {
+            Some(h) => h,
+            None => self.by_hour_domain.entry(domain.to_string()).or_default(),
+        };
+        *hours.entry(hour).or_default() += 1;
         let local = || {
             e.recipient
                 .as_deref()
@@ -499,9 +504,11 @@ impl Summary {
         for (h, c) in other.by_hour_cause {
             self.by_hour_cause.entry(h).or_default().merge(&c);
         }
-        for (k, n) in other.by_hour_domain {
-            *self.by_hour_domain.entry(k).or_default() += n;
-        }
+        merge_map(&mut self.by_hour_domain, other.by_hour_domain, |mine, theirs| {
+            for (h, n) in theirs {
+                *mine.entry(*h).or_default() += n;
+            }
+        });
     }
 
     /// Hides the local part of every address the summary holds (`--mask`):
@@ -579,14 +586,18 @@ fn sender_key(sender: &[u8]) -> std::borrow::Cow<'_, str> {
 
 /// A recipient's identity for counting distinct addresses: the local part as
 /// written, the domain case-insensitively, as mail systems compare them.
+/// Hashes the domain byte by byte, lower-cased on the way: no copy on the
+/// per-event path.
 pub fn recipient_hash(address: &[u8]) -> u64 {
     let mut h = rustc_hash::FxHasher::default();
     match memchr::memrchr(b'@', address) {
         Some(at) => {
-            address[..at].hash(&mut h);
-            address[at..].to_ascii_lowercase().hash(&mut h);
+            h.write(&address[..at]);
+            for b in &address[at..] {
+                h.write_u8(b.to_ascii_lowercase());
+            }
         }
-        None => address.hash(&mut h),
+        None => h.write(address),
     }
     h.finish()
 }

@@ -132,12 +132,9 @@ pub struct Deferral {
     pub first: Timestamp,
 }
 
-/// Identifies a recipient within one queue id: its address as logged.
+/// Identifies a recipient within one queue id, as the summary does.
 pub fn recipient_hash(e: &Event<'_>) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = rustc_hash::FxHasher::default();
-    e.recipient.as_deref().unwrap_or(b"").hash(&mut h);
-    h.finish()
+    crate::aggregate::recipient_hash(e.recipient.as_deref().unwrap_or(b""))
 }
 
 /// What is known of an open queue id.

@@ -125,11 +125,7 @@ fn suppress_list(
         Ok(())
     })
     .context("reading the logs")?;
-    for s in &analysis.sources {
-        if let Some(e) = &s.error {
-            writeln!(err, "bounce-report: {}: {e}", s.name)?;
-        }
-    }
+    let code = read_status(&missing, &analysis, err)?;
     match &config.output {
         Some(path) => {
             let mut f = report::output::AtomicFile::create(path)
@@ -141,6 +137,21 @@ fn suppress_list(
         None => list.write_csv(min_count, config.mask, out)?,
     }
     out.flush()?;
+    Ok(code)
+}
+
+/// Names on `err` the sources that stopped being read part-way; exit
+/// status 1 when some input (missing or broken) was not read whole.
+fn read_status(
+    missing: &[input::InputError],
+    analysis: &pipeline::Analysis,
+    err: &mut dyn Write,
+) -> io::Result<ExitCode> {
+    for s in &analysis.sources {
+        if let Some(e) = &s.error {
+            writeln!(err, "bounce-report: {}: {e}", s.name)?;
+        }
+    }
     Ok(if !missing.is_empty() || analysis.had_read_errors() {
         ExitCode::InputError
     } else {
@@ -206,11 +217,7 @@ fn report_logs(
             i.sample = mask::text(&i.sample, &[i.sample_local.as_str()]).into_owned();
         }
     }
-    for s in &analysis.sources {
-        if let Some(e) = &s.error {
-            writeln!(err, "bounce-report: {}: {e}", s.name)?;
-        }
-    }
+    let mut code = read_status(&missing, &analysis, err)?;
     let alerts: Vec<(alert::Condition, f64)> = config
         .fail_if
         .iter()
@@ -258,12 +265,6 @@ fn report_logs(
         out.write_all(&held)?;
     }
     out.flush()?;
-    let read_error = !missing.is_empty() || analysis.had_read_errors();
-    let mut code = if read_error {
-        ExitCode::InputError
-    } else {
-        ExitCode::Success
-    };
     if !alerts.is_empty() {
         code = code.and(ExitCode::Alert);
     }

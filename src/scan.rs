@@ -225,7 +225,7 @@ impl Reader {
 fn fill(reader: &mut dyn Read, buf: &mut Vec<u8>, target: usize) -> (bool, Option<io::Error>) {
     let mut len = buf.len();
     // `read` needs initialised bytes: the spare capacity is zeroed once per
-    // fill (about 2% of a run's time; see BENCHMARKS.md).
+    // fill (`memset` took about 2% of a run in `perf record`).
     if buf.capacity() < target {
         buf.reserve(target - len);
     }

@@ -27,14 +27,12 @@ use std::io::{self, Write};
 
 use chrono::{DateTime, FixedOffset, Local};
 
-use super::markdown::{
-    change, cut, has_main_cause, local_time, percent, window_text, EXAMPLE_CHARS, UNCLASSIFIED_SHOWN,
-};
+use super::markdown::{change, cut, local_time, percent, window_text, EXAMPLE_CHARS, UNCLASSIFIED_SHOWN};
 use super::DEFERRAL_COLUMNS;
 use super::{
-    cause_class, cause_rows, deferral_domains, deferral_sentence, domain_rows, duration, host_rows,
-    relay_rows, sanitize, sender_domain_rows, sender_rows, truncate, unclassified_rows, CauseRow, Report,
-    Row,
+    breakdown_columns, cause_class, cause_rows, deferral_domains, deferral_sentence, domain_rows, duration,
+    has_main_cause, host_rows, relay_rows, sanitize, sender_domain_rows, sender_rows, truncate,
+    unclassified_rows, CauseRow, Report, Row,
 };
 use crate::aggregate::StatusCounts;
 use crate::cause::{Cause, Class, Status};
@@ -794,12 +792,11 @@ fn domain_charts(report: &Report<'_>, h: &mut String) {
     };
     // Per domain and column: failures, from the per-hour counts.
     let mut bands: Vec<Vec<u64>> = vec![vec![0; b.len]; domains.len()];
-    for ((hour, domain), &n) in &s.by_hour_domain {
-        let Some(d) = domains.iter().position(|r| r.key.unwrap_or("") == domain) else {
-            continue;
-        };
-        if let Some(i) = b.index(*hour) {
-            bands[d][i] += u64::from(n);
+    for (d, row) in domains.iter().enumerate() {
+        for (&hour, &n) in s.by_hour_domain.get(row.key.unwrap_or("")).into_iter().flatten() {
+            if let Some(i) = b.index(hour) {
+                bands[d][i] += u64::from(n);
+            }
         }
     }
     let unit = b.unit();
@@ -973,16 +970,8 @@ fn named(report: &Report<'_>, h: &mut String, title: &str, what: &str, rows: Vec
     // Against an earlier run (--compare, which keeps domains), a last
     // column says how each domain's failures moved.
     let previous = report.previous.filter(|_| what == "domain");
-    // Senders, sender domains and hosts are counted without causes: no
-    // column that would stay empty.
     let with_cause = has_main_cause(what);
-    let mut names = vec![what, "sent", "bounced", "deferred", "expired", "bounce rate"];
-    if with_cause {
-        names.push("main cause");
-    }
-    if previous.is_some() {
-        names.push("vs previous");
-    }
+    let names = breakdown_columns(what, previous.is_some());
     let last = names.len() - 1;
     table_start(h, &names, |i| {
         (1..=5).contains(&i) || (previous.is_some() && i == last)

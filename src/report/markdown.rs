@@ -18,9 +18,9 @@ use std::io::{self, Write};
 use chrono::{DateTime, Local};
 
 use super::{
-    cause_class, cause_rows, deferral_domains, deferral_sentence, domain_rows, duration, host_rows,
-    relay_rows, sanitize, sender_domain_rows, sender_rows, truncate, unclassified_rows, Report, Row,
-    DEFERRAL_COLUMNS,
+    breakdown_columns, cause_class, cause_rows, deferral_domains, deferral_sentence, domain_rows, duration,
+    has_main_cause, host_rows, relay_rows, sanitize, sender_domain_rows, sender_rows, truncate,
+    unclassified_rows, Report, Row, DEFERRAL_COLUMNS,
 };
 use crate::cause::Status;
 use crate::cli::By;
@@ -184,16 +184,8 @@ fn named_table(
     // Against an earlier run (--compare, which keeps domains), a last
     // column says how each domain's failures moved.
     let previous = report.previous.filter(|_| what == "domain");
-    // Senders, sender domains and hosts are counted without causes: no
-    // column that would stay empty.
     let with_cause = has_main_cause(what);
-    let mut names = vec![what, "sent", "bounced", "deferred", "expired", "bounce rate"];
-    if with_cause {
-        names.push("main cause");
-    }
-    if previous.is_some() {
-        names.push("vs previous");
-    }
+    let names = breakdown_columns(what, previous.is_some());
     let last = names.len() - 1;
     table_header(out, &names, |i| {
         (1..=5).contains(&i) || (previous.is_some() && i == last)
@@ -254,13 +246,6 @@ fn causes_table(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         table_row(out, &cells)?;
     }
     Ok(())
-}
-
-/// Whether the rows of a `named_table` of `what` carry a main cause: domains
-/// and relays do; senders, sender domains and hosts are counted by status
-/// only.
-pub(super) fn has_main_cause(what: &str) -> bool {
-    matches!(what, "domain" | "relay")
 }
 
 /// What became of deferred mail (issue 7): the sentence for all deferred

@@ -128,6 +128,27 @@ pub fn sasl_rows(s: &Summary) -> Vec<Row<'_>> {
     counted_rows(&s.by_sasl_user, key)
 }
 
+/// Whether the rows of a breakdown of `what` carry a main cause: domains
+/// and relays do; senders, sender domains and hosts are counted by status
+/// only, and get no column that would stay empty.
+pub fn has_main_cause(what: &str) -> bool {
+    matches!(what, "domain" | "relay")
+}
+
+/// The columns of a breakdown table of `what` in the Markdown and HTML
+/// reports: counts, the main cause where there is one, and the change
+/// against an earlier run when comparing.
+pub fn breakdown_columns(what: &str, compare: bool) -> Vec<&str> {
+    let mut names = vec![what, "sent", "bounced", "deferred", "expired", "bounce rate"];
+    if has_main_cause(what) {
+        names.push("main cause");
+    }
+    if compare {
+        names.push("vs previous");
+    }
+    names
+}
+
 /// One group of unclassified replies.
 pub struct UnclassifiedRow<'a> {
     pub pattern: &'a str,

@@ -8,6 +8,10 @@ use bounce_report::exit_codes::ExitCode;
 use bounce_report::UsageError;
 use clap::Parser;
 
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() {
     let args = match Args::try_parse() {
         Ok(a) => a,

@@ -459,6 +459,7 @@ fn process_chunk(chunk: &Chunk, context: &Context, state: &mut WorkerState) -> C
         probes: 0,
     };
     let mut journal_line = Vec::new();
+    let mut times = parse::TimeCache::default();
     for_each_candidate(bytes, |start, end| {
         let mut line = &bytes[start..end];
         let position = Position {
@@ -472,7 +473,7 @@ fn process_chunk(chunk: &Chunk, context: &Context, state: &mut WorkerState) -> C
             }
             line = &journal_line;
         }
-        match parse::parse_line(line, years) {
+        match parse::parse_line_cached(line, years, &mut times) {
             Parsed::Record(r) => w.record(r, position),
             Parsed::Other => {}
             Parsed::Malformed => w.malformed += 1,

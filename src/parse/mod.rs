@@ -10,7 +10,7 @@
 pub mod journal;
 pub mod time;
 
-pub use time::{Timestamp, YearContext};
+pub use time::{TimeCache, Timestamp, YearContext};
 
 use memchr::memmem;
 
@@ -123,6 +123,11 @@ pub fn domain_of(address: &[u8]) -> Option<&[u8]> {
 /// assert!(d.text.unwrap().ends_with(b"(in reply to RCPT TO command)"));
 /// ```
 pub fn parse_line<'a>(line: &'a [u8], years: &YearContext) -> Parsed<'a> {
+    parse_line_cached(line, years, &mut TimeCache::default())
+}
+
+/// [`parse_line`], reusing the timestamp of an earlier line of the same second.
+pub fn parse_line_cached<'a>(line: &'a [u8], years: &YearContext, times: &mut TimeCache) -> Parsed<'a> {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     let Some(tag) = find_tag(line) else {
         return Parsed::Other;
@@ -177,7 +182,7 @@ pub fn parse_line<'a>(line: &'a [u8], years: &YearContext) -> Parsed<'a> {
         return Parsed::Other;
     };
     // The record is one we want; now it must have a readable time.
-    let Some((time, _)) = time::parse_prefix(line, years) else {
+    let Some((time, _)) = times.parse(line, years) else {
         return Parsed::Malformed;
     };
     Parsed::Record(Record {

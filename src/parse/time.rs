@@ -105,6 +105,47 @@ pub fn parse_prefix<'a>(line: &'a [u8], years: &YearContext) -> Option<(Timestam
     }
 }
 
+/// The last timestamp parsed, reused for the next line that starts with the
+/// same bytes: a busy log writes many lines a second, and a timestamp costs
+/// more to parse (calendar, local time zone) than to compare.
+#[derive(Clone, Debug, Default)]
+pub struct TimeCache {
+    prefix: [u8; 32],
+    /// Length of `prefix` in use; 0 when empty.
+    len: usize,
+    /// The year context the time was parsed with (classic lines need it).
+    reference: Option<NaiveDateTime>,
+    time: Option<Timestamp>,
+}
+
+impl TimeCache {
+    /// [`parse_prefix`], through the cache. A line hits only when it starts
+    /// with the cached timestamp's bytes followed by a blank, as the cached
+    /// line did: the parsers look no further than that blank, so they would
+    /// return the same.
+    pub fn parse<'a>(&mut self, line: &'a [u8], years: &YearContext) -> Option<(Timestamp, &'a [u8])> {
+        let n = self.len;
+        if n > 0
+            && line.get(n) == Some(&b' ')
+            && line[..n] == self.prefix[..n]
+            && self.reference == Some(years.reference)
+        {
+            return self.time.map(|t| (t, &line[n..]));
+        }
+        let (time, rest) = parse_prefix(line, years)?;
+        let used = line.len() - rest.len();
+        if used <= self.prefix.len() && rest.first() == Some(&b' ') {
+            self.prefix[..used].copy_from_slice(&line[..used]);
+            self.len = used;
+            self.reference = Some(years.reference);
+            self.time = Some(time);
+        } else {
+            self.len = 0;
+        }
+        Some((time, rest))
+    }
+}
+
 /// `Nov 21 03:14:07[.frac]`
 fn parse_classic<'a>(line: &'a [u8], years: &YearContext) -> Option<(Timestamp, &'a [u8])> {
     let month = month_number(line.get(..3)?)?;
@@ -298,6 +339,44 @@ mod tests {
             local.format("%Y-%m-%d %H:%M:%S").to_string()
         };
         (shown, String::from_utf8_lossy(rest).into_owned())
+    }
+
+    #[test]
+    fn the_cache_returns_what_parsing_returns() {
+        // Lines whose timestamps share a prefix but differ after it: a
+        // fraction, an offset, a longer form; and two year contexts.
+        let lines = [
+            "Nov 21 03:14:07 mx1 a",
+            "Nov 21 03:14:07 mx1 b",
+            "Nov 21 03:14:07.250 mx1 c",
+            "Nov 21 03:14:07 mx1 d",
+            "Nov 21 03:14:08 mx1 e",
+            "2026-11-21T03:14:07 mx1 f",
+            "2026-11-21T03:14:07+08:00 mx1 g",
+            "2026-11-21T03:14:07 mx1 h",
+            "2026-11-21T03:14:07Z mx1 i",
+            "2026-11-21T03:14:07.123456+08:00 mx1 j",
+            "2026-11-21T03:14:07.123456+08:00 mx1 k",
+            "2026-11-21T03:14:07.123457+08:00 mx1 l",
+            "2013 Jun 10 06:27:30 mx1 m",
+            "2013 Jun 10 06:27:30.5 mx1 n",
+            "Nov 21 03:14:07",
+            "Nov 21 03:14:07 mx1 o",
+        ];
+        let contexts = [years(2026, 11, 23), years(2025, 1, 2)];
+        let mut cache = TimeCache::default();
+        for ctx in &contexts {
+            for line in lines {
+                let expected = parse_prefix(line.as_bytes(), ctx);
+                assert_eq!(cache.parse(line.as_bytes(), ctx), expected, "{line}");
+            }
+        }
+        // The same line under another year context is another time.
+        let line = b"Jan  1 00:00:01 mx1 x";
+        let a = cache.parse(line, &contexts[0]).unwrap().0;
+        let b = cache.parse(line, &contexts[1]).unwrap().0;
+        assert_ne!(a, b);
+        assert_eq!(b, parse_prefix(line, &contexts[1]).unwrap().0);
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! `Summary`: everything the reports count, built per chunk and merged.
+//! `Summary`: everything the reports count, built per worker and merged.
 //!
 //! Each field type has its own `merge`, so `Summary::merge` is a field-by-field
 //! call; merging is associative and commutative except for "the first
@@ -285,6 +285,8 @@ pub struct Summary {
     /// Keyed by hours since the Unix epoch (UTC).
     pub by_hour: BTreeMap<i64, StatusCounts>,
     /// Keyed by the sender's lower-cased domain; "" for the null sender.
+    /// Not counted per event: [`Summary::count_sender_domains`] adds up
+    /// `by_sender` once all events are in.
     pub by_sender_domain: HashMap<String, StatusCounts>,
     pub deferred_outcomes: Outcomes,
     /// What became of deferrals, by the recipient's domain ("" for none).
@@ -411,17 +413,6 @@ impl Summary {
                     .or_default()
                     .add(e.status),
             }
-            let domain = crate::parse::domain_of(sender)
-                .map(crate::event::lower_domain)
-                .unwrap_or_default();
-            match self.by_sender_domain.get_mut(domain.as_ref()) {
-                Some(s) => s.add(e.status),
-                None => self
-                    .by_sender_domain
-                    .entry(domain.into_owned())
-                    .or_default()
-                    .add(e.status),
-            }
         }
         if !e.status.is_failure() {
             return;
@@ -537,6 +528,26 @@ impl Summary {
         };
         masked(&mut self.by_sender);
         masked(&mut self.by_sasl_user);
+    }
+
+    /// Fills `by_sender_domain` from `by_sender` (whose keys have their
+    /// domain lower-cased already): one pass over the senders at the end
+    /// instead of a second lookup for every event. Call it before
+    /// [`Summary::mask_addresses`].
+    pub fn count_sender_domains(&mut self) {
+        let mut domains: HashMap<String, StatusCounts> = HashMap::default();
+        for (sender, counts) in &self.by_sender {
+            let domain = crate::parse::domain_of(sender.as_bytes())
+                .map(crate::event::lower_domain)
+                .unwrap_or_default();
+            match domains.get_mut(domain.as_ref()) {
+                Some(d) => d.merge(counts),
+                None => {
+                    domains.insert(domain.into_owned(), *counts);
+                }
+            }
+        }
+        self.by_sender_domain = domains;
     }
 
     /// Counts an event for its authenticated submitter.

@@ -70,14 +70,9 @@ pub enum Step<'a> {
     /// (not counts again) once it knows the deferral history it ends: for
     /// `--format jsonl`, whose events carry `attempts` and `first_deferred`.
     Closing(Box<Event<'a>>),
-    /// qmgr `status=expired`.
-    Expired {
-        time: Timestamp,
-        position: Position,
-        host: Cow<'a, [u8]>,
-        queue_id: Cow<'a, [u8]>,
-        sender: Arc<[u8]>,
-    },
+    /// qmgr `status=expired` (boxed: it is rare, and the other steps
+    /// would all be its size).
+    Expired(Box<Expiry<'a>>),
     /// qmgr `removed`: the queue id is done (and free for reuse).
     Removed,
 }
@@ -103,22 +98,24 @@ impl Step<'_> {
                 time,
             },
             Step::Closing(e) => Step::Closing(Box::new(e.into_owned())),
-            Step::Expired {
-                time,
-                position,
-                host,
-                queue_id,
-                sender,
-            } => Step::Expired {
-                time,
-                position,
-                host: Cow::Owned(host.into_owned()),
-                queue_id: Cow::Owned(queue_id.into_owned()),
-                sender,
-            },
+            Step::Expired(x) => Step::Expired(Box::new(Expiry {
+                host: Cow::Owned(x.host.into_owned()),
+                queue_id: Cow::Owned(x.queue_id.into_owned()),
+                ..*x
+            })),
             Step::Removed => Step::Removed,
         }
     }
+}
+
+/// qmgr's `status=expired` line: the message was given up.
+#[derive(Debug, Clone)]
+pub struct Expiry<'a> {
+    pub time: Timestamp,
+    pub position: Position,
+    pub host: Cow<'a, [u8]>,
+    pub queue_id: Cow<'a, [u8]>,
+    pub sender: Arc<[u8]>,
 }
 
 /// A recipient whose last line so far was a deferral.
@@ -376,13 +373,14 @@ impl QueueTable {
                 }
                 emit(e, true);
             }
-            Step::Expired {
-                time,
-                position,
-                host,
-                queue_id,
-                sender,
-            } => {
+            Step::Expired(x) => {
+                let Expiry {
+                    time,
+                    position,
+                    host,
+                    queue_id,
+                    sender,
+                } = *x;
                 let state = self.open.entry(key).or_default();
                 let sender = state.sender.clone().unwrap_or(sender);
                 let sasl_username = state.sasl_username.clone();

@@ -26,9 +26,11 @@ pub struct Failure {
     pub domain: Box<str>,
     pub cause: Cause,
     pub recipient: u64,
-    pub reply: Box<str>,
+    /// The reply as logged; made text only if it becomes an incident's
+    /// sample (most failures continue an incident).
+    pub reply: Box<[u8]>,
     /// The recipient's local part, for `--mask`.
-    pub local: Box<str>,
+    pub local: Box<[u8]>,
 }
 
 impl Sighting {
@@ -39,16 +41,12 @@ impl Sighting {
                 domain: domain_name.into(),
                 cause,
                 recipient: e.recipient.as_deref().map_or(0, crate::aggregate::recipient_hash),
-                reply: e
-                    .reply
-                    .as_deref()
-                    .map(|r| String::from_utf8_lossy(r).into_owned())
-                    .unwrap_or_default()
-                    .into(),
+                reply: e.reply.as_deref().unwrap_or_default().into(),
+                // Before the last `@`, as `mask::local_part`.
                 local: e
                     .recipient
                     .as_deref()
-                    .map(|r| crate::mask::local_part(&String::from_utf8_lossy(r)).to_string())
+                    .map(|r| memchr::memrchr(b'@', r).map_or(r, |at| &r[..at]))
                     .unwrap_or_default()
                     .into(),
             })
@@ -145,8 +143,8 @@ impl Tracker {
                             end: s.time,
                             attempts: 1,
                             recipients: 0,
-                            sample: reply.into(),
-                            sample_local: local.into(),
+                            sample: String::from_utf8_lossy(&reply).into_owned(),
+                            sample_local: String::from_utf8_lossy(&local).into_owned(),
                             recovered: None,
                             ongoing: false,
                         },
@@ -200,8 +198,8 @@ mod tests {
                 domain: domain.into(),
                 cause,
                 recipient: rcpt,
-                reply: "421 slow down".into(),
-                local: "x".into(),
+                reply: b"421 slow down"[..].into(),
+                local: b"x"[..].into(),
             })),
         }
     }

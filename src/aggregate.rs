@@ -308,6 +308,26 @@ pub struct Summary {
     pub bounced_recipients: HashSet<u64>,
     /// Undefined replies by normalised text (`unclassified::normalise`).
     pub unclassified: HashMap<String, Unclassified>,
+    /// Counts by the bytes as logged, not yet in the maps above: an event
+    /// is counted without making text of its host, relay and sender;
+    /// [`Summary::settle`] does that once per distinct value.
+    raw: RawCounts,
+}
+
+/// Per-event counts keyed by logged bytes (see [`Summary::settle`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+struct RawCounts {
+    relays: HashMap<Box<[u8]>, DomainStats>,
+    hosts: HashMap<Box<[u8]>, StatusCounts>,
+    senders: HashMap<Box<[u8]>, StatusCounts>,
+}
+
+/// Counts under `key`, the key copied only the first time it is seen.
+fn raw_entry<'m, V: Default>(map: &'m mut HashMap<Box<[u8]>, V>, key: &[u8]) -> &'m mut V {
+    if !map.contains_key(key) {
+        map.insert(key.into(), V::default());
+    }
+    map.get_mut(key).expect("inserted above")
 }
 
 impl Default for Summary {
@@ -331,6 +351,7 @@ impl Default for Summary {
             by_hour_domain: HashMap::default(),
             unclassified: HashMap::default(),
             bounced_recipients: HashSet::default(),
+            raw: RawCounts::default(),
         }
     }
 }
@@ -385,34 +406,18 @@ impl Summary {
             stats.causes.0[cause.index()] += 1;
         }
         if let Some(relay) = &e.relay {
-            let host = String::from_utf8_lossy(relay_host(relay));
-            let r = match self.by_relay.get_mut(host.as_ref()) {
-                Some(r) => r,
-                None => self.by_relay.entry(host.into_owned()).or_default(),
-            };
+            let r = raw_entry(&mut self.raw.relays, relay_host(relay));
             r.counts.add(e.status);
             if let Some(cause) = e.cause {
                 r.causes.0[cause.index()] += 1;
             }
         }
-        let host = String::from_utf8_lossy(&e.host);
-        match self.by_host.get_mut(host.as_ref()) {
-            Some(h) => h.add(e.status),
-            None => self.by_host.entry(host.into_owned()).or_default().add(e.status),
-        }
+        raw_entry(&mut self.raw.hosts, &e.host).add(e.status);
         if let Some(user) = &e.sasl_username {
             self.add_submitter(user, e.status);
         }
         if let Some(sender) = &e.sender {
-            let address = sender_key(sender);
-            match self.by_sender.get_mut(address.as_ref()) {
-                Some(s) => s.add(e.status),
-                None => self
-                    .by_sender
-                    .entry(address.into_owned())
-                    .or_default()
-                    .add(e.status),
-            }
+            raw_entry(&mut self.raw.senders, sender).add(e.status);
         }
         if !e.status.is_failure() {
             return;
@@ -459,7 +464,29 @@ impl Summary {
         }
     }
 
-    pub fn merge(&mut self, other: Summary) {
+    /// Moves the counts kept by logged bytes into `by_relay`, `by_host` and
+    /// `by_sender`, keyed by text (senders with their domain lower-cased):
+    /// once per distinct value instead of once per event. `merge` and the
+    /// pipeline call it; a summary is read only once settled.
+    pub fn settle(&mut self) {
+        let raw = std::mem::take(&mut self.raw);
+        for (relay, stats) in raw.relays {
+            let key = String::from_utf8_lossy(&relay).into_owned();
+            self.by_relay.entry(key).or_default().merge(&stats);
+        }
+        for (host, counts) in raw.hosts {
+            let key = String::from_utf8_lossy(&host).into_owned();
+            self.by_host.entry(key).or_default().merge(&counts);
+        }
+        for (sender, counts) in raw.senders {
+            let key = sender_key(&sender).into_owned();
+            self.by_sender.entry(key).or_default().merge(&counts);
+        }
+    }
+
+    pub fn merge(&mut self, mut other: Summary) {
+        self.settle();
+        other.settle();
         for (i, f) in other.files.iter().enumerate() {
             self.file_mut(i).merge(f);
         }
@@ -535,6 +562,7 @@ impl Summary {
     /// instead of a second lookup for every event. Call it before
     /// [`Summary::mask_addresses`].
     pub fn count_sender_domains(&mut self) {
+        self.settle();
         let mut domains: HashMap<String, StatusCounts> = HashMap::default();
         for (sender, counts) in &self.by_sender {
             let domain = crate::parse::domain_of(sender.as_bytes())

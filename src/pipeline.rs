@@ -11,7 +11,6 @@ use std::sync::mpsc::{channel, sync_channel};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Local};
-use rayon::prelude::*;
 
 use crate::aggregate::Summary;
 use crate::aggregate::{FateRecord, LineCounts};
@@ -165,8 +164,10 @@ pub fn analyse(
         },
     };
     let states = Mutex::new(Vec::<WorkerState>::new());
-    let batch = threads * 2;
-    let (tx, rx) = sync_channel(batch * 2);
+    // Chunks read ahead of the workers, and chunks between the reader and
+    // the resolver (processing or waiting for an earlier one).
+    let (tx, rx) = sync_channel(threads * 2);
+    let in_flight = threads * 4;
     let (recycle, recycled) = channel();
     let reader = Reader {
         chunk_size: options.chunk_size.max(1),
@@ -195,85 +196,86 @@ pub fn analyse(
     }
 
     // Three stages at once: the reader reads and decompresses ahead; a
-    // dispatcher thread hands batches of chunks to the rayon workers; this
-    // thread resolves each batch's outputs in order (and writes events)
-    // while the workers are already on the next batch.
+    // dispatcher thread hands each chunk to the rayon workers as soon as it
+    // comes (no batches, so no worker waits for another to finish); this
+    // thread puts the workers' outputs back in input order and resolves
+    // them (and writes events). At most `in_flight` chunks are between the
+    // reader and the resolver, which bounds memory.
     std::thread::scope(|scope| -> io::Result<()> {
         scope.spawn(move || reader.run(sources));
-        let (done_tx, done_rx) = sync_channel::<Message<Vec<ChunkOutput>>>(1);
+        let (done_tx, done_rx) = channel::<(u64, Message<ChunkOutput>)>();
+        // Tokens: the dispatcher takes one per chunk, the resolver gives it
+        // back once it has resolved the chunk's output.
+        let (slot_tx, slot_rx) = sync_channel::<()>(in_flight);
+        for _ in 0..in_flight {
+            let _ = slot_tx.send(());
+        }
         let states = &states;
         let context = &context;
         let pool = &pool;
         let catalogue = &catalogue;
         scope.spawn(move || {
-            let mut pending_chunks: Vec<Chunk> = Vec::with_capacity(batch);
-            loop {
-                let next = rx.recv().ok();
-                let done = next.is_none();
-                let mut flush = done;
-                let forward = match next {
-                    Some(Message::Chunk(c)) => {
-                        pending_chunks.push(c);
-                        flush = pending_chunks.len() >= batch;
-                        None
-                    }
-                    Some(Message::Opened { source, compression }) => {
-                        Some(Message::Opened { source, compression })
-                    }
-                    Some(Message::Failed { source, error }) => Some(Message::Failed { source, error }),
-                    Some(Message::Skipped { source, why }) => Some(Message::Skipped { source, why }),
-                    None => None,
-                };
-                if flush && !pending_chunks.is_empty() {
-                    let outputs: Vec<ChunkOutput> = pool.install(|| {
-                        pending_chunks
-                            .par_iter()
-                            .map(|chunk| {
-                                let pooled = states.lock().ok().and_then(|mut p| p.pop());
-                                let mut state = pooled.unwrap_or_else(|| WorkerState {
-                                    classifier: Classifier::new(Arc::clone(catalogue)),
-                                    summary: Summary::default(),
-                                });
-                                let out = process_chunk(chunk, context, &mut state);
-                                if let Ok(mut p) = states.lock() {
-                                    p.push(state);
-                                }
-                                out
-                            })
-                            .collect()
-                    });
-                    for chunk in pending_chunks.drain(..) {
-                        // The reader may be gone already; then the buffer is dropped.
-                        let _ = recycle.send(chunk.bytes);
-                    }
-                    if done_tx.send(Message::Chunk(outputs)).is_err() {
+            pool.in_place_scope(|tasks| {
+                for (seq, message) in (0u64..).zip(rx) {
+                    let chunk = match message {
+                        Message::Chunk(c) => c,
+                        Message::Opened { source, compression } => {
+                            let _ = done_tx.send((seq, Message::Opened { source, compression }));
+                            continue;
+                        }
+                        Message::Failed { source, error } => {
+                            let _ = done_tx.send((seq, Message::Failed { source, error }));
+                            continue;
+                        }
+                        Message::Skipped { source, why } => {
+                            let _ = done_tx.send((seq, Message::Skipped { source, why }));
+                            continue;
+                        }
+                    };
+                    if slot_rx.recv().is_err() {
                         return; // the resolver stopped (a closed output pipe)
                     }
+                    let done_tx = done_tx.clone();
+                    let recycle = recycle.clone();
+                    tasks.spawn(move |_| {
+                        let pooled = states.lock().ok().and_then(|mut p| p.pop());
+                        let mut state = pooled.unwrap_or_else(|| WorkerState {
+                            classifier: Classifier::new(Arc::clone(catalogue)),
+                            summary: Summary::default(),
+                        });
+                        let out = process_chunk(&chunk, context, &mut state);
+                        if let Ok(mut p) = states.lock() {
+                            p.push(state);
+                        }
+                        // The reader may be gone already; then the buffer is dropped.
+                        let _ = recycle.send(chunk.bytes);
+                        let _ = done_tx.send((seq, Message::Chunk(out)));
+                    });
                 }
-                // A failure is reported after the chunks read before it.
-                if let Some(m) = forward {
-                    if done_tx.send(m).is_err() {
-                        return;
-                    }
-                }
-                if done {
-                    return;
-                }
-            }
+            });
         });
-        // Leaving early (a closed output pipe) drops `done_rx`, which stops
-        // the dispatcher, which drops the chunk receiver, which stops the reader.
-        for message in done_rx {
-            match message {
-                Message::Chunk(outputs) => {
-                    for out in outputs {
+        // Outputs come in any order; each is resolved when all before it are.
+        // Leaving early (a closed output pipe) drops `done_rx` and `slot_tx`,
+        // which stops the dispatcher, which drops the chunk receiver, which
+        // stops the reader.
+        let mut waiting = std::collections::BTreeMap::new();
+        let mut next = 0u64;
+        for (seq, message) in done_rx {
+            waiting.insert(seq, message);
+            while let Some(message) = waiting.remove(&next) {
+                next += 1;
+                match message {
+                    Message::Chunk(out) => {
                         resolve(out, &context.filter, &mut summary, &mut table, &mut tracker, sink)?;
+                        let _ = slot_tx.send(());
                     }
+                    Message::Opened { source, compression } => {
+                        reports[source].compression = Some(compression)
+                    }
+                    // The chunks read before the failure are counted as usual.
+                    Message::Failed { source, error } => reports[source].error = Some(error.to_string()),
+                    Message::Skipped { source, why } => reports[source].skipped = Some(why),
                 }
-                Message::Opened { source, compression } => reports[source].compression = Some(compression),
-                // The chunks read before the failure are counted as usual.
-                Message::Failed { source, error } => reports[source].error = Some(error.to_string()),
-                Message::Skipped { source, why } => reports[source].skipped = Some(why),
             }
         }
         Ok(())

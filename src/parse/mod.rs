@@ -268,11 +268,28 @@ fn skip_solaris_id(s: &[u8]) -> &[u8] {
 fn split_queue_id(message: &[u8]) -> Option<(&[u8], &[u8])> {
     let colon = memchr::memchr(b':', message)?;
     let qid = &message[..colon];
-    if qid.is_empty() || qid.len() > 32 || !qid.iter().all(u8::is_ascii_alphanumeric) {
+    if qid.is_empty() || qid.len() > 32 || !all_alphanumeric(qid) {
         return None;
     }
     let rest = message[colon + 1..].strip_prefix(b" ")?;
     Some((qid, rest))
+}
+
+/// Whether every byte is an ASCII letter or digit, without a branch per
+/// byte: queue ids mix letters and digits at random, so the branches of
+/// `iter().all(is_ascii_alphanumeric)` were mispredicted about every other
+/// byte (a third of `parse_line`'s own time in `perf annotate`).
+fn all_alphanumeric(s: &[u8]) -> bool {
+    static TABLE: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut i = 0;
+        while i < 256 {
+            t[i] = (i as u8).is_ascii_alphanumeric();
+            i += 1;
+        }
+        t
+    };
+    s.iter().fold(true, |ok, &b| ok & TABLE[b as usize])
 }
 
 /// Parses what follows `to=`: the address, `key=value` fields separated by

@@ -317,17 +317,18 @@ pub struct Summary {
 /// Per-event counts keyed by logged bytes (see [`Summary::settle`]).
 #[derive(Clone, Debug, Default, PartialEq)]
 struct RawCounts {
-    relays: HashMap<Box<[u8]>, DomainStats>,
-    hosts: HashMap<Box<[u8]>, StatusCounts>,
-    senders: HashMap<Box<[u8]>, StatusCounts>,
+    relays: RawMap<DomainStats>,
+    hosts: RawMap<StatusCounts>,
+    senders: RawMap<StatusCounts>,
 }
 
-/// Counts under `key`, the key copied only the first time it is seen.
-fn raw_entry<'m, V: Default>(map: &'m mut HashMap<Box<[u8]>, V>, key: &[u8]) -> &'m mut V {
-    if !map.contains_key(key) {
-        map.insert(key.into(), V::default());
-    }
-    map.get_mut(key).expect("inserted above")
+/// hashbrown's map for its `entry_ref`: one hash and one probe per event,
+/// the key copied only the first time it is seen.
+type RawMap<V> = hashbrown::HashMap<Vec<u8>, V, rustc_hash::FxBuildHasher>;
+
+/// Counts under `key`.
+fn raw_entry<'m, V: Default>(map: &'m mut RawMap<V>, key: &[u8]) -> &'m mut V {
+    map.entry_ref(key).or_default()
 }
 
 impl Default for Summary {

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Whole-program comparison, run by hand (not in CI):
 #   benches/compare.sh [SIZE]        SIZE as gen-maillog takes it, default 1G
-# Generates a plain and a gzip log with ../shared/tools/gen-maillog outside the
-# repository ($BENCH_DIR, default /tmp/bounce-report-bench; reused when present),
-# then times, side by side in one hyperfine run per input:
+#   LINEAR_SIZES="100M 1G 5G" benches/compare.sh   also the linearity runs
+# Generates the inputs with ../shared/tools/gen-maillog outside the repository
+# ($BENCH_DIR, default /tmp/bounce-report-bench; reused when present): a plain
+# log, its gzip, and the same log as a rotated set of four .gz files. Then it
+# times, side by side in one hyperfine run per input:
 #   bounce-report (2 threads, 1 thread), LC_ALL=C grep -c status=, rg -c status=,
 #   gzip -dc, pigz -dc, and pflogsumm (once: it is slow); every output goes
 # through a pipe (GNU grep stops at the first match when it writes to /dev/null),
-# prints each tool's count beside its time (a fast wrong answer shows), the
-# throughput ratios, and peak RSS from /usr/bin/time -v.
+# prints each tool's count beside its time (a fast wrong answer shows), peak RSS
+# and CPU use from /usr/bin/time -v, and the issue's targets with their ratios.
 # Needs: hyperfine, pigz, pflogsumm (Debian packages), python3; rg if installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,21 +18,37 @@ size=${1:-1G}
 dir=${BENCH_DIR:-/tmp/bounce-report-bench}
 gen=../shared/tools/gen-maillog
 mkdir -p "$dir"
-plain=$dir/maillog-$size
-gz=$dir/maillog-$size.gz
-[ -s "$plain" ] || python3 "$gen" --size "$size" --seed 11 -o "$plain"
+
+# The log of a size, generated once.
+log_of() {
+    local f=$dir/maillog-$1
+    [ -s "$f" ] || python3 "$gen" --size "$1" --seed 11 -o "$f"
+    echo "$f"
+}
+
+plain=$(log_of "$size")
+gz=$plain.gz
 [ -s "$gz" ] || gzip -6 -c "$plain" > "$gz"
+rotated=$dir/rotated-$size
+if [ ! -s "$rotated/maillog.1.gz" ]; then
+    # Four files by lines, oldest the highest number, as logrotate names them.
+    mkdir -p "$rotated"
+    split -n l/4 -d -a 1 "$plain" "$rotated/part."
+    for i in 0 1 2 3; do gzip -6 -c "$rotated/part.$i" > "$rotated/maillog.$((4 - i)).gz"; rm "$rotated/part.$i"; done
+fi
 cargo build --release --quiet
 br=target/release/bounce-report
 bytes=$(stat -L -c %s "$plain")
-cat "$plain" "$gz" > /dev/null # into the page cache
+cat "$plain" "$gz" "$rotated"/* > /dev/null # into the page cache
 
 echo "# machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-echo "# input: $plain ($bytes bytes), $gz ($(stat -L -c %s "$gz") bytes)"
+echo "# input: $plain ($bytes bytes), $gz ($(stat -L -c %s "$gz") bytes), $rotated/ (4 .gz files)"
 echo
 echo "## counts (a fast wrong answer shows here)"
-printf '%-28s %s\n' "bounce-report events" "$($br -f json "$plain" | python3 -c 'import json,sys; t=json.load(sys.stdin)["totals"]; print(" ".join(f"{k}={t[k]}" for k in ("sent","bounced","deferred","expired","lines")))')"
-printf '%-28s %s\n' "bounce-report gzip events" "$($br -f json "$gz" | python3 -c 'import json,sys; t=json.load(sys.stdin)["totals"]; print(" ".join(f"{k}={t[k]}" for k in ("sent","bounced","deferred","expired","lines")))')"
+totals='import json,sys; t=json.load(sys.stdin)["totals"]; print(" ".join(f"{k}={t[k]}" for k in ("sent","bounced","deferred","expired","lines")))'
+printf '%-28s %s\n' "bounce-report" "$($br -f json "$plain" | python3 -c "$totals")"
+printf '%-28s %s\n' "bounce-report .gz" "$($br -f json "$gz" | python3 -c "$totals")"
+printf '%-28s %s\n' "bounce-report rotated .gz" "$($br -f json "$rotated" | python3 -c "$totals")"
 printf '%-28s %s\n' "grep -c status=" "$(LC_ALL=C grep -c status= "$plain")"
 command -v rg >/dev/null && printf '%-28s %s\n' "rg -c status=" "$(rg -c status= "$plain")"
 printf '%-28s %s\n' "wc -l (pigz -dc)" "$(pigz -dc "$gz" | wc -l)"
@@ -38,27 +56,63 @@ echo
 echo "## plain text"
 extra=()
 command -v rg >/dev/null && extra+=("rg -c status= $plain")
-hyperfine --output=pipe --warmup 1 --runs 5 --export-markdown "$dir/plain.md" \
+hyperfine --output=pipe --warmup 1 --runs 5 --export-json "$dir/plain.json" \
     "$br -f json $plain" \
     "$br -f json --threads 1 $plain" \
     "LC_ALL=C grep -c status= $plain" \
     "${extra[@]}" 2>&1 | grep -v '^ *$'
 echo
-echo "## gzip"
-hyperfine --output=pipe --warmup 1 --runs 5 --export-markdown "$dir/gzip.md" \
+echo "## gzip: one file, and the rotated set"
+hyperfine --output=pipe --warmup 1 --runs 5 --export-json "$dir/gzip.json" \
     "$br -f json $gz" \
     "gzip -dc $gz" \
-    "pigz -dc $gz" 2>&1 | grep -v '^ *$'
+    "pigz -dc $gz" \
+    "$br -f json $rotated" \
+    "pigz -dc $rotated/maillog.4.gz $rotated/maillog.3.gz $rotated/maillog.2.gz $rotated/maillog.1.gz" 2>&1 | grep -v '^ *$'
 echo
 echo "## pflogsumm (one run)"
 start=$(date +%s.%N)
 pflogsumm "$plain" 2>/dev/null | grep -E '^ *[0-9]+k? +(delivered|bounced|deferred)' | head -3
 end=$(date +%s.%N)
 pf=$(python3 -c "print(round($end - $start, 2))")
-mine=$( { /usr/bin/time -f %e "$br" -f json "$plain" > /dev/null; } 2>&1 )
-echo "pflogsumm: ${pf} s; bounce-report: ${mine} s; ratio $(python3 -c "print(round($pf / $mine, 1))")x"
+echo "pflogsumm: ${pf} s"
 echo
-echo "## peak RSS"
-for f in "$plain" "$gz"; do
-    /usr/bin/time -v "$br" -f json "$f" 2>&1 >/dev/null | awk -v f="$(basename "$f")" '/Maximum resident/ {printf "bounce-report %s: %.1f MiB\n", f, $6/1024}'
+echo "## peak RSS and CPU use (/usr/bin/time -v)"
+usage() {
+    /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -v what="$*" '
+        /User time/ {u=$4} /System time/ {s=$4} /Elapsed/ {split($8, t, ":"); e=t[1]*60+t[2]}
+        /Maximum resident/ {m=$6}
+        END {printf "%-60s %6.1f MiB  %5.2f s  %.2f cores busy\n", substr(what, 1, 60), m/1024, e, (u+s)/e}'
+}
+usage "$br" -f json "$plain"
+usage "$br" -f json "$gz"
+usage "$br" -f json "$rotated"
+for s in ${LINEAR_SIZES:-}; do
+    f=$(log_of "$s")
+    cat "$f" > /dev/null
+    usage "$br" -f json "$f"
 done
+echo
+echo "## targets (issue 4)"
+python3 - "$dir" "$pf" "$bytes" <<'EOF'
+import json, sys
+d, pf, size = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+plain = {r["command"]: r["mean"] for r in json.load(open(f"{d}/plain.json"))["results"]}
+gz = {r["command"]: r["mean"] for r in json.load(open(f"{d}/gzip.json"))["results"]}
+def find(table, *words):
+    return next(v for k, v in table.items() if all(w in k for w in words) and ("--threads 1" in k) == ("--threads 1" in words))
+two = find(plain, "bounce-report -f json")
+one = find(plain, "bounce-report", "--threads 1")
+grep = find(plain, "grep -c")
+br_gz = next(v for k, v in gz.items() if "bounce-report" in k and k.endswith(".gz"))
+pigz = next(v for k, v in gz.items() if k.startswith("pigz") and k.count(".gz") == 1)
+rows = [
+    ("plain: at least as fast as grep -c status=", f"{two:.3f} s vs {grep:.3f} s: {grep / two:.2f}x grep's speed", two <= grep),
+    ("plain: at least 60x pflogsumm", f"{pf:.1f} s vs {two:.3f} s: {pf / two:.1f}x", pf / two >= 60),
+    ("2 threads at least 1.8x 1 thread", f"{one:.3f} s vs {two:.3f} s: {one / two:.2f}x", one / two >= 1.8),
+    ("one .gz at least as fast as pigz -dc", f"{br_gz:.3f} s vs {pigz:.3f} s: {pigz / br_gz:.2f}x pigz's speed", br_gz <= pigz),
+]
+print(f"throughput, plain, 2 threads: {size / two / 1e9:.2f} GB/s")
+for what, figures, met in rows:
+    print(f"{'met    ' if met else 'NOT MET'}  {what:44} {figures}")
+EOF

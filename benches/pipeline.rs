@@ -1,6 +1,7 @@
-//! Criterion benchmarks: line parsing and the whole pipeline over the
-//! committed sample log. Big inputs for whole-program comparisons come from
-//! `../shared/tools/gen-maillog` and are never committed.
+//! Criterion benchmarks: line splitting, line parsing and the whole pipeline
+//! over the committed sample log (in memory, or read through the pipeline's
+//! reader from the page cache). Big inputs for whole-program comparisons come
+//! from `../shared/tools/gen-maillog` and are never committed.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -8,11 +9,35 @@ use std::sync::Arc;
 use bounce_report::classify::Catalogue;
 use bounce_report::input::Source;
 use bounce_report::parse::{parse_line, YearContext};
-use bounce_report::pipeline::{analyse, Options};
+use bounce_report::pipeline::{analyse, for_each_candidate, Options};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 fn sample() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/maillog")
+}
+
+/// Cutting a buffer into lines, and finding the lines worth parsing, as a
+/// worker does with each chunk: against a plain newline count, the floor.
+fn split(c: &mut Criterion) {
+    let one = std::fs::read(sample()).expect("fixtures/maillog");
+    // About 4 MiB, so that the buffer is not all in the first-level caches.
+    let bytes: Vec<u8> = one.iter().copied().cycle().take(one.len() * 9).collect();
+    let mut g = c.benchmark_group("split");
+    g.throughput(Throughput::Bytes(bytes.len() as u64));
+    g.bench_function("newlines counted", |b| {
+        b.iter(|| memchr::memchr_iter(b'\n', &bytes).count())
+    });
+    g.bench_function("every line cut", |b| {
+        b.iter(|| bytes.split(|&b| b == b'\n').map(<[u8]>::len).sum::<usize>())
+    });
+    g.bench_function("candidate lines found", |b| {
+        b.iter(|| {
+            let mut n = 0;
+            for_each_candidate(&bytes, |start, end| n += end - start);
+            n
+        })
+    });
+    g.finish();
 }
 
 fn parse(c: &mut Criterion) {
@@ -68,5 +93,5 @@ fn pipeline(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, parse, pipeline);
+criterion_group!(benches, split, parse, pipeline);
 criterion_main!(benches);

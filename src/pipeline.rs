@@ -395,7 +395,7 @@ const CANDIDATE_MARKS: [&str; 4] = [": to=", "/qmgr[", "/qmgr\"", ", sasl_userna
 /// Calls `f` with the start and end of each line worth parsing, in order,
 /// in one pass over `bytes`: a SIMD multi-string search (Teddy) finds the
 /// next mark, and the search goes on after that line's end.
-fn for_each_candidate(bytes: &[u8], mut f: impl FnMut(usize, usize)) {
+pub fn for_each_candidate(bytes: &[u8], mut f: impl FnMut(usize, usize)) {
     use aho_corasick::{packed, AhoCorasick, Input};
     enum Marks {
         Packed(packed::Searcher),

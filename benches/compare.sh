@@ -78,11 +78,12 @@ pf=$(python3 -c "print(round($end - $start, 2))")
 echo "pflogsumm: ${pf} s"
 echo
 echo "## peak RSS and CPU use (/usr/bin/time -v)"
+: > "$dir/usage.txt"
 usage() {
-    /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -v what="$*" '
+    /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -v what="${*: -1}" '
         /User time/ {u=$4} /System time/ {s=$4} /Elapsed/ {split($8, t, ":"); e=t[1]*60+t[2]}
         /Maximum resident/ {m=$6}
-        END {printf "%-60s %6.1f MiB  %5.2f s  %.2f cores busy\n", substr(what, 1, 60), m/1024, e, (u+s)/e}'
+        END {printf "%-40s %6.1f MiB  %5.2f s  %.2f cores busy\n", what, m/1024, e, (u+s)/e}' | tee -a "$dir/usage.txt"
 }
 usage "$br" -f json "$plain"
 usage "$br" -f json "$gz"
@@ -94,11 +95,18 @@ for s in ${LINEAR_SIZES:-}; do
 done
 echo
 echo "## targets (issue 4)"
-python3 - "$dir" "$pf" "$bytes" <<'EOF'
+lines=$(LC_ALL=C wc -l < "$plain")
+python3 - "$dir" "$pf" "$bytes" "$lines" <<'EOF'
 import json, sys
-d, pf, size = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
-plain = {r["command"]: r["mean"] for r in json.load(open(f"{d}/plain.json"))["results"]}
+d, pf, size, lines = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+runs = json.load(open(f"{d}/plain.json"))["results"]
+plain = {r["command"]: r["mean"] for r in runs}
+cpu = {r["command"]: r["user"] + r["system"] for r in runs}
 gz = {r["command"]: r["mean"] for r in json.load(open(f"{d}/gzip.json"))["results"]}
+rss = {}
+for line in open(f"{d}/usage.txt"):
+    name, mib = line.split()[0], float(line.split()[1])
+    rss[name.rsplit("/", 1)[-1]] = mib
 def find(table, *words):
     return next(v for k, v in table.items() if all(w in k for w in words) and ("--threads 1" in k) == ("--threads 1" in words))
 two = find(plain, "bounce-report -f json")
@@ -113,6 +121,19 @@ rows = [
     ("one .gz at least as fast as pigz -dc", f"{br_gz:.3f} s vs {pigz:.3f} s: {pigz / br_gz:.2f}x pigz's speed", br_gz <= pigz),
 ]
 print(f"throughput, plain, 2 threads: {size / two / 1e9:.2f} GB/s")
+big = {k: v for k, v in rss.items() if k.startswith("maillog-") and not k.endswith(".gz")}
+for name, mib in sorted(big.items(), key=lambda kv: kv[1]):
+    rows.append((f"peak RSS at most 100 MiB ({name[8:]})", f"{mib:.1f} MiB", mib <= 100))
 for what, figures, met in rows:
     print(f"{'met    ' if met else 'NOT MET'}  {what:44} {figures}")
+# What limits the plain run: CPU per line, all cores busy.
+c2 = next(v for k, v in cpu.items() if "bounce-report" in k and "--threads 1" not in k)
+c1 = next(v for k, v in cpu.items() if "--threads 1" in k)
+cg = next(v for k, v in cpu.items() if "grep -c" in k)
+print()
+print(f"limit (plain): CPU. bounce-report spends {c2:.2f} core-s ({c2 / lines * 1e9:.0f} ns a line) "
+      f"and keeps {c2 / two:.2f} of {__import__('os').cpu_count()} cores busy; grep -c spends {cg:.2f} core-s "
+      f"({cg / lines * 1e9:.0f} ns a line).")
+print(f"limit (threads): with 1 worker the reader and resolver threads already keep {c1 / one:.2f} cores busy, "
+      f"so 2 workers can be at most {min(2.0, __import__('os').cpu_count()) / (c1 / one):.2f}x as fast on this machine.")
 EOF

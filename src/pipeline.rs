@@ -6,6 +6,7 @@
 //! takes each batch's outputs in chunk order, so the result does not depend
 //! on the thread count or the chunk size (a test checks both).
 
+use std::borrow::Cow;
 use std::io;
 use std::sync::mpsc::{channel, sync_channel};
 use std::sync::{Arc, Mutex};
@@ -102,11 +103,11 @@ struct Filter {
 
 impl Filter {
     fn admits(&self, e: &Event<'_>) -> bool {
-        self.window.contains(e.time) && self.host_ok(e)
+        self.window.contains(e.time) && self.host_ok(&e.host)
     }
 
-    fn host_ok(&self, e: &Event<'_>) -> bool {
-        self.hosts.is_empty() || self.hosts.iter().any(|h| h[..] == e.host[..])
+    fn host_ok(&self, host: &[u8]) -> bool {
+        self.hosts.is_empty() || self.hosts.iter().any(|h| h[..] == host[..])
     }
 }
 
@@ -287,7 +288,7 @@ pub fn analyse(
         summary.merge(state.summary);
     }
     for d in table.pending() {
-        if context.filter.window.contains(d.first) && context.filter.host_ok(&d.last) {
+        if context.filter.window.contains(d.first) && context.filter.host_ok(d.last.host()) {
             summary.add_fate(&fate_record(d, Fate::Pending, None));
         }
     }
@@ -319,8 +320,8 @@ fn progress_bar(sources: &[Source]) -> indicatif::ProgressBar {
 /// What the summary keeps of a deferral history's end.
 fn fate_record(d: &Deferral, fate: Fate, at: Option<Timestamp>) -> FateRecord {
     FateRecord {
-        domain: d.last.domain.as_deref().map(str::to_string),
-        cause: d.last.cause,
+        domain: d.last.domain().map(Cow::into_owned),
+        cause: d.last.cause(),
         fate,
         delay: at.map(|t| t.unix - d.first.unix),
     }
@@ -360,7 +361,7 @@ fn resolve(
             Item::Pending(key, step) => {
                 // A deferral history belongs to the window its first deferral is in.
                 let mut fate = |d: &Deferral, fate: Fate, at: Option<Timestamp>| {
-                    if filter.window.contains(d.first) && filter.host_ok(&d.last) {
+                    if filter.window.contains(d.first) && filter.host_ok(d.last.host()) {
                         fates.push(fate_record(d, fate, at));
                     }
                 };

@@ -385,28 +385,35 @@ impl QueueTable {
         hold: bool,
         emit: &mut impl FnMut(&Event<'a>, bool),
     ) -> Option<Step<'a>> {
-        let Some(state) = self.open.get(&key) else {
+        let Some(state) = self.open.get_mut(&key) else {
             return Some(Step::Delivery(Box::new(e)));
         };
+        e.sasl_unresolved = !state.sasl_known;
+        if let (Status::Sent | Status::Bounced, false) = (e.status, hold) {
+            // The common case: the event is counted and dropped here, so it
+            // borrows the queue id's sender and submitter (moved in and
+            // back) instead of cloning two `Arc`s for every delivery.
+            e.sender = state.sender.take();
+            e.sasl_username = state.sasl_username.take();
+            emit(&e, true);
+            state.sender = e.sender.take();
+            state.sasl_username = e.sasl_username.take();
+            return Some(Step::Close {
+                recipient: recipient_hash(&e),
+                status: e.status,
+                time: e.time,
+            });
+        }
         e.sender = state.sender.clone();
         e.sasl_username = state.sasl_username.clone();
-        e.sasl_unresolved = !state.sasl_known;
         match e.status {
             Status::Deferred => {
                 emit(&e, true);
                 Some(Step::Track(Box::new(Kept::keep(&e))))
             }
-            Status::Sent | Status::Bounced if hold => {
+            Status::Sent | Status::Bounced => {
                 emit(&e, false);
                 Some(Step::Closing(Box::new(e)))
-            }
-            Status::Sent | Status::Bounced => {
-                emit(&e, true);
-                Some(Step::Close {
-                    recipient: recipient_hash(&e),
-                    status: e.status,
-                    time: e.time,
-                })
             }
             // A per-recipient expired line takes its cause from the
             // deferral it ends: the resolver completes it.

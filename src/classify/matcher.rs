@@ -328,6 +328,7 @@ impl Classifier {
     /// stays warm), e.g. to measure the uncached path.
     pub fn clear_cache(&mut self) {
         self.cache.clear();
+        self.exact.clear();
     }
 
     /// Number of cached replies (for tests and statistics).

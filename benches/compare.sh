@@ -137,3 +137,10 @@ print(f"limit (plain): CPU. bounce-report spends {c2:.2f} core-s ({c2 / lines * 
 print(f"limit (threads): with 1 worker the reader and resolver threads already keep {c1 / one:.2f} cores busy, "
       f"so 2 workers can be at most {min(2.0, __import__('os').cpu_count()) / (c1 / one):.2f}x as fast on this machine.")
 EOF
+# What the memory holds: the state at the end of the largest input.
+biggest=$plain
+for s in ${LINEAR_SIZES:-}; do
+    f=$(log_of "$s")
+    [ "$(stat -L -c %s "$f")" -gt "$(stat -L -c %s "$biggest")" ] && biggest=$f
+done
+echo "limit (memory): $(basename "$biggest") holds at its end $("$br" -f json --stats "$biggest" 2>&1 >/dev/null | sed 's/^bounce-report: held at the end: //')."

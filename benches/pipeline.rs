@@ -77,6 +77,7 @@ fn pipeline(c: &mut Criterion) {
             window: Default::default(),
             progress: false,
             hosts: Vec::new(),
+            stats: false,
         };
         g.bench_function(format!("{threads} threads"), |b| {
             b.iter(|| {

@@ -44,6 +44,11 @@ pub struct Args {
     #[arg(long, value_name = "BYTES", default_value_t = 256 << 10, hide = true)]
     pub chunk_size: usize,
 
+    /// Print on standard error what the run holds in memory at its end
+    /// (for benchmarks: what peak memory is made of).
+    #[arg(long, global = true, hide = true)]
+    pub stats: bool,
+
     /// A directory of pattern files that add to or replace the built-in
     /// catalogue (a file named like a built-in one replaces it).
     #[arg(long, value_name = "DIR", global = true)]
@@ -212,6 +217,7 @@ pub struct Config {
     pub by: Option<By>,
     pub threads: usize,
     pub chunk_size: usize,
+    pub stats: bool,
     pub patterns: Option<PathBuf>,
     pub lang: Lang,
     pub window: Window,
@@ -255,6 +261,7 @@ impl Args {
                 .filter(|&n| n > 0)
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
             chunk_size: self.chunk_size.max(1),
+            stats: self.stats,
             patterns: self.patterns.clone(),
             lang: match self.lang {
                 Some(LangArg::En) => Lang::En,

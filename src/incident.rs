@@ -105,6 +105,11 @@ pub struct Tracker {
 pub const MIN_ATTEMPTS: u64 = 2;
 
 impl Tracker {
+    /// Open incidents, and finished ones (with `--stats`).
+    pub fn sizes(&self) -> (usize, usize) {
+        (self.open.len(), self.done.len())
+    }
+
     pub fn see(&mut self, s: Sighting) {
         match s.failure {
             None => {

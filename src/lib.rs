@@ -96,6 +96,7 @@ fn options(config: &Config, sources: &[input::Source], keep_events: bool) -> pip
     pipeline::Options {
         threads: config.threads,
         chunk_size: config.chunk_size,
+        stats: config.stats,
         keep_events,
         window: config.window,
         hosts: config.hosts.clone(),

@@ -42,6 +42,8 @@ pub struct Options {
     pub progress: bool,
     /// When not empty, only events logged by these hosts count.
     pub hosts: Vec<String>,
+    /// Print on standard error what the run holds at its end.
+    pub stats: bool,
 }
 
 impl Default for Options {
@@ -53,6 +55,7 @@ impl Default for Options {
             window: Window::default(),
             progress: false,
             hosts: Vec::new(),
+            stats: false,
         }
     }
 }
@@ -293,6 +296,21 @@ pub fn analyse(
         }
     }
     summary.count_sender_domains();
+    if options.stats {
+        let (open_incidents, done_incidents) = tracker.sizes();
+        eprintln!(
+            "bounce-report: held at the end: {} open queue ids with {} recipients still deferred; \
+             {} open and {} finished incidents; {} recipient hashes for the exact distinct counts \
+             per cause and {} for bounced; {} recipient domains",
+            table.open.len(),
+            table.pending().count(),
+            open_incidents,
+            done_incidents,
+            summary.by_cause.iter().map(|c| c.recipients.len()).sum::<usize>(),
+            summary.bounced_recipients.len(),
+            summary.by_domain.len(),
+        );
+    }
     let (incidents, single_failures) = tracker.finish_all();
     Ok(Analysis {
         summary,

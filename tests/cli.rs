@@ -216,3 +216,32 @@ fn dumped_patterns_load_back_and_classify_the_same() {
         .stdout;
     assert!(a == b, "the dumped catalogue classifies differently");
 }
+
+#[test]
+fn stats_say_what_the_run_holds_at_its_end() {
+    // The deferred recipients still held are the report's pending outcomes,
+    // and the bounced hashes its distinct bounced recipients.
+    let path = fixture("maillog");
+    let report = json(&["-f", "json", path.to_str().unwrap()]);
+    let out = bounce_report()
+        .args(["-f", "json", "--stats"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let pending = n(&report["deferred_outcomes"]["pending"]);
+    assert!(pending > 0, "the fixture has deferrals still pending");
+    assert!(
+        stderr.contains(&format!(" with {pending} recipients still deferred;")),
+        "{stderr}"
+    );
+    let bounced = n(&report["totals"]["distinct_bounced_recipients"]);
+    assert!(
+        stderr.contains(&format!(" and {bounced} for bounced;")),
+        "{stderr}"
+    );
+    // Without the flag, nothing is said.
+    let quiet = bounce_report().args(["-f", "json"]).arg(&path).output().unwrap();
+    assert!(quiet.stderr.is_empty());
+}

@@ -569,12 +569,7 @@ impl Summary {
             let domain = crate::parse::domain_of(sender.as_bytes())
                 .map(crate::event::lower_domain)
                 .unwrap_or_default();
-            match domains.get_mut(domain.as_ref()) {
-                Some(d) => d.merge(counts),
-                None => {
-                    domains.insert(domain.into_owned(), *counts);
-                }
-            }
+            domains.entry(domain.into_owned()).or_default().merge(counts);
         }
         self.by_sender_domain = domains;
     }

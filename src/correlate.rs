@@ -156,8 +156,15 @@ pub struct Kept {
     first_deferred: Option<Timestamp>,
 }
 
+// The byte fields of a `Kept`, in order.
 const HOST: usize = 0;
+const QUEUE_ID: usize = 1;
+const RECIPIENT: usize = 2;
+const ORIG_TO: usize = 3;
 const DOMAIN: usize = 4;
+const RELAY: usize = 5;
+const DELAY: usize = 6;
+const REPLY: usize = 7;
 
 impl Kept {
     pub fn keep(e: &Event<'_>) -> Kept {
@@ -215,9 +222,9 @@ impl Kept {
             time: self.time,
             position: self.position,
             host: bytes(HOST).unwrap_or_default(),
-            queue_id: bytes(1).unwrap_or_default(),
-            recipient: bytes(2),
-            orig_to: bytes(3),
+            queue_id: bytes(QUEUE_ID).unwrap_or_default(),
+            recipient: bytes(RECIPIENT),
+            orig_to: bytes(ORIG_TO),
             domain: self.domain(),
             sender: self.sender.clone(),
             sasl_username: self.sasl_username.clone(),
@@ -225,11 +232,11 @@ impl Kept {
             status: self.status,
             dsn: self.dsn,
             smtp_code: self.smtp_code,
-            relay: bytes(5),
-            delay: bytes(6),
+            relay: bytes(RELAY),
+            delay: bytes(DELAY),
             cause: self.cause,
             rule: self.rule,
-            reply: bytes(7),
+            reply: bytes(REPLY),
             attempts: self.attempts,
             first_deferred: self.first_deferred,
         }
@@ -242,6 +249,11 @@ impl Kept {
 
     pub fn host(&self) -> &[u8] {
         self.field(HOST).unwrap_or_default()
+    }
+
+    /// [`recipient_hash`] of the kept event, without making the event.
+    pub fn recipient_hash(&self) -> u64 {
+        crate::aggregate::recipient_hash(self.field(RECIPIENT).unwrap_or_default())
     }
 
     pub fn cause(&self) -> Option<Cause> {
@@ -474,8 +486,7 @@ impl QueueTable {
                 if state.sasl_username.is_none() {
                     state.sasl_username = kept.sasl_username().cloned();
                 }
-                let recipient = recipient_hash(&kept.event());
-                state.defer(recipient, *kept);
+                state.defer(kept.recipient_hash(), *kept);
             }
             Step::Delivery(e) => {
                 let mut e = *e;

@@ -29,8 +29,8 @@ pub struct Failure {
     /// The reply as logged; made text only if it becomes an incident's
     /// sample (most failures continue an incident).
     pub reply: Box<[u8]>,
-    /// The recipient's local part, for `--mask`.
-    pub local: Box<[u8]>,
+    /// The recipient as logged: its local part is the sample's, for `--mask`.
+    pub address: Box<[u8]>,
 }
 
 impl Sighting {
@@ -42,13 +42,7 @@ impl Sighting {
                 cause,
                 recipient: e.recipient.as_deref().map_or(0, crate::aggregate::recipient_hash),
                 reply: e.reply.as_deref().unwrap_or_default().into(),
-                // Before the last `@`, as `mask::local_part`.
-                local: e
-                    .recipient
-                    .as_deref()
-                    .map(|r| memchr::memrchr(b'@', r).map_or(r, |at| &r[..at]))
-                    .unwrap_or_default()
-                    .into(),
+                address: e.recipient.as_deref().unwrap_or_default().into(),
             })
         });
         Sighting {
@@ -135,7 +129,7 @@ impl Tracker {
                     domain,
                     cause,
                     reply,
-                    local,
+                    address,
                     ..
                 } = *f;
                 self.open.insert(
@@ -149,7 +143,8 @@ impl Tracker {
                             attempts: 1,
                             recipients: 0,
                             sample: String::from_utf8_lossy(&reply).into_owned(),
-                            sample_local: String::from_utf8_lossy(&local).into_owned(),
+                            sample_local: crate::mask::local_part(&String::from_utf8_lossy(&address))
+                                .to_string(),
                             recovered: None,
                             ongoing: false,
                         },
@@ -204,7 +199,7 @@ mod tests {
                 cause,
                 recipient: rcpt,
                 reply: b"421 slow down"[..].into(),
-                local: b"x"[..].into(),
+                address: b"x@example.com"[..].into(),
             })),
         }
     }

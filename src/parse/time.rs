@@ -111,11 +111,16 @@ pub fn parse_prefix<'a>(line: &'a [u8], years: &YearContext) -> Option<(Timestam
 #[derive(Clone, Debug, Default)]
 pub struct TimeCache {
     prefix: [u8; 32],
-    /// Length of `prefix` in use; 0 when empty.
+    last: Option<Cached>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Cached {
+    /// Bytes of `prefix` in use.
     len: usize,
     /// The year context the time was parsed with (classic lines need it).
-    reference: Option<NaiveDateTime>,
-    time: Option<Timestamp>,
+    reference: NaiveDateTime,
+    time: Timestamp,
 }
 
 impl TimeCache {
@@ -124,24 +129,24 @@ impl TimeCache {
     /// line did: the parsers look no further than that blank, so they would
     /// return the same.
     pub fn parse<'a>(&mut self, line: &'a [u8], years: &YearContext) -> Option<(Timestamp, &'a [u8])> {
-        let n = self.len;
-        if n > 0
-            && line.get(n) == Some(&b' ')
-            && line[..n] == self.prefix[..n]
-            && self.reference == Some(years.reference)
-        {
-            return self.time.map(|t| (t, &line[n..]));
+        if let Some(c) = self.last {
+            if line.get(c.len) == Some(&b' ')
+                && line[..c.len] == self.prefix[..c.len]
+                && c.reference == years.reference
+            {
+                return Some((c.time, &line[c.len..]));
+            }
         }
         let (time, rest) = parse_prefix(line, years)?;
-        let used = line.len() - rest.len();
-        if used <= self.prefix.len() && rest.first() == Some(&b' ') {
-            self.prefix[..used].copy_from_slice(&line[..used]);
-            self.len = used;
-            self.reference = Some(years.reference);
-            self.time = Some(time);
-        } else {
-            self.len = 0;
-        }
+        let len = line.len() - rest.len();
+        self.last = (len <= self.prefix.len() && rest.first() == Some(&b' ')).then(|| {
+            self.prefix[..len].copy_from_slice(&line[..len]);
+            Cached {
+                len,
+                reference: years.reference,
+                time,
+            }
+        });
         Some((time, rest))
     }
 }

@@ -12,6 +12,50 @@ use crate::cause::{Cause, Class, Status};
 use crate::classify::Dsn;
 use crate::parse::Timestamp;
 
+/// Replies shared by their bytes, one table per worker: a deferral kept
+/// for later and an incident's sample hold the same reply as every other
+/// deferral and incident with that text, instead of a copy each (a busy
+/// log repeats few replies: 5,322 distinct among 29,813 deferrals in the
+/// first 200 MB of the 5 GB benchmark log). Replies no one else holds any
+/// more are dropped whenever the table has doubled since it was last
+/// trimmed, so it stays the size of what is in use.
+#[derive(Debug, Default)]
+pub struct Replies(std::cell::RefCell<ReplyTable>);
+
+#[derive(Debug, Default)]
+struct ReplyTable {
+    shared: hashbrown::HashSet<Arc<[u8]>, rustc_hash::FxBuildHasher>,
+    /// Trim when the table grows past this.
+    limit: usize,
+    /// The reply shared last: a deferral shares its reply twice (for its
+    /// incident sighting and for its `Kept`), one right after the other.
+    last: Option<Arc<[u8]>>,
+}
+
+impl Replies {
+    /// The shared copy of `reply`.
+    pub fn share(&self, reply: &[u8]) -> Arc<[u8]> {
+        let mut t = self.0.borrow_mut();
+        if let Some(last) = t.last.as_ref().filter(|l| ***l == *reply) {
+            return last.clone();
+        }
+        let shared = match t.shared.get(reply) {
+            Some(r) => r.clone(),
+            None => {
+                let r: Arc<[u8]> = Arc::from(reply);
+                t.shared.insert(r.clone());
+                if t.shared.len() > t.limit {
+                    t.shared.retain(|r| Arc::strong_count(r) > 1);
+                    t.limit = (t.shared.len() * 2).max(1024);
+                }
+                r
+            }
+        };
+        t.last = Some(shared.clone());
+        shared
+    }
+}
+
 /// Where a line is: its source and its byte offset in the decompressed
 /// source. It does not depend on how the input was cut into chunks, so
 /// "the first example" is the same for any thread count.
@@ -129,6 +173,29 @@ pub fn relay_host(relay: &[u8]) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn replies_are_shared_by_their_bytes_and_dropped_when_no_one_holds_them() {
+        let replies = Replies::default();
+        let a = replies.share(b"452 4.2.2 Mailbox full");
+        let other = replies.share(b"550 5.1.1 User unknown");
+        let copy = String::from("452 4.2.2 Mailbox full");
+        let b = replies.share(copy.as_bytes());
+        assert!(Arc::ptr_eq(&a, &b));
+        assert!(!Arc::ptr_eq(&a, &other));
+        drop(other);
+        // Enough distinct replies, none kept, to trim the table twice.
+        for i in 0..3000 {
+            replies.share(format!("421 4.7.0 try again later [{i}]").as_bytes());
+        }
+        let t = replies.0.borrow();
+        assert!(t.shared.len() <= 1024 + 2, "trimmed: {}", t.shared.len());
+        assert!(t.shared.contains(&b"452 4.2.2 Mailbox full"[..]), "still held");
+        assert!(
+            !t.shared.contains(&b"550 5.1.1 User unknown"[..]),
+            "no one holds it"
+        );
+    }
 
     #[test]
     fn domains_are_lower_cased_and_borrowed_when_they_already_are() {

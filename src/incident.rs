@@ -9,6 +9,8 @@
 //! an incident reports.
 
 use rustc_hash::{FxHashMap, FxHashSet};
+use std::borrow::Cow;
+use std::sync::Arc;
 
 use crate::cause::Cause;
 use crate::event::Event;
@@ -26,22 +28,22 @@ pub struct Failure {
     pub domain: Box<str>,
     pub cause: Cause,
     pub recipient: u64,
-    /// The reply as logged; made text only if it becomes an incident's
-    /// sample (most failures continue an incident).
-    pub reply: Box<[u8]>,
+    /// The reply as logged (shared: see [`crate::event::Replies`]).
+    pub reply: Arc<[u8]>,
     /// The recipient as logged: its local part is the sample's, for `--mask`.
     pub address: Box<[u8]>,
 }
 
 impl Sighting {
-    pub fn of(e: &Event<'_>) -> Sighting {
+    /// The sighting of `e`; `share` gives a failure's reply to keep.
+    pub fn of(e: &Event<'_>, share: impl FnOnce(&[u8]) -> Arc<[u8]>) -> Sighting {
         let domain_name = e.domain.as_deref().unwrap_or("");
         let failure = e.cause.filter(|_| e.status.is_failure()).map(|cause| {
             Box::new(Failure {
                 domain: domain_name.into(),
                 cause,
                 recipient: e.recipient.as_deref().map_or(0, crate::aggregate::recipient_hash),
-                reply: e.reply.as_deref().unwrap_or_default().into(),
+                reply: share(e.reply.as_deref().unwrap_or_default()),
                 address: e.recipient.as_deref().unwrap_or_default().into(),
             })
         });
@@ -71,7 +73,9 @@ pub struct Incident {
     /// Failure events.
     pub attempts: u64,
     pub recipients: u64,
-    pub sample: String,
+    /// The first failure's reply as logged (shared with other incidents and
+    /// deferrals that have the same text): [`Incident::sample`] is its text.
+    pub sample_reply: Arc<[u8]>,
     /// The local part of the sample's recipient, for `--mask`.
     pub sample_local: String,
     /// When a delivery to the domain ended it; `None` while ongoing or when
@@ -79,6 +83,13 @@ pub struct Incident {
     pub recovered: Option<i64>,
     /// Still failing when the input ends.
     pub ongoing: bool,
+}
+
+impl Incident {
+    /// The sample reply, as text.
+    pub fn sample(&self) -> Cow<'_, str> {
+        String::from_utf8_lossy(&self.sample_reply)
+    }
 }
 
 struct Open {
@@ -142,7 +153,7 @@ impl Tracker {
                             end: s.time,
                             attempts: 1,
                             recipients: 0,
-                            sample: String::from_utf8_lossy(&reply).into_owned(),
+                            sample_reply: reply,
                             sample_local: crate::mask::local_part(&String::from_utf8_lossy(&address))
                                 .to_string(),
                             recovered: None,

@@ -215,7 +215,8 @@ fn report_logs(
     if config.mask {
         analysis.summary.mask_addresses();
         for i in &mut analysis.incidents {
-            i.sample = mask::text(&i.sample, &[i.sample_local.as_str()]).into_owned();
+            let masked = mask::text(&i.sample(), &[i.sample_local.as_str()]).into_owned();
+            i.sample_reply = masked.into_bytes().into();
         }
     }
     let mut code = read_status(&missing, &analysis, err)?;

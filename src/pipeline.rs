@@ -18,7 +18,7 @@ use crate::aggregate::{FateRecord, LineCounts};
 use crate::cause::Status;
 use crate::classify::{Catalogue, Classifier, Dsn, Query};
 use crate::correlate::{queue_key, Deferral, Expiry, Fate, QueueKey, QueueTable, Step};
-use crate::event::{lower_domain, Event, Position};
+use crate::event::{lower_domain, Event, Position, Replies};
 use crate::incident::{Incident, Sighting, Tracker};
 use crate::input::{Compression, Source};
 use crate::parse::Timestamp;
@@ -121,6 +121,7 @@ impl Filter {
 struct WorkerState {
     classifier: Classifier,
     summary: Summary,
+    replies: Replies,
 }
 
 /// What a worker hands the resolver for one chunk.
@@ -246,6 +247,7 @@ pub fn analyse(
                         let mut state = pooled.unwrap_or_else(|| WorkerState {
                             classifier: Classifier::new(Arc::clone(catalogue)),
                             summary: Summary::default(),
+                            replies: Replies::default(),
                         });
                         let out = process_chunk(&chunk, context, &mut state);
                         if let Ok(mut p) = states.lock() {
@@ -389,7 +391,7 @@ fn resolve(
                     }
                     if count {
                         summary.add_event(&e);
-                        incidents.see(Sighting::of(&e));
+                        incidents.see(Sighting::of(&e, |r: &[u8]| Arc::from(r)));
                     }
                     if result.is_ok() {
                         result = sink(&e);
@@ -459,6 +461,7 @@ struct Worker<'c> {
     context: &'c Context,
     classifier: &'c mut Classifier,
     summary: &'c mut Summary,
+    replies: &'c Replies,
     out: ChunkOutput,
     parsed: u64,
     malformed: u64,
@@ -477,6 +480,7 @@ fn process_chunk(chunk: &Chunk, context: &Context, state: &mut WorkerState) -> C
         context,
         classifier: &mut state.classifier,
         summary: &mut state.summary,
+        replies: &state.replies,
         // About one item per event and one per closed recipient: an event
         // every 800 bytes or so, in a generated or a real log.
         out: ChunkOutput {
@@ -599,6 +603,7 @@ impl Worker<'_> {
         let keep = self.context.keep_events;
         let summary = &mut *self.summary;
         let items = &mut self.out.items;
+        let replies = self.replies;
         // Every event is counted here; with `keep`, it is also passed on,
         // unless the resolver will pass it on (`pass_on` false).
         let mut emit = |e: &Event<'_>, pass_on: bool| {
@@ -606,7 +611,7 @@ impl Worker<'_> {
                 return;
             }
             summary.add_event(e);
-            items.push(Item::Seen(Sighting::of(e)));
+            items.push(Item::Seen(Sighting::of(e, |r| replies.share(r))));
             if e.sasl_unresolved {
                 // The resolver knows the submitter, counts it, and passes
                 // the event on.
@@ -623,8 +628,8 @@ impl Worker<'_> {
             }
         };
         let waiting = match fact {
-            Fact::Delivery(e) => self.out.open.deliver_local(key, e, keep, &mut emit),
-            Fact::Other(step) => self.out.open.apply_local(key, step, &mut emit),
+            Fact::Delivery(e) => self.out.open.deliver_local(key, e, keep, replies, &mut emit),
+            Fact::Other(step) => self.out.open.apply_local(key, step, replies, &mut emit),
         };
         if let Some(step) = waiting {
             self.out.items.push(Item::Pending(key, step.into_owned()));

@@ -67,7 +67,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                     &i.recipients.to_string(),
                     &i.recovered.map(at).unwrap_or_default(),
                     if i.ongoing { "true" } else { "false" },
-                    &i.sample,
+                    &i.sample(),
                 ])?;
             }
             Ok(())

@@ -2,6 +2,7 @@
 //! `totals`, `by_domain`, `by_cause` and the other breakdowns, complete (not
 //! cut by `--top`), counted in events.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use serde::Serialize;
@@ -210,7 +211,7 @@ pub struct IncidentJson<'a> {
     recipients: u64,
     recovered: Option<String>,
     ongoing: bool,
-    sample: &'a str,
+    sample: Cow<'a, str>,
 }
 
 /// One incident as JSON (also one line of `--by incident -f jsonl`).
@@ -225,7 +226,7 @@ pub fn incident_json<'a>(i: &'a crate::incident::Incident, zone: window::Zone) -
         recipients: i.recipients,
         recovered: i.recovered.map(at),
         ongoing: i.ongoing,
-        sample: &i.sample,
+        sample: i.sample(),
     }
 }
 

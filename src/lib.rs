@@ -215,7 +215,7 @@ fn report_logs(
     if config.mask {
         analysis.summary.mask_addresses();
         for i in &mut analysis.incidents {
-            let masked = mask::text(&i.sample(), &[i.sample_local.as_str()]).into_owned();
+            let masked = mask::text(&i.sample(), &[&i.sample_local]).into_owned();
             i.sample_reply = masked.into_bytes().into();
         }
     }

@@ -77,7 +77,7 @@ pub struct Analysis {
     pub summary: Summary,
     pub sources: Vec<SourceReport>,
     /// Runs of failures per destination domain and cause, largest first.
-    pub incidents: Vec<Incident>,
+    pub incidents: Vec<Box<Incident>>,
     /// Failures that stood alone (no incident).
     pub single_failures: u64,
 }

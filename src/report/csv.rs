@@ -59,7 +59,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             for i in &report.analysis.incidents {
                 let at = |t: i64| crate::parse::Timestamp { unix: t, offset: 0 }.rfc3339();
                 w.write_record([
-                    i.domain.as_str(),
+                    &*i.domain,
                     i.cause.as_str(),
                     &at(i.start),
                     &at(i.end),

@@ -161,7 +161,7 @@ pub fn parse_line_cached<'a>(line: &'a [u8], years: &YearContext, times: &mut Ti
     let body = if is_smtpd {
         match rest
             .strip_prefix(b"client=")
-            .and_then(|r| memmem::find(r, b", sasl_username=").map(|i| &r[i + 16..]))
+            .and_then(|r| sasl_username_finder().find(r).map(|i| &r[i + 16..]))
         {
             Some(user) => Body::Client {
                 sasl_username: &user[..find_near(b',', user).unwrap_or(user.len())],
@@ -206,6 +206,13 @@ pub fn parse_line_cached<'a>(line: &'a [u8], years: &YearContext, times: &mut Ti
         queue_id,
         body,
     })
+}
+
+/// A searcher for `, sasl_username=`, built once: `memmem::find` builds
+/// one for every call.
+fn sasl_username_finder() -> &'static memmem::Finder<'static> {
+    static FINDER: std::sync::OnceLock<memmem::Finder<'static>> = std::sync::OnceLock::new();
+    FINDER.get_or_init(|| memmem::Finder::new(b", sasl_username="))
 }
 
 struct Tag<'a> {

@@ -320,6 +320,7 @@ struct RawCounts {
     relays: RawMap<DomainStats>,
     hosts: RawMap<StatusCounts>,
     senders: RawMap<StatusCounts>,
+    submitters: RawMap<StatusCounts>,
 }
 
 /// hashbrown's map for its `entry_ref`: one hash and one probe per event,
@@ -465,8 +466,9 @@ impl Summary {
         }
     }
 
-    /// Moves the counts kept by logged bytes into `by_relay`, `by_host` and
-    /// `by_sender`, keyed by text (senders with their domain lower-cased):
+    /// Moves the counts kept by logged bytes into `by_relay`, `by_host`,
+    /// `by_sender` and `by_sasl_user`, keyed by text (senders and
+    /// submitters with their domain lower-cased):
     /// once per distinct value instead of once per event. `merge` and the
     /// pipeline call it; a summary is read only once settled.
     pub fn settle(&mut self) {
@@ -482,6 +484,10 @@ impl Summary {
         for (sender, counts) in raw.senders {
             let key = sender_key(&sender).into_owned();
             self.by_sender.entry(key).or_default().merge(&counts);
+        }
+        for (user, counts) in raw.submitters {
+            let key = sender_key(&user).into_owned();
+            self.by_sasl_user.entry(key).or_default().merge(&counts);
         }
     }
 
@@ -574,17 +580,10 @@ impl Summary {
         self.by_sender_domain = domains;
     }
 
-    /// Counts an event for its authenticated submitter.
+    /// Counts an event for its authenticated submitter (by the bytes
+    /// logged, like senders: see [`Summary::settle`]).
     pub fn add_submitter(&mut self, user: &[u8], status: Status) {
-        let user = sender_key(user);
-        match self.by_sasl_user.get_mut(user.as_ref()) {
-            Some(s) => s.add(status),
-            None => self
-                .by_sasl_user
-                .entry(user.into_owned())
-                .or_default()
-                .add(status),
-        }
+        raw_entry(&mut self.raw.submitters, user).add(status);
     }
 
     /// Counts what became of one deferred recipient.

@@ -26,7 +26,7 @@ use std::sync::Arc;
 
 use crate::cause::{Cause, Status};
 use crate::classify::Dsn;
-use crate::event::{Event, Position, Replies};
+use crate::event::{Event, Position, SharedBytes};
 use crate::parse::Timestamp;
 
 /// A queue id made unique across hosts: a hash of host and queue id.
@@ -131,7 +131,7 @@ pub struct Deferral {
 }
 
 /// A deferral's event, kept while its recipient waits: its byte fields in
-/// one allocation instead of one each, its reply shared ([`Replies`]) with
+/// one allocation instead of one each, its reply shared ([`SharedBytes`]) with
 /// every other deferral and incident that has the same text. Recipients
 /// still deferred are most of what a long run holds (84,082 at the end of
 /// the 5 GB benchmark log).
@@ -367,7 +367,7 @@ impl QueueTable {
         &mut self,
         key: QueueKey,
         step: Step<'a>,
-        replies: &Replies,
+        replies: &SharedBytes,
         emit: &mut impl FnMut(&Event<'a>, bool),
     ) -> Option<Step<'a>> {
         match step {
@@ -410,7 +410,7 @@ impl QueueTable {
         key: QueueKey,
         mut e: Event<'a>,
         hold: bool,
-        replies: &Replies,
+        replies: &SharedBytes,
         emit: &mut impl FnMut(&Event<'a>, bool),
     ) -> Option<Step<'a>> {
         let Some(state) = self.open.get_mut(&key) else {

@@ -12,37 +12,39 @@ use crate::cause::{Cause, Class, Status};
 use crate::classify::Dsn;
 use crate::parse::Timestamp;
 
-/// Replies shared by their bytes, one table per worker: a deferral kept
-/// for later and an incident's sample hold the same reply as every other
-/// deferral and incident with that text, instead of a copy each (a busy
-/// log repeats few replies: 5,322 distinct among 29,813 deferrals in the
-/// first 200 MB of the 5 GB benchmark log). Replies no one else holds any
+/// Byte strings shared by their content, a table per worker and kind:
+/// replies, which deferrals kept for later and incidents' samples hold, and
+/// senders and submitters, which open queue ids hold. Each holds the one
+/// copy of its text instead of a copy of its own (a busy log repeats few
+/// replies: 5,322 distinct among 29,813 deferrals in the first 200 MB of the
+/// 5 GB benchmark log; and fewer senders). Strings no one else holds any
 /// more are dropped whenever the table has doubled since it was last
 /// trimmed, so it stays the size of what is in use.
 #[derive(Debug, Default)]
-pub struct Replies(std::cell::RefCell<ReplyTable>);
+pub struct SharedBytes(std::cell::RefCell<SharedTable>);
 
 #[derive(Debug, Default)]
-struct ReplyTable {
+struct SharedTable {
     shared: hashbrown::HashSet<Arc<[u8]>, rustc_hash::FxBuildHasher>,
     /// Trim when the table grows past this.
     limit: usize,
-    /// The reply shared last: a deferral shares its reply twice (for its
-    /// incident sighting and for its `Kept`), one right after the other.
+    /// The string shared last: a deferral shares its reply twice (for its
+    /// incident sighting and for its `Kept`), one right after the other,
+    /// and one sender's messages often come together.
     last: Option<Arc<[u8]>>,
 }
 
-impl Replies {
-    /// The shared copy of `reply`.
-    pub fn share(&self, reply: &[u8]) -> Arc<[u8]> {
+impl SharedBytes {
+    /// The shared copy of `bytes`.
+    pub fn share(&self, bytes: &[u8]) -> Arc<[u8]> {
         let mut t = self.0.borrow_mut();
-        if let Some(last) = t.last.as_ref().filter(|l| ***l == *reply) {
+        if let Some(last) = t.last.as_ref().filter(|l| ***l == *bytes) {
             return last.clone();
         }
-        let shared = match t.shared.get(reply) {
+        let shared = match t.shared.get(bytes) {
             Some(r) => r.clone(),
             None => {
-                let r: Arc<[u8]> = Arc::from(reply);
+                let r: Arc<[u8]> = Arc::from(bytes);
                 t.shared.insert(r.clone());
                 if t.shared.len() > t.limit {
                     t.shared.retain(|r| Arc::strong_count(r) > 1);
@@ -176,7 +178,7 @@ mod tests {
 
     #[test]
     fn replies_are_shared_by_their_bytes_and_dropped_when_no_one_holds_them() {
-        let replies = Replies::default();
+        let replies = SharedBytes::default();
         let a = replies.share(b"452 4.2.2 Mailbox full");
         let other = replies.share(b"550 5.1.1 User unknown");
         let copy = String::from("452 4.2.2 Mailbox full");

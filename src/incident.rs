@@ -28,7 +28,7 @@ pub struct Failure {
     pub domain: Box<str>,
     pub cause: Cause,
     pub recipient: u64,
-    /// The reply as logged (shared: see [`crate::event::Replies`]).
+    /// The reply as logged (shared: see [`crate::event::SharedBytes`]).
     pub reply: Arc<[u8]>,
     /// The recipient as logged: its local part is the sample's, for `--mask`.
     pub address: Box<[u8]>,

@@ -18,7 +18,7 @@ use crate::aggregate::{FateRecord, LineCounts};
 use crate::cause::Status;
 use crate::classify::{Catalogue, Classifier, Dsn, Query};
 use crate::correlate::{queue_key, Deferral, Expiry, Fate, QueueKey, QueueTable, Step};
-use crate::event::{lower_domain, Event, Position, Replies};
+use crate::event::{lower_domain, Event, Position, SharedBytes};
 use crate::incident::{Incident, Sighting, Tracker};
 use crate::input::{Compression, Source};
 use crate::parse::Timestamp;
@@ -121,7 +121,9 @@ impl Filter {
 struct WorkerState {
     classifier: Classifier,
     summary: Summary,
-    replies: Replies,
+    replies: SharedBytes,
+    /// Senders and submitters.
+    senders: SharedBytes,
 }
 
 /// What a worker hands the resolver for one chunk.
@@ -247,7 +249,8 @@ pub fn analyse(
                         let mut state = pooled.unwrap_or_else(|| WorkerState {
                             classifier: Classifier::new(Arc::clone(catalogue)),
                             summary: Summary::default(),
-                            replies: Replies::default(),
+                            replies: SharedBytes::default(),
+                            senders: SharedBytes::default(),
                         });
                         let out = process_chunk(&chunk, context, &mut state);
                         if let Ok(mut p) = states.lock() {
@@ -461,7 +464,8 @@ struct Worker<'c> {
     context: &'c Context,
     classifier: &'c mut Classifier,
     summary: &'c mut Summary,
-    replies: &'c Replies,
+    replies: &'c SharedBytes,
+    senders: &'c SharedBytes,
     out: ChunkOutput,
     parsed: u64,
     malformed: u64,
@@ -481,6 +485,7 @@ fn process_chunk(chunk: &Chunk, context: &Context, state: &mut WorkerState) -> C
         classifier: &mut state.classifier,
         summary: &mut state.summary,
         replies: &state.replies,
+        senders: &state.senders,
         // About one item per event and one per closed recipient: an event
         // every 800 bytes or so, in a generated or a real log.
         out: ChunkOutput {
@@ -532,11 +537,11 @@ impl Worker<'_> {
         let key = queue_key(r.host, r.queue_id);
         let fact = match r.body {
             Body::From { sender } => Fact::Other(Step::From {
-                sender: Arc::from(sender),
+                sender: self.senders.share(sender),
             }),
             Body::Removed => Fact::Other(Step::Removed),
             Body::Client { sasl_username } => Fact::Other(Step::Client {
-                sasl_username: Arc::from(sasl_username),
+                sasl_username: self.senders.share(sasl_username),
             }),
             Body::Expired { sender } => Fact::Other(Step::Expired(Box::new(Expiry {
                 time: r.time,

@@ -27,7 +27,11 @@ pub struct Sighting {
 pub struct Failure {
     pub domain: Box<str>,
     pub cause: Cause,
-    pub recipient: u64,
+    /// [`crate::aggregate::recipient_hash`] of the recipient, if the event
+    /// has one.
+    pub recipient: Option<u64>,
+    /// A bounce (the summary counts distinct bounced recipients).
+    pub bounced: bool,
     /// The reply as logged (shared: see [`crate::event::SharedBytes`]).
     pub reply: Arc<[u8]>,
     /// The recipient as logged: its local part is the sample's, for `--mask`.
@@ -42,7 +46,8 @@ impl Sighting {
             Box::new(Failure {
                 domain: domain_name.into(),
                 cause,
-                recipient: e.recipient.as_deref().map_or(0, crate::aggregate::recipient_hash),
+                recipient: e.recipient.as_deref().map(crate::aggregate::recipient_hash),
+                bounced: e.status == crate::cause::Status::Bounced,
                 reply: share(e.reply.as_deref().unwrap_or_default()),
                 address: e.recipient.as_deref().unwrap_or_default().into(),
             })
@@ -131,7 +136,7 @@ impl Tracker {
                     if open.incident.cause == f.cause {
                         open.incident.end = open.incident.end.max(s.time);
                         open.incident.attempts += 1;
-                        open.recipients.insert(f.recipient);
+                        open.recipients.insert(f.recipient.unwrap_or(0));
                         return;
                     }
                 }
@@ -139,7 +144,7 @@ impl Tracker {
                     self.finish(old, None, false);
                 }
                 let mut recipients = FxHashSet::default();
-                recipients.insert(f.recipient);
+                recipients.insert(f.recipient.unwrap_or(0));
                 let Failure {
                     domain,
                     cause,
@@ -211,7 +216,8 @@ mod tests {
             failure: Some(Box::new(Failure {
                 domain: domain.into(),
                 cause,
-                recipient: rcpt,
+                recipient: Some(rcpt),
+                bounced: false,
                 reply: b"421 slow down"[..].into(),
                 address: b"x@example.com"[..].into(),
             })),

@@ -363,7 +363,14 @@ fn resolve(
     let mut result = Ok(());
     for item in out.items {
         match item {
-            Item::Seen(s) => incidents.see(s),
+            Item::Seen(s) => {
+                if let Some(f) = &s.failure {
+                    if let Some(r) = f.recipient {
+                        summary.count_failed_recipient(f.cause, r, f.bounced);
+                    }
+                }
+                incidents.see(s)
+            }
             Item::Event(e) => {
                 if result.is_ok() {
                     result = sink(&e);
@@ -615,7 +622,8 @@ impl Worker<'_> {
             if !filter.admits(e) {
                 return;
             }
-            summary.add_event(e);
+            // Its recipient is counted by the resolver, from the sighting.
+            summary.count_event(e);
             items.push(Item::Seen(Sighting::of(e, |r| replies.share(r))));
             if e.sasl_unresolved {
                 // The resolver knows the submitter, counts it, and passes

@@ -133,12 +133,12 @@ impl Reader {
         self.tx.send(m).map_err(|_| Gone)
     }
 
+    /// A buffer to read into: a recycled one keeps its bytes (the chunk
+    /// it held), which are overwritten, so that `fill` zeroes only room it
+    /// never held.
     fn buffer(&self) -> Vec<u8> {
         match self.recycled.try_recv() {
-            Ok(mut b) => {
-                b.clear();
-                b
-            }
+            Ok(b) => b,
             Err(TryRecvError::Empty | TryRecvError::Disconnected) => Vec::with_capacity(self.chunk_size),
         }
     }
@@ -155,11 +155,15 @@ impl Reader {
         let mut carry: Vec<u8> = Vec::new();
         loop {
             let mut buf = self.buffer();
-            buf.extend_from_slice(&carry);
+            let kept = carry.len();
+            if buf.len() < kept {
+                buf.resize(kept, 0);
+            }
+            buf[..kept].copy_from_slice(&carry);
             carry.clear();
             // A line longer than a chunk grows the buffer.
-            let target = buf.len() + self.chunk_size;
-            let (eof, error) = fill(&mut reader, &mut buf, target);
+            let target = kept + self.chunk_size;
+            let (eof, error) = fill(&mut reader, &mut buf, kept, target);
             let cut = if eof || error.is_some() {
                 buf.len()
             } else {
@@ -220,14 +224,19 @@ impl Reader {
     }
 }
 
-/// Reads until `buf` holds `target` bytes or the input ends.
+/// Reads after the first `len` bytes of `buf` until it holds `target`
+/// bytes or the input ends; what `buf` held past `len` is overwritten.
 /// Returns (at end of input, the error that stopped the reading).
-fn fill(reader: &mut dyn Read, buf: &mut Vec<u8>, target: usize) -> (bool, Option<io::Error>) {
-    let mut len = buf.len();
-    // `read` needs initialised bytes: the spare capacity is zeroed once per
-    // fill (`memset` took about 2% of a run in `perf record`).
+fn fill(
+    reader: &mut dyn Read,
+    buf: &mut Vec<u8>,
+    mut len: usize,
+    target: usize,
+) -> (bool, Option<io::Error>) {
+    // `read` needs initialised bytes: only the room the buffer never held
+    // is zeroed (zeroing all of it took 1-2% of a run in `perf record`).
     if buf.capacity() < target {
-        buf.reserve(target - len);
+        buf.reserve(target.saturating_sub(buf.len()));
     }
     let cap = buf.capacity();
     buf.resize(cap, 0);

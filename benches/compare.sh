@@ -124,6 +124,20 @@ print(f"throughput, plain, 2 threads: {size / two / 1e9:.2f} GB/s")
 big = {k: v for k, v in rss.items() if k.startswith("maillog-") and not k.endswith(".gz")}
 for name, mib in sorted(big.items(), key=lambda kv: kv[1]):
     rows.append((f"peak RSS at most 100 MiB ({name[8:]})", f"{mib:.1f} MiB", mib <= 100))
+# Linear cost: seconds per GB of the plain logs of each size (single runs,
+# the last one of each file: the linearity runs), the same within the
+# host's noise (a quarter either way).
+per_gb = {}
+for line in open(f"{d}/usage.txt"):
+    path, secs = line.split()[0], float(line.split()[3])
+    name = path.rsplit("/", 1)[-1]
+    if name.startswith("maillog-") and not name.endswith(".gz"):
+        n = __import__("os").stat(path).st_size
+        per_gb[name[8:]] = (n, secs / (n / 1e9))
+if len(per_gb) > 1:
+    spread = max(v for _, v in per_gb.values()) / min(v for _, v in per_gb.values())
+    figures = ", ".join(f"{v:.2f} s/GB at {k}" for k, (_, v) in sorted(per_gb.items(), key=lambda kv: kv[1][0]))
+    rows.append(("cost linear in the input (within 1.25x)", f"{figures}: {spread:.2f}x", spread <= 1.25))
 for what, figures, met in rows:
     print(f"{'met    ' if met else 'NOT MET'}  {what:44} {figures}")
 # What limits the plain run: CPU per line, all cores busy.

@@ -88,10 +88,12 @@ usage() {
 usage "$br" -f json "$plain"
 usage "$br" -f json "$gz"
 usage "$br" -f json "$rotated"
+# Three runs of each size: single runs move with the host by more than the
+# linearity they are to show; the targets take the fastest.
 for s in ${LINEAR_SIZES:-}; do
     f=$(log_of "$s")
     cat "$f" > /dev/null
-    usage "$br" -f json "$f"
+    for _ in 1 2 3; do usage "$br" -f json "$f"; done
 done
 echo
 echo "## targets (issue 4)"
@@ -106,7 +108,8 @@ gz = {r["command"]: r["mean"] for r in json.load(open(f"{d}/gzip.json"))["result
 rss = {}
 for line in open(f"{d}/usage.txt"):
     name, mib = line.split()[0], float(line.split()[1])
-    rss[name.rsplit("/", 1)[-1]] = mib
+    name = name.rsplit("/", 1)[-1]
+    rss[name] = max(mib, rss.get(name, 0))
 def find(table, *words):
     return next(v for k, v in table.items() if all(w in k for w in words) and ("--threads 1" in k) == ("--threads 1" in words))
 two = find(plain, "bounce-report -f json")
@@ -124,16 +127,16 @@ print(f"throughput, plain, 2 threads: {size / two / 1e9:.2f} GB/s")
 big = {k: v for k, v in rss.items() if k.startswith("maillog-") and not k.endswith(".gz")}
 for name, mib in sorted(big.items(), key=lambda kv: kv[1]):
     rows.append((f"peak RSS at most 100 MiB ({name[8:]})", f"{mib:.1f} MiB", mib <= 100))
-# Linear cost: seconds per GB of the plain logs of each size (single runs,
-# the last one of each file: the linearity runs), the same within the
-# host's noise (a quarter either way).
+# Linear cost: seconds per GB of the plain logs of each size (the fastest
+# run of each), the same within the host's noise (a quarter either way).
 per_gb = {}
 for line in open(f"{d}/usage.txt"):
     path, secs = line.split()[0], float(line.split()[3])
     name = path.rsplit("/", 1)[-1]
     if name.startswith("maillog-") and not name.endswith(".gz"):
         n = __import__("os").stat(path).st_size
-        per_gb[name[8:]] = (n, secs / (n / 1e9))
+        t = secs / (n / 1e9)
+        per_gb[name[8:]] = (n, min(t, per_gb.get(name[8:], (n, t))[1]))
 if len(per_gb) > 1:
     spread = max(v for _, v in per_gb.values()) / min(v for _, v in per_gb.values())
     figures = ", ".join(f"{v:.2f} s/GB at {k}" for k, (_, v) in sorted(per_gb.items(), key=lambda kv: kv[1][0]))

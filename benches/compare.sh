@@ -99,17 +99,21 @@ echo
 echo "## targets (issue 4)"
 lines=$(LC_ALL=C wc -l < "$plain")
 python3 - "$dir" "$pf" "$bytes" "$lines" <<'EOF'
-import json, sys
+import json, os, sys
 d, pf, size, lines = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 runs = json.load(open(f"{d}/plain.json"))["results"]
 plain = {r["command"]: r["mean"] for r in runs}
 cpu = {r["command"]: r["user"] + r["system"] for r in runs}
 gz = {r["command"]: r["mean"] for r in json.load(open(f"{d}/gzip.json"))["results"]}
-rss = {}
+# usage.txt: path, MiB, "MiB", seconds, "s", cores, ...; by file name, the
+# largest peak RSS and the fastest run of each (the linearity runs repeat).
+rss, fastest, paths = {}, {}, {}
 for line in open(f"{d}/usage.txt"):
-    name, mib = line.split()[0], float(line.split()[1])
-    name = name.rsplit("/", 1)[-1]
+    path, mib, secs = line.split()[0], float(line.split()[1]), float(line.split()[3])
+    name = path.rsplit("/", 1)[-1]
     rss[name] = max(mib, rss.get(name, 0))
+    fastest[name] = min(secs, fastest.get(name, secs))
+    paths[name] = path
 def find(table, *words):
     return next(v for k, v in table.items() if all(w in k for w in words) and ("--threads 1" in k) == ("--threads 1" in words))
 two = find(plain, "bounce-report -f json")
@@ -130,13 +134,9 @@ for name, mib in sorted(big.items(), key=lambda kv: kv[1]):
 # Linear cost: seconds per GB of the plain logs of each size (the fastest
 # run of each), the same within the host's noise (a quarter either way).
 per_gb = {}
-for line in open(f"{d}/usage.txt"):
-    path, secs = line.split()[0], float(line.split()[3])
-    name = path.rsplit("/", 1)[-1]
-    if name.startswith("maillog-") and not name.endswith(".gz"):
-        n = __import__("os").stat(path).st_size
-        t = secs / (n / 1e9)
-        per_gb[name[8:]] = (n, min(t, per_gb.get(name[8:], (n, t))[1]))
+for name in big:
+    n = os.stat(paths[name]).st_size
+    per_gb[name[8:]] = (n, fastest[name] / (n / 1e9))
 if len(per_gb) > 1:
     spread = max(v for _, v in per_gb.values()) / min(v for _, v in per_gb.values())
     figures = ", ".join(f"{v:.2f} s/GB at {k}" for k, (_, v) in sorted(per_gb.items(), key=lambda kv: kv[1][0]))
@@ -149,10 +149,10 @@ c1 = next(v for k, v in cpu.items() if "--threads 1" in k)
 cg = next(v for k, v in cpu.items() if "grep -c" in k)
 print()
 print(f"limit (plain): CPU. bounce-report spends {c2:.2f} core-s ({c2 / lines * 1e9:.0f} ns a line) "
-      f"and keeps {c2 / two:.2f} of {__import__('os').cpu_count()} cores busy; grep -c spends {cg:.2f} core-s "
+      f"and keeps {c2 / two:.2f} of {os.cpu_count()} cores busy; grep -c spends {cg:.2f} core-s "
       f"({cg / lines * 1e9:.0f} ns a line).")
 print(f"limit (threads): with 1 worker the reader and resolver threads already keep {c1 / one:.2f} cores busy, "
-      f"so 2 workers can be at most {min(2.0, __import__('os').cpu_count()) / (c1 / one):.2f}x as fast on this machine.")
+      f"so 2 workers can be at most {min(2.0, os.cpu_count()) / (c1 / one):.2f}x as fast on this machine.")
 EOF
 # What the memory holds: the state at the end of the largest input.
 biggest=$plain

@@ -416,7 +416,7 @@ impl Summary {
     /// (and of bounces). The pipeline does this in the resolver alone, from
     /// each failure's [`crate::incident::Sighting`], so that the sets of
     /// distinct recipients, the largest state a long run counts, are not
-    /// also kept once per worker (6 MiB at the end of the 5 GB benchmark
+    /// also kept once per worker (9 MiB of peak RSS on the 5 GB benchmark
     /// log).
     pub fn count_failed_recipient(&mut self, cause: Cause, recipient: u64, bounced: bool) {
         if bounced {

@@ -31,7 +31,10 @@ use crate::window::Window;
 pub struct Options {
     /// Worker threads (at least 1).
     pub threads: usize,
-    /// Bytes per chunk.
+    /// Bytes read for each chunk at the least. A read buffer grows by
+    /// doubling when a line carried over from the last chunk does not fit,
+    /// and is then filled whole, so with the default of 256 KiB most chunks
+    /// are about 512 KiB.
     pub chunk_size: usize,
     /// Keep every event, in log order, for the sink (`--format jsonl`).
     pub keep_events: bool,

@@ -80,7 +80,7 @@ pub struct Analysis {
     pub summary: Summary,
     pub sources: Vec<SourceReport>,
     /// Runs of failures per destination domain and cause, largest first.
-    pub incidents: Vec<Box<Incident>>,
+    pub incidents: Vec<Incident>,
     /// Failures that stood alone (no incident).
     pub single_failures: u64,
 }
@@ -305,20 +305,23 @@ pub fn analyse(
     }
     summary.count_sender_domains();
     if options.stats {
-        let (open_incidents, done_incidents) = tracker.sizes();
+        let (open_incidents, done_incidents, done_bytes) = tracker.sizes();
         eprintln!(
             "bounce-report: held at the end: {} open queue ids with {} recipients still deferred; \
-             {} open and {} finished incidents; {} recipient hashes for the exact distinct counts \
-             per cause and {} for bounced; {} recipient domains",
+             {} open and {} finished incidents ({} KiB compressed); {} recipient hashes for the \
+             exact distinct counts per cause and {} for bounced; {} recipient domains",
             table.open.len(),
             table.pending().count(),
             open_incidents,
             done_incidents,
+            done_bytes >> 10,
             summary.by_cause.iter().map(|c| c.recipients.len()).sum::<usize>(),
             summary.bounced_recipients.len(),
             summary.by_domain.len(),
         );
     }
+    // The incidents are unpacked when the deferrals are gone.
+    drop(table);
     let (incidents, single_failures) = tracker.finish_all();
     Ok(Analysis {
         summary,

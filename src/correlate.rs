@@ -27,6 +27,7 @@ use std::sync::Arc;
 use crate::cause::{Cause, Status};
 use crate::classify::Dsn;
 use crate::event::{Event, Position, SharedBytes};
+use crate::packed::{get_byte, get_bytes, get_int, put_bytes, put_int};
 use crate::parse::Timestamp;
 
 /// A queue id made unique across hosts: a hash of host and queue id.
@@ -130,30 +131,21 @@ pub struct Deferral {
     pub first: Timestamp,
 }
 
-/// A deferral's event, kept while its recipient waits: its byte fields in
-/// one allocation instead of one each, its reply shared ([`SharedBytes`]) with
-/// every other deferral and incident that has the same text. Recipients
-/// still deferred are most of what a long run holds (84,082 at the end of
-/// the 5 GB benchmark log).
+/// A deferral's event, kept while its recipient waits: its reply shared
+/// ([`SharedBytes`]) with every other deferral and incident that has the same
+/// text, like its sender and submitter; the rest packed into one allocation
+/// ([`crate::packed`]), about 130 bytes. Recipients still deferred are most
+/// of what a long run holds (84,082 at the end of the 5 GB benchmark log).
 #[derive(Debug, Clone)]
 pub struct Kept {
-    /// host, queue id, recipient, orig_to, relay, delay. The domain is not
-    /// kept: it is the recipient's, as the worker made it ([`Kept::domain`]).
-    fields: Box<[u8]>,
-    /// Where each field ends in `fields`.
-    ends: [u32; 6],
+    /// Flags (the fields there, `sasl_unresolved`), time, position, dsn,
+    /// smtp_code, cause and rule, then the byte fields there: host, queue
+    /// id, recipient, orig_to, relay, delay. The domain is not kept: it is
+    /// the recipient's, as the worker made it ([`Kept::domain`]).
+    packed: Box<[u8]>,
     reply: Option<Arc<[u8]>>,
-    /// Bit i: field i is there (the first two always are).
-    present: u8,
-    time: Timestamp,
-    position: Position,
     sender: Option<Arc<[u8]>>,
     sasl_username: Option<Arc<[u8]>>,
-    sasl_unresolved: bool,
-    dsn: Option<Dsn>,
-    smtp_code: Option<u16>,
-    cause: Option<Cause>,
-    rule: Option<u32>,
 }
 
 // The byte fields of a `Kept`, in order.
@@ -163,6 +155,37 @@ const RECIPIENT: usize = 2;
 const ORIG_TO: usize = 3;
 const RELAY: usize = 4;
 const DELAY: usize = 5;
+const FIELDS: usize = 6;
+/// The flag after the fields' in a `Kept`.
+const SASL_UNRESOLVED: u8 = 1 << FIELDS;
+
+/// What a `Kept` packs besides its byte fields.
+struct Scalars {
+    flags: u8,
+    time: Timestamp,
+    position: Position,
+    dsn: Option<Dsn>,
+    smtp_code: Option<u16>,
+    cause: Option<Cause>,
+    rule: Option<u32>,
+}
+
+/// The domain of a kept recipient, as the worker made it for the event.
+fn domain(recipient: Option<&[u8]>) -> Option<Cow<'_, str>> {
+    recipient
+        .and_then(crate::parse::domain_of)
+        .map(crate::event::lower_domain)
+}
+
+/// Some(x) as x + 1, None as 0.
+fn put_option(out: &mut Vec<u8>, v: Option<i64>) {
+    put_int(out, v.map_or(0, |v| v + 1));
+}
+
+fn get_option(raw: &mut &[u8]) -> Option<i64> {
+    let v = get_int(raw);
+    (v != 0).then(|| v - 1)
+}
 
 impl Kept {
     /// Keeps the deferral `e`, whose reply is `reply` (shared, or made by
@@ -172,7 +195,7 @@ impl Kept {
         debug_assert!(e.status == Status::Deferred);
         debug_assert!(e.attempts.is_none() && e.first_deferred.is_none());
         debug_assert_eq!(reply.as_deref(), e.reply.as_deref());
-        let parts: [Option<&[u8]>; 6] = [
+        let parts: [Option<&[u8]>; FIELDS] = [
             Some(&e.host),
             Some(&e.queue_id),
             e.recipient.as_deref(),
@@ -180,65 +203,108 @@ impl Kept {
             e.relay.as_deref(),
             e.delay.as_deref(),
         ];
-        let mut fields = Vec::with_capacity(parts.iter().flatten().map(|p| p.len()).sum());
-        let mut ends = [0; 6];
-        let mut present = 0u8;
+        let mut flags = if e.sasl_unresolved { SASL_UNRESOLVED } else { 0 };
         for (i, part) in parts.iter().enumerate() {
-            if let Some(part) = part {
-                // Ends are 32-bit: a field past 4 GiB (a line can be any
-                // length) is cut there rather than wrapped.
-                let room = u32::MAX as usize - fields.len();
-                fields.extend_from_slice(&part[..part.len().min(room)]);
-                present |= 1 << i;
+            if part.is_some() {
+                flags |= 1 << i;
             }
-            ends[i] = fields.len() as u32;
+        }
+        let bytes: usize = parts.iter().flatten().map(|p| p.len() + 2).sum();
+        let mut out = Vec::with_capacity(32 + bytes);
+        out.push(flags);
+        put_int(&mut out, e.time.unix);
+        put_int(&mut out, e.time.offset.into());
+        put_int(&mut out, e.position.source.into());
+        put_int(&mut out, e.position.offset as i64);
+        put_option(&mut out, e.dsn.map(|d| d.class.into()));
+        if let Some(d) = e.dsn {
+            put_int(&mut out, d.subject.into());
+            put_int(&mut out, d.detail.into());
+        }
+        put_option(&mut out, e.smtp_code.map(i64::from));
+        put_option(&mut out, e.cause.map(|c| c.index() as i64));
+        put_option(&mut out, e.rule.map(i64::from));
+        for part in parts.iter().flatten() {
+            put_bytes(&mut out, part);
         }
         Kept {
-            fields: fields.into_boxed_slice(),
-            ends,
+            packed: out.into_boxed_slice(),
             reply,
-            present,
-            time: e.time,
-            position: e.position,
             sender: e.sender.clone(),
             sasl_username: e.sasl_username.clone(),
-            sasl_unresolved: e.sasl_unresolved,
-            dsn: e.dsn,
-            smtp_code: e.smtp_code,
-            cause: e.cause,
-            rule: e.rule,
         }
     }
 
-    fn field(&self, i: usize) -> Option<&[u8]> {
-        if self.present & (1 << i) == 0 {
-            return None;
+    /// The packed scalars, and the byte fields after them.
+    fn unpack(&self) -> (Scalars, &[u8]) {
+        let mut raw = &self.packed[..];
+        let flags = get_byte(&mut raw);
+        let time = Timestamp {
+            unix: get_int(&mut raw),
+            offset: get_int(&mut raw) as i32,
+        };
+        let position = Position {
+            source: get_int(&mut raw) as u32,
+            offset: get_int(&mut raw) as u64,
+        };
+        let dsn = get_option(&mut raw).map(|class| Dsn {
+            class: class as u8,
+            subject: get_int(&mut raw) as u16,
+            detail: get_int(&mut raw) as u16,
+        });
+        let smtp_code = get_option(&mut raw).map(|c| c as u16);
+        let cause = get_option(&mut raw).and_then(|c| Cause::ALL.get(c as usize).copied());
+        let rule = get_option(&mut raw).map(|r| r as u32);
+        let scalars = Scalars {
+            flags,
+            time,
+            position,
+            dsn,
+            smtp_code,
+            cause,
+            rule,
+        };
+        (scalars, raw)
+    }
+
+    /// The byte fields, `None` where absent.
+    fn fields(&self) -> (Scalars, [Option<&[u8]>; FIELDS]) {
+        let (scalars, mut raw) = self.unpack();
+        let mut fields = [None; FIELDS];
+        for (i, f) in fields.iter_mut().enumerate() {
+            if scalars.flags & (1 << i) != 0 {
+                *f = Some(get_bytes(&mut raw));
+            }
         }
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        Some(&self.fields[start..self.ends[i] as usize])
+        (scalars, fields)
+    }
+
+    fn field(&self, i: usize) -> Option<&[u8]> {
+        self.fields().1[i]
     }
 
     /// The event as it was kept, borrowing the bytes.
     pub fn event(&self) -> Event<'_> {
-        let bytes = |i| self.field(i).map(Cow::Borrowed);
+        let (s, fields) = self.fields();
+        let bytes = |i: usize| fields[i].map(Cow::Borrowed);
         Event {
-            time: self.time,
-            position: self.position,
+            time: s.time,
+            position: s.position,
             host: bytes(HOST).unwrap_or_default(),
             queue_id: bytes(QUEUE_ID).unwrap_or_default(),
             recipient: bytes(RECIPIENT),
             orig_to: bytes(ORIG_TO),
-            domain: self.domain(),
+            domain: domain(fields[RECIPIENT]),
             sender: self.sender.clone(),
             sasl_username: self.sasl_username.clone(),
-            sasl_unresolved: self.sasl_unresolved,
+            sasl_unresolved: s.flags & SASL_UNRESOLVED != 0,
             status: Status::Deferred,
-            dsn: self.dsn,
-            smtp_code: self.smtp_code,
+            dsn: s.dsn,
+            smtp_code: s.smtp_code,
             relay: bytes(RELAY),
             delay: bytes(DELAY),
-            cause: self.cause,
-            rule: self.rule,
+            cause: s.cause,
+            rule: s.rule,
             reply: self.reply.as_deref().map(Cow::Borrowed),
             attempts: None,
             first_deferred: None,
@@ -248,9 +314,12 @@ impl Kept {
     /// The recipient's domain, lower-cased: what the worker made of the
     /// recipient's `to=` address for the event.
     pub fn domain(&self) -> Option<Cow<'_, str>> {
-        self.field(RECIPIENT)
-            .and_then(crate::parse::domain_of)
-            .map(crate::event::lower_domain)
+        domain(self.field(RECIPIENT))
+    }
+
+    /// The time of the deferral.
+    pub fn time(&self) -> Timestamp {
+        self.unpack().0.time
     }
 
     pub fn host(&self) -> &[u8] {
@@ -263,7 +332,7 @@ impl Kept {
     }
 
     pub fn cause(&self) -> Option<Cause> {
-        self.cause
+        self.unpack().0.cause
     }
 
     pub fn sender(&self) -> Option<&Arc<[u8]>> {
@@ -316,7 +385,7 @@ impl QueueState {
                 }
                 self.deferred.push(Deferral {
                     recipient,
-                    first: kept.time,
+                    first: kept.time(),
                     attempts: 1,
                     last: kept,
                 })

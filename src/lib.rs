@@ -17,6 +17,8 @@ pub mod exit_codes;
 pub mod incident;
 pub mod input;
 pub mod mask;
+pub mod memory;
+pub mod packed;
 pub mod parse;
 pub mod pipeline;
 pub mod report;
@@ -214,10 +216,7 @@ fn report_logs(
     .context("reading the logs")?;
     if config.mask {
         analysis.summary.mask_addresses();
-        for i in &mut analysis.incidents {
-            let masked = mask::text(&i.sample(), &[&i.sample_local]).into_owned();
-            i.sample_reply = masked.into_bytes().into();
-        }
+        analysis.incidents.mask();
     }
     let mut code = read_status(&missing, &analysis, err)?;
     let alerts: Vec<(alert::Condition, f64)> = config

@@ -19,7 +19,7 @@ use crate::cause::Status;
 use crate::classify::{Catalogue, Classifier, Dsn, Query};
 use crate::correlate::{queue_key, Deferral, Expiry, Fate, QueueKey, QueueTable, Step};
 use crate::event::{lower_domain, Event, Position, SharedBytes};
-use crate::incident::{Incident, Sighting, Tracker};
+use crate::incident::{Incidents, Sighting, Tracker};
 use crate::input::{Compression, Source};
 use crate::parse::Timestamp;
 use crate::parse::{self, Body, DeliveryStatus, Parsed, YearContext};
@@ -80,7 +80,7 @@ pub struct Analysis {
     pub summary: Summary,
     pub sources: Vec<SourceReport>,
     /// Runs of failures per destination domain and cause, largest first.
-    pub incidents: Vec<Incident>,
+    pub incidents: Incidents,
     /// Failures that stood alone (no incident).
     pub single_failures: u64,
 }
@@ -295,8 +295,13 @@ pub fn analyse(
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    for state in states.into_inner().unwrap_or_else(|p| p.into_inner()) {
-        summary.merge(state.summary);
+    // The workers' caches and shared strings go before their summaries are
+    // merged, the deferrals before the incidents are unpacked.
+    let states = states.into_inner().unwrap_or_else(|p| p.into_inner());
+    let summaries: Vec<Summary> = states.into_iter().map(|s| s.summary).collect();
+    crate::memory::release_freed();
+    for s in summaries {
+        summary.merge(s);
     }
     for d in table.pending() {
         if context.filter.window.contains(d.first) && context.filter.host_ok(d.last.host()) {
@@ -320,8 +325,8 @@ pub fn analyse(
             summary.by_domain.len(),
         );
     }
-    // The incidents are unpacked when the deferrals are gone.
     drop(table);
+    crate::memory::release_freed();
     let (incidents, single_failures) = tracker.finish_all();
     Ok(Analysis {
         summary,

@@ -56,7 +56,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                 "ongoing",
                 "sample",
             ])?;
-            for i in &report.analysis.incidents {
+            for i in report.analysis.incidents.iter() {
                 let at = |t: i64| crate::parse::Timestamp { unix: t, offset: 0 }.rfc3339();
                 w.write_record([
                     &*i.domain,

@@ -35,7 +35,7 @@ struct Summary<'a> {
     /// Replies no rule classified, grouped by their normalised text.
     unclassified: Vec<Unclassified<'a>>,
     /// Runs of failures to one domain with one cause, largest first.
-    incidents: Vec<IncidentJson<'a>>,
+    incidents: IncidentsJson<'a>,
     /// Failure events that stood alone, in no incident: with the incidents'
     /// attempts they add up to all failures.
     single_failures: u64,
@@ -215,6 +215,20 @@ pub struct IncidentJson<'a> {
 }
 
 /// One incident as JSON (also one line of `--by incident -f jsonl`).
+/// The incidents, each made and written in turn.
+struct IncidentsJson<'a>(&'a crate::incident::Incidents, window::Zone);
+
+impl Serialize for IncidentsJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for i in self.0.iter() {
+            seq.serialize_element(&incident_json(&i, self.1))?;
+        }
+        seq.end()
+    }
+}
+
 pub fn incident_json<'a>(i: &'a crate::incident::Incident, zone: window::Zone) -> IncidentJson<'a> {
     let at = |t: i64| window::show(crate::parse::Timestamp { unix: t, offset: 0 }, zone);
     IncidentJson {
@@ -382,12 +396,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         by_sender: sender_rows(s).iter().map(|r| renamed(r, "sender")).collect(),
         by_sasl_username: sasl_rows(s).iter().map(|r| renamed(r, "sasl_username")).collect(),
         by_host: host_rows(s).iter().map(|r| renamed(r, "host")).collect(),
-        incidents: report
-            .analysis
-            .incidents
-            .iter()
-            .map(|i| incident_json(i, report.zone))
-            .collect(),
+        incidents: IncidentsJson(&report.analysis.incidents, report.zone),
         single_failures: report.analysis.single_failures,
         unclassified: unclassified_rows(s)
             .into_iter()

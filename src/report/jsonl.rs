@@ -107,8 +107,8 @@ impl<'c> Writer<'c> {
 
 /// `--by incident --format jsonl`: one object per incident, largest first.
 pub fn incidents(report: &super::Report<'_>, out: &mut dyn Write) -> io::Result<()> {
-    for i in &report.analysis.incidents {
-        serde_json::to_writer(&mut *out, &super::json::incident_json(i, report.zone))?;
+    for i in report.analysis.incidents.iter() {
+        serde_json::to_writer(&mut *out, &super::json::incident_json(&i, report.zone))?;
         out.write_all(b"\n")?;
     }
     Ok(())

@@ -292,7 +292,7 @@ fn incidents(report: &Report<'_>, out: &mut dyn Write, tty: bool, top: usize) ->
     if all.is_empty() {
         return Ok(());
     }
-    let ongoing = all.iter().filter(|i| i.ongoing).count();
+    let ongoing = all.ongoing();
     writeln!(
         out,
         "\nIncidents (top {} of {}, {} ongoing; most recipients first)",

@@ -177,7 +177,7 @@ pub fn analyse(
     // Chunks read ahead of the workers, and chunks between the reader and
     // the resolver (processing or waiting for an earlier one).
     let (tx, rx) = sync_channel(threads * 2);
-    let in_flight = threads * 4;
+    let in_flight = threads * 2;
     let (recycle, recycled) = channel();
     let reader = Reader {
         chunk_size: options.chunk_size.max(1),

@@ -7,11 +7,12 @@
 
 use std::collections::BTreeMap;
 
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::FxHashMap as HashMap;
 use std::hash::Hasher;
 
 use crate::cause::{Cause, Status};
 use crate::correlate::Fate;
+use crate::distinct::Distinct;
 use crate::event::{relay_host, Event, Position};
 use crate::parse::Timestamp;
 
@@ -200,7 +201,7 @@ impl CauseCounts {
 pub struct CauseStats {
     pub counts: StatusCounts,
     /// Distinct recipients (hashed), to say how many addresses a cause hit.
-    pub recipients: HashSet<u64>,
+    pub recipients: Distinct,
     pub example: Example,
 }
 
@@ -304,7 +305,7 @@ pub struct Summary {
     /// Failures per recipient domain and hour.
     pub by_hour_domain: HashMap<String, BTreeMap<i64, u32>>,
     /// Distinct recipients (hashed) with a bounced event.
-    pub bounced_recipients: HashSet<u64>,
+    pub bounced_recipients: Distinct,
     /// Undefined replies by normalised text (`unclassified::normalise`).
     pub unclassified: HashMap<String, Unclassified>,
     /// Counts by the bytes as logged, not yet in the maps above: an event
@@ -362,7 +363,7 @@ impl Default for Summary {
             by_hour_cause: BTreeMap::new(),
             by_hour_domain: HashMap::default(),
             unclassified: HashMap::default(),
-            bounced_recipients: HashSet::default(),
+            bounced_recipients: Distinct::default(),
             raw: RawCounts::default(),
         }
     }
@@ -555,7 +556,7 @@ impl Summary {
         merge_map(&mut self.by_sender, other.by_sender, StatusCounts::merge);
         merge_map(&mut self.by_sasl_user, other.by_sasl_user, StatusCounts::merge);
         merge_map(&mut self.unclassified, other.unclassified, Unclassified::merge);
-        self.bounced_recipients.extend(other.bounced_recipients);
+        self.bounced_recipients.extend(&other.bounced_recipients);
         for (h, c) in other.by_hour_cause {
             self.by_hour_cause.entry(h).or_default().merge(&c);
         }

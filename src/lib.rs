@@ -12,6 +12,7 @@ pub mod classify;
 pub mod cli;
 pub mod compare;
 pub mod correlate;
+pub mod distinct;
 pub mod event;
 pub mod exit_codes;
 pub mod incident;

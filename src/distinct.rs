@@ -99,7 +99,7 @@ mod tests {
     /// retried are.
     fn stream(n: u64, distinct: u64) -> impl Iterator<Item = u64> {
         (0..n).map(move |i| {
-            let x = (i * 0x9e37_79b9_7f4a_7c15) % distinct;
+            let x = i.wrapping_mul(0x9e37_79b9_7f4a_7c15) % distinct;
             x.wrapping_mul(0xbf58_476d_1ce4_e5b9) ^ (x >> 7)
         })
     }

@@ -56,6 +56,9 @@ echo
 echo "## plain text"
 extra=()
 command -v rg >/dev/null && extra+=("rg -c status= $plain")
+# Everything on one core (taskset): what two cores give over one, beside what
+# two workers give over one (which still has its reader and resolver threads).
+command -v taskset >/dev/null && extra+=("taskset -c 0 $br -f json --threads 1 $plain")
 hyperfine --output=pipe --warmup 1 --runs 5 --export-json "$dir/plain.json" \
     "$br -f json $plain" \
     "$br -f json --threads 1 $plain" \
@@ -115,9 +118,12 @@ for line in open(f"{d}/usage.txt"):
     fastest[name] = min(secs, fastest.get(name, secs))
     paths[name] = path
 def find(table, *words):
-    return next(v for k, v in table.items() if all(w in k for w in words) and ("--threads 1" in k) == ("--threads 1" in words))
+    return next(v for k, v in table.items()
+                if all(w in k for w in words) and ("--threads 1" in k) == ("--threads 1" in words)
+                and k.startswith("taskset") == ("taskset" in words))
 two = find(plain, "bounce-report -f json")
 one = find(plain, "bounce-report", "--threads 1")
+core = next((v for k, v in plain.items() if k.startswith("taskset")), None)
 grep = find(plain, "grep -c")
 br_gz = next(v for k, v in gz.items() if "bounce-report" in k and k.endswith(".gz"))
 pigz = next(v for k, v in gz.items() if k.startswith("pigz") and k.count(".gz") == 1)
@@ -145,7 +151,7 @@ for what, figures, met in rows:
     print(f"{'met    ' if met else 'NOT MET'}  {what:44} {figures}")
 # What limits the plain run: CPU per line, all cores busy.
 c2 = next(v for k, v in cpu.items() if "bounce-report" in k and "--threads 1" not in k)
-c1 = next(v for k, v in cpu.items() if "--threads 1" in k)
+c1 = next(v for k, v in cpu.items() if "--threads 1" in k and not k.startswith("taskset"))
 cg = next(v for k, v in cpu.items() if "grep -c" in k)
 print()
 print(f"limit (plain): CPU. bounce-report spends {c2:.2f} core-s ({c2 / lines * 1e9:.0f} ns a line) "
@@ -153,6 +159,9 @@ print(f"limit (plain): CPU. bounce-report spends {c2:.2f} core-s ({c2 / lines * 
       f"({cg / lines * 1e9:.0f} ns a line).")
 print(f"limit (threads): with 1 worker the reader and resolver threads already keep {c1 / one:.2f} cores busy, "
       f"so 2 workers can be at most {min(2.0, os.cpu_count()) / (c1 / one):.2f}x as fast on this machine.")
+if core is not None:
+    print(f"two cores against one: everything on one core (taskset -c 0, 1 worker) {core:.3f} s, "
+          f"2 threads {two:.3f} s: {core / two:.2f}x")
 EOF
 # What the memory holds: the state at the end of the largest input.
 biggest=$plain

@@ -118,12 +118,13 @@ for line in open(f"{d}/usage.txt"):
     fastest[name] = min(secs, fastest.get(name, secs))
     paths[name] = path
 def find(table, *words):
-    return next(v for k, v in table.items()
-                if all(w in k for w in words) and ("--threads 1" in k) == ("--threads 1" in words)
-                and k.startswith("taskset") == ("taskset" in words))
+    """The command with all the words, --threads 1 and taskset only when asked for."""
+    return next((v for k, v in table.items()
+                 if all(w in k for w in words)
+                 and all((w in k) == (w in words) for w in ("--threads 1", "taskset"))), None)
 two = find(plain, "bounce-report -f json")
 one = find(plain, "bounce-report", "--threads 1")
-core = next((v for k, v in plain.items() if k.startswith("taskset")), None)
+core = find(plain, "taskset", "--threads 1")  # None without taskset
 grep = find(plain, "grep -c")
 br_gz = next(v for k, v in gz.items() if "bounce-report" in k and k.endswith(".gz"))
 pigz = next(v for k, v in gz.items() if k.startswith("pigz") and k.count(".gz") == 1)
@@ -150,9 +151,9 @@ if len(per_gb) > 1:
 for what, figures, met in rows:
     print(f"{'met    ' if met else 'NOT MET'}  {what:44} {figures}")
 # What limits the plain run: CPU per line, all cores busy.
-c2 = next(v for k, v in cpu.items() if "bounce-report" in k and "--threads 1" not in k)
-c1 = next(v for k, v in cpu.items() if "--threads 1" in k and not k.startswith("taskset"))
-cg = next(v for k, v in cpu.items() if "grep -c" in k)
+c2 = find(cpu, "bounce-report -f json")
+c1 = find(cpu, "bounce-report", "--threads 1")
+cg = find(cpu, "grep -c")
 print()
 print(f"limit (plain): CPU. bounce-report spends {c2:.2f} core-s ({c2 / lines * 1e9:.0f} ns a line) "
       f"and keeps {c2 / two:.2f} of {os.cpu_count()} cores busy; grep -c spends {cg:.2f} core-s "

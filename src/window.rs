@@ -7,7 +7,7 @@
 //! clocks change: its ends are both local midnights, found with the zone
 //! rules, never "now minus 24 hours".
 
-use chrono::{DateTime, Duration, FixedOffset, Local, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, Local, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
 use crate::parse::Timestamp;
 
@@ -142,27 +142,49 @@ fn wall_clock(naive: NaiveDateTime, zone: Zone) -> Option<Timestamp> {
 
 /// RFC 3339 in the offset the zone has at that instant, for reports.
 pub fn show(t: Timestamp, zone: Zone) -> String {
-    let utc = DateTime::from_timestamp(t.unix, 0).unwrap_or_default();
-    match zone {
-        Zone::Utc => utc.format("%Y-%m-%dT%H:%M:%S+00:00").to_string(),
-        Zone::Local => utc
-            .with_timezone(&Local)
-            .format("%Y-%m-%dT%H:%M:%S%:z")
-            .to_string(),
-    }
+    in_zone(t, zone).rfc3339()
 }
 
 /// The same instant with the zone's offset, as events are printed.
 pub fn in_zone(t: Timestamp, zone: Zone) -> Timestamp {
-    let utc = DateTime::from_timestamp(t.unix, 0).unwrap_or_default();
-    let offset: FixedOffset = match zone {
-        Zone::Utc => FixedOffset::east_opt(0).unwrap_or(utc.fixed_offset().timezone()),
-        Zone::Local => *utc.with_timezone(&Local).offset(),
+    let offset = match zone {
+        Zone::Utc => 0,
+        Zone::Local => local_offset(t.unix),
     };
-    Timestamp {
-        unix: t.unix,
-        offset: offset.local_minus_utc(),
+    Timestamp { unix: t.unix, offset }
+}
+
+/// Local time's offset at `unix`, remembered by the minute: chrono's
+/// `Local` looks at the zone again at every call, which cost some 4,000
+/// instructions a timestamp in a report with many incidents. A minute
+/// whose first and last second differ (a zone change inside it) is not
+/// remembered.
+fn local_offset(unix: i64) -> i32 {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    thread_local! {
+        static MINUTES: RefCell<HashMap<i64, i32>> = RefCell::new(HashMap::new());
     }
+    let at = |unix: i64| {
+        let utc = DateTime::from_timestamp(unix, 0).unwrap_or_default();
+        utc.with_timezone(&Local).offset().local_minus_utc()
+    };
+    let minute = unix.div_euclid(60);
+    MINUTES.with(|m| {
+        if let Some(&offset) = m.borrow().get(&minute) {
+            return offset;
+        }
+        let (first, last) = (at(minute * 60), at(minute * 60 + 59));
+        if first != last {
+            return at(unix);
+        }
+        let mut m = m.borrow_mut();
+        if m.len() >= 1 << 16 {
+            m.clear();
+        }
+        m.insert(minute, first);
+        first
+    })
 }
 
 #[cfg(test)]

@@ -98,9 +98,18 @@ impl Incident {
     }
 }
 
+/// A run still open. Most runs end at one failure and are no incident,
+/// so what only an incident needs is put off until it is one: the
+/// sample's local part is taken at `finish`, and the set of recipients
+/// allocates at the second distinct one.
 struct Open {
+    /// With an empty `sample_local` until finished.
     incident: Incident,
-    recipients: FxHashSet<u64>,
+    /// The sample's recipient as logged.
+    address: Box<[u8]>,
+    first_recipient: u64,
+    /// The other recipients, never `first_recipient`.
+    more_recipients: FxHashSet<u64>,
 }
 
 /// Runs of failures per domain, fed in log order.
@@ -141,15 +150,16 @@ impl Tracker {
                     if open.incident.cause == f.cause {
                         open.incident.end = open.incident.end.max(s.time);
                         open.incident.attempts += 1;
-                        open.recipients.insert(f.recipient.unwrap_or(0));
+                        let r = f.recipient.unwrap_or(0);
+                        if r != open.first_recipient {
+                            open.more_recipients.insert(r);
+                        }
                         return;
                     }
                 }
                 if let Some(old) = self.open.remove(&s.domain) {
                     self.finish(old, None, false);
                 }
-                let mut recipients = FxHashSet::default();
-                recipients.insert(f.recipient.unwrap_or(0));
                 let Failure {
                     domain,
                     cause,
@@ -168,11 +178,13 @@ impl Tracker {
                             attempts: 1,
                             recipients: 0,
                             sample_reply: reply,
-                            sample_local: crate::mask::local_part(&String::from_utf8_lossy(&address)).into(),
+                            sample_local: Box::default(),
                             recovered: None,
                             ongoing: false,
                         },
-                        recipients,
+                        address,
+                        first_recipient: f.recipient.unwrap_or(0),
+                        more_recipients: FxHashSet::default(),
                     },
                 );
             }
@@ -185,7 +197,8 @@ impl Tracker {
             self.single_failures += i.attempts;
             return;
         }
-        i.recipients = open.recipients.len() as u64;
+        i.recipients = 1 + open.more_recipients.len() as u64;
+        i.sample_local = crate::mask::local_part(&String::from_utf8_lossy(&open.address)).into();
         i.recovered = recovered;
         i.ongoing = ongoing;
         self.done.push(&i);

@@ -176,9 +176,9 @@ pub fn analyse(
     let states = Mutex::new(Vec::<WorkerState>::new());
     // Chunks read ahead of the workers, and chunks between the reader and
     // the resolver (processing or waiting for an earlier one). Four of
-    // those a worker: with two, the workers waited whenever the resolver
-    // was off its core (the 1 GB log took 5% longer, 12 runs interleaved,
-    // fourth session), for 3 MiB less.
+    // those a worker: with two, the 1 GB log took 5% longer (12 runs
+    // interleaved, fifth session; likely the workers waiting while the
+    // resolver is off its core), for 3 MiB less.
     let (tx, rx) = sync_channel(threads * 2);
     let in_flight = threads * 4;
     let (recycle, recycled) = channel();

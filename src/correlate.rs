@@ -209,29 +209,42 @@ impl Kept {
                 flags |= 1 << i;
             }
         }
-        let bytes: usize = parts.iter().flatten().map(|p| p.len() + 2).sum();
-        let mut out = Vec::with_capacity(32 + bytes);
-        out.push(flags);
-        put_int(&mut out, e.time.unix);
-        put_int(&mut out, e.time.offset.into());
-        put_int(&mut out, e.position.source.into());
-        put_int(&mut out, e.position.offset as i64);
-        put_option(&mut out, e.dsn.map(|d| d.class.into()));
-        if let Some(d) = e.dsn {
-            put_int(&mut out, d.subject.into());
-            put_int(&mut out, d.detail.into());
+        // Packed in a buffer kept for the next deferral, then copied out at
+        // its exact length: `into_boxed_slice` on a vector with room to spare
+        // reallocated, at about 480 instructions a deferral (callgrind).
+        thread_local! {
+            static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
         }
-        put_option(&mut out, e.smtp_code.map(i64::from));
-        put_option(&mut out, e.cause.map(|c| c.index() as i64));
-        put_option(&mut out, e.rule.map(i64::from));
-        for part in parts.iter().flatten() {
-            put_bytes(&mut out, part);
-        }
+        let packed = SCRATCH.with(|scratch| {
+            let mut out = scratch.borrow_mut();
+            out.clear();
+            Self::pack(e, flags, &parts, &mut out);
+            Box::<[u8]>::from(&out[..])
+        });
         Kept {
-            packed: out.into_boxed_slice(),
+            packed,
             reply,
             sender: e.sender.clone(),
             sasl_username: e.sasl_username.clone(),
+        }
+    }
+
+    fn pack(e: &Event<'_>, flags: u8, parts: &[Option<&[u8]>; FIELDS], out: &mut Vec<u8>) {
+        out.push(flags);
+        put_int(out, e.time.unix);
+        put_int(out, e.time.offset.into());
+        put_int(out, e.position.source.into());
+        put_int(out, e.position.offset as i64);
+        put_option(out, e.dsn.map(|d| d.class.into()));
+        if let Some(d) = e.dsn {
+            put_int(out, d.subject.into());
+            put_int(out, d.detail.into());
+        }
+        put_option(out, e.smtp_code.map(i64::from));
+        put_option(out, e.cause.map(|c| c.index() as i64));
+        put_option(out, e.rule.map(i64::from));
+        for part in parts.iter().flatten() {
+            put_bytes(out, part);
         }
     }
 

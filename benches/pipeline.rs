@@ -40,6 +40,49 @@ fn split(c: &mut Criterion) {
     g.finish();
 }
 
+/// The floor under the whole program on a big log: what finding its
+/// candidate lines and counting its newlines cost, chunk by chunk as the
+/// workers do, with nothing parsed. Runs only when `BENCH_LOG` names a log
+/// (`BENCH_LOG=/tmp/bench/maillog-1G cargo bench --bench pipeline -- floor`),
+/// read into memory first: compare with `grep -c status=` on the same file.
+fn floor(c: &mut Criterion) {
+    let Some(path) = std::env::var_os("BENCH_LOG") else {
+        return;
+    };
+    let bytes = std::fs::read(&path).expect("BENCH_LOG names a readable file");
+    // Chunks of 512 KiB cut after a newline, as the reader makes them.
+    let mut chunks = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        let end = (at + (512 << 10)).min(bytes.len());
+        let cut = memchr::memrchr(b'\n', &bytes[at..end]).map_or(end, |i| at + i + 1);
+        let cut = if cut == at { end } else { cut };
+        chunks.push(&bytes[at..cut]);
+        at = cut;
+    }
+    let mut g = c.benchmark_group("floor");
+    g.sample_size(10);
+    g.throughput(Throughput::Bytes(bytes.len() as u64));
+    g.bench_function("newlines counted", |b| {
+        b.iter(|| {
+            chunks
+                .iter()
+                .map(|c| memchr::memchr_iter(b'\n', c).count())
+                .sum::<usize>()
+        })
+    });
+    g.bench_function("candidate lines found", |b| {
+        b.iter(|| {
+            let mut n = 0;
+            for c in &chunks {
+                for_each_candidate(c, |_, _| n += 1);
+            }
+            n
+        })
+    });
+    g.finish();
+}
+
 fn parse(c: &mut Criterion) {
     let bytes = std::fs::read(sample()).expect("fixtures/maillog");
     let lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
@@ -94,5 +137,5 @@ fn pipeline(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, split, parse, pipeline);
+criterion_group!(benches, split, floor, parse, pipeline);
 criterion_main!(benches);

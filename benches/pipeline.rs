@@ -56,7 +56,6 @@ fn floor(c: &mut Criterion) {
     while at < bytes.len() {
         let end = (at + (512 << 10)).min(bytes.len());
         let cut = memchr::memrchr(b'\n', &bytes[at..end]).map_or(end, |i| at + i + 1);
-        let cut = if cut == at { end } else { cut };
         chunks.push(&bytes[at..cut]);
         at = cut;
     }

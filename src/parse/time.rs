@@ -43,24 +43,17 @@ impl Timestamp {
     }
 
     /// RFC 3339 with seconds and a `+hh:mm` offset, as the JSON outputs use.
+    ///
+    /// Written by hand: chrono's `format` parses its format string at every
+    /// call, and with chrono the report timestamps took half the
+    /// instructions the 1 GiB benchmark log's JSON report cost after its
+    /// last line was read (callgrind). An offset with seconds or a year
+    /// past 9999 goes to chrono, whose output this equals (a test checks).
     pub fn rfc3339(self) -> String {
-        let mut s = String::with_capacity(25);
-        self.write_rfc3339(&mut s);
-        s
-    }
-
-    /// Appends what [`Timestamp::rfc3339`] returns. Written by hand: chrono's
-    /// `format` parses its format string at every call, which made the
-    /// timestamps half of the time a JSON report with many incidents took
-    /// to write (callgrind). An offset with seconds or a year past 9999 goes
-    /// to chrono, whose output the hand-written form equals (a test checks).
-    pub fn write_rfc3339(self, out: &mut String) {
         let local = self.unix + i64::from(self.offset);
         let (year, month, day) = civil_from_days(local.div_euclid(86_400));
         if self.offset % 60 != 0 || self.offset.abs() >= 86_400 || !(0..=9999).contains(&year) {
-            use std::fmt::Write;
-            let _ = write!(out, "{}", self.to_datetime().format("%Y-%m-%dT%H:%M:%S%:z"));
-            return;
+            return self.to_datetime().format(RFC3339).to_string();
         }
         let secs = local.rem_euclid(86_400) as u32;
         let offset = self.offset.unsigned_abs() / 60;
@@ -83,9 +76,12 @@ impl Timestamp {
         if self.offset < 0 {
             b[19] = b'-';
         }
-        out.push_str(std::str::from_utf8(&b).unwrap_or_default());
+        String::from_utf8_lossy(&b).into_owned()
     }
 }
+
+/// The form of [`Timestamp::rfc3339`], as chrono writes it.
+const RFC3339: &str = "%Y-%m-%dT%H:%M:%S%:z";
 
 /// The proleptic Gregorian (year, month, day) of a day counted from
 /// 1970-01-01 (Howard Hinnant's `civil_from_days`).
@@ -388,7 +384,7 @@ mod tests {
     use super::*;
 
     fn chrono_rfc3339(t: Timestamp) -> String {
-        t.to_datetime().format("%Y-%m-%dT%H:%M:%S%:z").to_string()
+        t.to_datetime().format(RFC3339).to_string()
     }
 
     #[test]

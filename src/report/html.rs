@@ -469,9 +469,13 @@ impl Buckets {
 
     /// A column's start as an RFC 3339 time, for its `data-start`.
     fn start_attr(&self, i: usize, zone: Zone) -> String {
-        zoned(self.hour(i) * 3600, zone)
-            .format("%Y-%m-%dT%H:%M:%S%:z")
-            .to_string()
+        crate::window::show(
+            crate::parse::Timestamp {
+                unix: self.hour(i) * 3600,
+                offset: 0,
+            },
+            zone,
+        )
     }
 
     /// The first and last hours of all columns, for the note under a chart.

@@ -13,7 +13,7 @@ use std::hash::Hasher;
 use crate::cause::{Cause, Status};
 use crate::correlate::Fate;
 use crate::distinct::Distinct;
-use crate::event::{relay_host, Event, Position};
+use crate::event::{lossy, relay_host, Event, Position};
 use crate::parse::Timestamp;
 
 /// Counts per status, indexed by `Status as usize`.
@@ -460,7 +460,7 @@ impl Summary {
         let local = || {
             e.recipient
                 .as_deref()
-                .map(|r| crate::mask::local_part(&String::from_utf8_lossy(r)).to_string())
+                .map(|r| crate::mask::local_part(&lossy(r)).to_string())
                 .unwrap_or_default()
         };
         if let Some(cause) = e.cause {
@@ -468,11 +468,10 @@ impl Summary {
             let c = &mut self.by_cause[cause.index()];
             c.counts.add(e.status);
             if let Some(reply) = &e.reply {
-                c.example.offer(e.position, || {
-                    (String::from_utf8_lossy(reply).into_owned(), local())
-                });
+                c.example
+                    .offer(e.position, || (lossy(reply).into_owned(), local()));
                 if cause == Cause::Undefined {
-                    let text = String::from_utf8_lossy(reply);
+                    let text = lossy(reply);
                     let group = self
                         .unclassified
                         .entry(crate::unclassified::normalise(&text))
@@ -494,22 +493,22 @@ impl Summary {
         let raw = std::mem::take(&mut self.raw);
         // Domains were counted from text: the bytes are that text.
         for (domain, stats) in raw.domains.into_values() {
-            let key = String::from_utf8_lossy(&domain).into_owned();
+            let key = lossy(&domain).into_owned();
             self.by_domain.entry(key).or_default().merge(&stats);
         }
         for (domain, hours) in raw.hour_domains.into_values() {
-            let key = String::from_utf8_lossy(&domain).into_owned();
+            let key = lossy(&domain).into_owned();
             let mine = self.by_hour_domain.entry(key).or_default();
             for (h, n) in hours {
                 *mine.entry(h).or_default() += n;
             }
         }
         for (relay, stats) in raw.relays.into_values() {
-            let key = String::from_utf8_lossy(&relay).into_owned();
+            let key = lossy(&relay).into_owned();
             self.by_relay.entry(key).or_default().merge(&stats);
         }
         for (host, counts) in raw.hosts.into_values() {
-            let key = String::from_utf8_lossy(&host).into_owned();
+            let key = lossy(&host).into_owned();
             self.by_host.entry(key).or_default().merge(&counts);
         }
         for (sender, counts) in raw.senders.into_values() {
@@ -640,7 +639,7 @@ fn sender_key(sender: &[u8]) -> std::borrow::Cow<'_, str> {
     match std::str::from_utf8(sender) {
         Ok(s) if !s.bytes().any(|b| b.is_ascii_uppercase()) => std::borrow::Cow::Borrowed(s),
         _ => {
-            let s = String::from_utf8_lossy(sender);
+            let s = lossy(sender);
             match s.rfind('@') {
                 Some(at) => std::borrow::Cow::Owned(format!("{}{}", &s[..at], s[at..].to_lowercase())),
                 None => std::borrow::Cow::Owned(s.into_owned()),

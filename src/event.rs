@@ -155,7 +155,23 @@ pub fn lower_domain(domain: &[u8]) -> Cow<'_, str> {
     match std::str::from_utf8(domain) {
         Ok(s) if !s.bytes().any(|b| b.is_ascii_uppercase()) && s.is_ascii() => Cow::Borrowed(s),
         Ok(s) => Cow::Owned(s.to_lowercase()),
-        Err(_) => Cow::Owned(String::from_utf8_lossy(domain).to_lowercase()),
+        Err(_) => Cow::Owned(lossy(domain).to_lowercase()),
+    }
+}
+
+/// The bytes as text, invalid UTF-8 replaced by U+FFFD, borrowed when
+/// valid. `String::from_utf8_lossy` walks valid text a byte at a time;
+/// `str::from_utf8` checks it a word at a time, so it goes first.
+///
+/// ```
+/// use bounce_report::event::lossy;
+/// assert_eq!(lossy(b"550 5.1.1 unknown"), "550 5.1.1 unknown");
+/// assert_eq!(lossy(b"b\xffd"), "b\u{fffd}d");
+/// ```
+pub fn lossy(b: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(b) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(b),
     }
 }
 

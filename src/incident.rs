@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use crate::cause::Cause;
-use crate::event::Event;
+use crate::event::{lossy, Event};
 use crate::packed::{get_byte, get_bytes, get_int, put_bytes, put_int};
 
 /// One event as the tracker sees it.
@@ -94,7 +94,7 @@ pub struct Incident {
 impl Incident {
     /// The sample reply, as text.
     pub fn sample(&self) -> Cow<'_, str> {
-        String::from_utf8_lossy(&self.sample_reply)
+        lossy(&self.sample_reply)
     }
 }
 
@@ -198,7 +198,7 @@ impl Tracker {
             return;
         }
         i.recipients = 1 + open.more_recipients.len() as u64;
-        i.sample_local = crate::mask::local_part(&String::from_utf8_lossy(&open.address)).into();
+        i.sample_local = crate::mask::local_part(&lossy(&open.address)).into();
         i.recovered = recovered;
         i.ongoing = ongoing;
         self.done.push(&i);
@@ -357,7 +357,7 @@ impl Finished {
 
 /// One incident as [`Finished::push`] wrote it.
 fn read_incident(raw: &mut &[u8]) -> Incident {
-    let text = |b: &[u8]| -> Box<str> { String::from_utf8_lossy(b).into() };
+    let text = |b: &[u8]| -> Box<str> { lossy(b).into() };
     let domain = text(get_bytes(raw));
     let flags = get_byte(raw);
     let start = get_int(raw);

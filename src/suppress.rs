@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 
 use crate::cause::{Cause, Class, Status};
-use crate::event::Event;
+use crate::event::{lossy, Event};
 use crate::parse::Timestamp;
 
 /// One address on the list.
@@ -58,7 +58,7 @@ impl List {
         let (Some(cause), Some(recipient)) = (self.wanted(e), e.recipient.as_deref()) else {
             return;
         };
-        let address = String::from_utf8_lossy(recipient);
+        let address = lossy(recipient);
         let key = match address.rfind('@') {
             Some(at) => format!("{}{}", &address[..at], address[at..].to_lowercase()),
             None => address.to_string(),
@@ -66,7 +66,7 @@ impl List {
         let reply = e
             .reply
             .as_deref()
-            .map(|r| String::from_utf8_lossy(r).into_owned())
+            .map(|r| lossy(r).into_owned())
             .unwrap_or_default();
         match self.entries.get_mut(&key) {
             Some(entry) => {

@@ -76,7 +76,7 @@ impl Timestamp {
         if self.offset < 0 {
             b[19] = b'-';
         }
-        String::from_utf8_lossy(&b).into_owned()
+        crate::event::lossy(&b).into_owned()
     }
 }
 

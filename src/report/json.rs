@@ -423,6 +423,10 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         deferred_outcomes: (&s.deferred_outcomes).into(),
         compare: compared(report),
     };
-    serde_json::to_writer_pretty(&mut *out, &summary)?;
-    writeln!(out)
+    // serde_json writes a few bytes at a time: through a buffer of its own
+    // type those writes are inlined copies, not calls through `dyn Write`.
+    let mut buffered = io::BufWriter::with_capacity(64 * 1024, out);
+    serde_json::to_writer_pretty(&mut buffered, &summary)?;
+    writeln!(buffered)?;
+    buffered.flush()
 }

@@ -7,11 +7,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::classify::Catalogue;
-use crate::event::Event;
-
-fn lossy(b: &[u8]) -> std::borrow::Cow<'_, str> {
-    String::from_utf8_lossy(b)
-}
+use crate::event::{lossy, Event};
 
 pub struct Writer<'c> {
     catalogue: &'c Catalogue,
@@ -51,7 +47,7 @@ impl<'c> Writer<'c> {
     }
 
     pub fn write(&mut self, out: &mut dyn Write, e: &Event<'_>) -> io::Result<()> {
-        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        let text = |b: &[u8]| lossy(b).into_owned();
         let line = Line {
             time: e.time.rfc3339(),
             host: lossy(&e.host),

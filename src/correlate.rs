@@ -59,8 +59,14 @@ pub enum Step<'a> {
     /// completes and counts it. Boxed, like `Track`, so that the common
     /// small steps do not each carry an event's worth of bytes.
     Delivery(Box<Event<'a>>),
-    /// A deferral the worker already counted, for the resolver to remember.
-    Track(Box<Kept>),
+    /// A deferral the worker already counted, for the resolver to remember,
+    /// with its recipient (by [`recipient_hash`]) and time, which the
+    /// resolver would otherwise unpack from the `Kept`.
+    Track {
+        kept: Box<Kept>,
+        recipient: u64,
+        time: Timestamp,
+    },
     /// A recipient (by [`recipient_hash`]) delivered or bounced, counted by
     /// the worker: it may end a deferral from before.
     Close {
@@ -89,7 +95,15 @@ impl Step<'_> {
                 event: event.map(|e| Box::new(e.into_owned())),
             },
             Step::Delivery(e) => Step::Delivery(Box::new(e.into_owned())),
-            Step::Track(k) => Step::Track(k),
+            Step::Track {
+                kept,
+                recipient,
+                time,
+            } => Step::Track {
+                kept,
+                recipient,
+                time,
+            },
             Step::Close {
                 recipient,
                 status,
@@ -330,18 +344,8 @@ impl Kept {
         domain(self.field(RECIPIENT))
     }
 
-    /// The time of the deferral.
-    pub fn time(&self) -> Timestamp {
-        self.unpack().0.time
-    }
-
     pub fn host(&self) -> &[u8] {
         self.field(HOST).unwrap_or_default()
-    }
-
-    /// [`recipient_hash`] of the kept event, without making the event.
-    pub fn recipient_hash(&self) -> u64 {
-        crate::aggregate::recipient_hash(self.field(RECIPIENT).unwrap_or_default())
     }
 
     pub fn cause(&self) -> Option<Cause> {
@@ -380,8 +384,8 @@ impl QueueState {
         self.deferred.iter().position(|d| d.recipient == recipient)
     }
 
-    /// Records a deferral of a recipient (by [`recipient_hash`]).
-    fn defer(&mut self, recipient: u64, kept: Kept) {
+    /// Records a deferral of a recipient (by [`recipient_hash`]) at `time`.
+    fn defer(&mut self, recipient: u64, time: Timestamp, kept: Kept) {
         match self.find(recipient) {
             Some(i) => {
                 let d = &mut self.deferred[i];
@@ -398,7 +402,7 @@ impl QueueState {
                 }
                 self.deferred.push(Deferral {
                     recipient,
-                    first: kept.time(),
+                    first: time,
                     attempts: 1,
                     last: kept,
                 })
@@ -522,7 +526,11 @@ impl QueueTable {
             Status::Deferred => {
                 emit(&e, true);
                 let reply = e.reply.as_deref().map(|r| replies.share(r));
-                Some(Step::Track(Box::new(Kept::keep(&e, reply))))
+                Some(Step::Track {
+                    kept: Box::new(Kept::keep(&e, reply)),
+                    recipient: recipient_hash(&e),
+                    time: e.time,
+                })
             }
             Status::Sent | Status::Bounced => {
                 emit(&e, false);
@@ -579,7 +587,11 @@ impl QueueTable {
                 }
                 emit(e, false);
             }
-            Step::Track(kept) => {
+            Step::Track {
+                kept,
+                recipient,
+                time,
+            } => {
                 let state = self.open.entry(key).or_default();
                 if state.sender.is_none() {
                     state.sender = kept.sender().cloned();
@@ -587,7 +599,7 @@ impl QueueTable {
                 if state.sasl_username.is_none() {
                     state.sasl_username = kept.sasl_username().cloned();
                 }
-                state.defer(kept.recipient_hash(), *kept);
+                state.defer(recipient, time, *kept);
             }
             Step::Delivery(e) => {
                 let mut e = *e;
@@ -608,7 +620,7 @@ impl QueueTable {
                     match e.status {
                         Status::Deferred => {
                             let reply = e.reply.as_deref().map(Arc::from);
-                            state.defer(recipient_hash(&e), Kept::keep(&e, reply))
+                            state.defer(recipient_hash(&e), e.time, Kept::keep(&e, reply))
                         }
                         status => {
                             if let Some(d) = state.close(recipient_hash(&e), status, e.time, fate) {

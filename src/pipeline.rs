@@ -115,6 +115,13 @@ impl Filter {
     fn host_ok(&self, host: &[u8]) -> bool {
         self.hosts.is_empty() || self.hosts.iter().any(|h| h.as_slice() == host)
     }
+
+    /// Whether the deferral history `d` is this run's: it belongs to the
+    /// window its first deferral is in. Its host is unpacked only when
+    /// hosts are filtered.
+    fn admits_history(&self, d: &Deferral) -> bool {
+        self.window.contains(d.first) && (self.hosts.is_empty() || self.host_ok(d.last.host()))
+    }
 }
 
 /// What a worker keeps from chunk to chunk: its classifier (with its
@@ -303,7 +310,7 @@ pub fn analyse(
     let states = states.into_inner().unwrap_or_else(|p| p.into_inner());
     let summaries: Vec<Summary> = states.into_iter().map(|s| s.summary).collect();
     for d in table.pending() {
-        if context.filter.window.contains(d.first) && context.filter.host_ok(d.last.host()) {
+        if context.filter.admits_history(d) {
             summary.add_fate(&fate_record(d, Fate::Pending, None));
         }
     }
@@ -413,9 +420,8 @@ fn resolve(
                 }
             }
             Item::Pending(key, step) => {
-                // A deferral history belongs to the window its first deferral is in.
                 let mut fate = |d: &Deferral, fate: Fate, at: Option<Timestamp>| {
-                    if filter.window.contains(d.first) && filter.host_ok(d.last.host()) {
+                    if filter.admits_history(d) {
                         fates.push(fate_record(d, fate, at));
                     }
                 };

@@ -842,11 +842,7 @@ pub(crate) fn mask_into(text: &[u8], out: &mut Vec<u8>) {
         }
         match token_mask(tok, classes, digits, dots) {
             Some(m) => out.extend_from_slice(m),
-            None => {
-                let at = out.len();
-                out.extend_from_slice(tok);
-                out[at..].make_ascii_lowercase();
-            }
+            None => out.extend(tok.iter().map(u8::to_ascii_lowercase)),
         }
     }
 }

@@ -650,16 +650,16 @@ fn sender_key(sender: &[u8]) -> std::borrow::Cow<'_, str> {
 
 /// A recipient's identity for counting distinct addresses: the local part as
 /// written, the domain case-insensitively, as mail systems compare them.
-/// The domain is lower-cased in a buffer on the stack: no allocation on the
-/// per-event path.
+/// The domain is lower-cased in a 64-byte block on the stack: no allocation
+/// on the per-event path.
 pub fn recipient_hash(address: &[u8]) -> u64 {
     let mut h = rustc_hash::FxHasher::default();
     match memchr::memrchr(b'@', address) {
         Some(at) => {
             h.write(&address[..at]);
-            // Lower-cased a block at a time on the stack and hashed a word
-            // at a time: a byte at a time, the hashing took 2.5 times as
-            // many instructions.
+            // Lower-cased a block at a time and hashed a word at a time:
+            // hashed a byte at a time, the function took a quarter more
+            // instructions (38.4 against 31.1 M on the 100 MB benchmark log).
             let mut block = [0u8; 64];
             for part in address[at..].chunks(block.len()) {
                 let lower = &mut block[..part.len()];

@@ -6,6 +6,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use super::write_json_line;
 use crate::classify::Catalogue;
 use crate::event::{lossy, Event};
 
@@ -13,6 +14,8 @@ pub struct Writer<'c> {
     catalogue: &'c Catalogue,
     /// `--mask`: hide the local part of every address.
     mask: bool,
+    /// The line being written, kept for the next.
+    buf: Vec<u8>,
 }
 
 #[derive(Serialize)]
@@ -43,11 +46,14 @@ struct Line<'a> {
 
 impl<'c> Writer<'c> {
     pub fn new(catalogue: &'c Catalogue, mask: bool) -> Writer<'c> {
-        Writer { catalogue, mask }
+        Writer {
+            catalogue,
+            mask,
+            buf: Vec::new(),
+        }
     }
 
     pub fn write(&mut self, out: &mut dyn Write, e: &Event<'_>) -> io::Result<()> {
-        let text = |b: &[u8]| lossy(b).into_owned();
         let line = Line {
             time: e.time.rfc3339(),
             host: lossy(&e.host),
@@ -55,7 +61,7 @@ impl<'c> Writer<'c> {
             recipient: e.recipient.as_deref().map(lossy),
             orig_to: e.orig_to.as_deref().map(lossy),
             domain: e.domain.as_deref(),
-            sender: e.sender.as_deref().map(|s| text(s).into()),
+            sender: e.sender.as_deref().map(lossy),
             sasl_username: e.sasl_username.as_deref().map(lossy),
             status: e.status.as_str(),
             dsn: e.dsn.map(|d| d.to_string()),
@@ -73,7 +79,7 @@ impl<'c> Writer<'c> {
             attempts: e.attempts,
             first_deferred: e.first_deferred.map(|t| t.rfc3339()),
         };
-        if self.mask {
+        let line = if self.mask {
             let local = line
                 .recipient
                 .as_deref()
@@ -83,7 +89,7 @@ impl<'c> Writer<'c> {
             let address = |a: Option<std::borrow::Cow<'_, str>>| {
                 a.map(|a| std::borrow::Cow::Owned(crate::mask::address(&a)))
             };
-            let line = Line {
+            Line {
                 recipient: address(line.recipient),
                 orig_to: address(line.orig_to),
                 sender: address(line.sender),
@@ -92,20 +98,19 @@ impl<'c> Writer<'c> {
                     .reply
                     .map(|r| std::borrow::Cow::Owned(crate::mask::text(&r, &[local.as_str()]).into_owned())),
                 ..line
-            };
-            serde_json::to_writer(&mut *out, &line)?;
+            }
         } else {
-            serde_json::to_writer(&mut *out, &line)?;
-        }
-        out.write_all(b"\n")
+            line
+        };
+        write_json_line(out, &mut self.buf, &line)
     }
 }
 
 /// `--by incident --format jsonl`: one object per incident, largest first.
 pub fn incidents(report: &super::Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let mut buf = Vec::new();
     for i in report.analysis.incidents.iter() {
-        serde_json::to_writer(&mut *out, &super::json::incident_json(&i, report.zone))?;
-        out.write_all(b"\n")?;
+        write_json_line(out, &mut buf, &super::json::incident_json(&i, report.zone))?;
     }
     Ok(())
 }
@@ -113,10 +118,10 @@ pub fn incidents(report: &super::Report<'_>, out: &mut dyn Write) -> io::Result<
 /// `--by unclassified --format jsonl`: one object per group of replies no
 /// rule classified, most events first.
 pub fn unclassified(report: &super::Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let mut buf = Vec::new();
     for r in super::unclassified_rows(&report.analysis.summary) {
         let line = serde_json::json!({"pattern": r.pattern, "events": r.events, "example": r.example});
-        serde_json::to_writer(&mut *out, &line)?;
-        out.write_all(b"\n")?;
+        write_json_line(out, &mut buf, &line)?;
     }
     Ok(())
 }

@@ -290,6 +290,21 @@ pub fn truncate(text: &str, max: usize) -> String {
     s
 }
 
+/// Writes `value` as one line of JSON: serialized into `buf` (cleared
+/// first, kept by the caller for the next line) and handed to `out` in one
+/// write. serde_json writes a few bytes at a time; through `dyn Write`
+/// each of those was a call.
+pub(crate) fn write_json_line(
+    out: &mut dyn Write,
+    buf: &mut Vec<u8>,
+    value: &impl serde::Serialize,
+) -> io::Result<()> {
+    buf.clear();
+    serde_json::to_writer(&mut *buf, value)?;
+    buf.push(b'\n');
+    out.write_all(buf)
+}
+
 /// `bounce-report causes`: every cause with its class, description and advice.
 pub fn causes(catalogue: &Catalogue, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
     for &c in Cause::ALL {
@@ -351,8 +366,7 @@ pub fn classify_line(
                 obj["rule"] = serde_json::json!(v.rule.and_then(|i| catalogue.rule(i)).map(|r| r.id.clone()));
                 obj["also_matched"] = serde_json::json!(also);
             }
-            serde_json::to_writer(&mut *out, &obj)?;
-            writeln!(out)
+            write_json_line(out, &mut Vec::new(), &obj)
         }
         ClassifyFormat::Text => {
             let code = v.smtp_code.map_or("-".to_string(), |c| c.to_string());

@@ -7,8 +7,9 @@
 //! clocks change: its ends are both local midnights, found with the zone
 //! rules, never "now minus 24 hours".
 
-use chrono::{DateTime, Duration, Local, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, Local, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
+use crate::parse::time::local_instant;
 use crate::parse::Timestamp;
 
 /// A half-open interval of instants; either end may be open.
@@ -128,15 +129,9 @@ fn midnight(date: NaiveDate, zone: Zone) -> Option<Timestamp> {
 fn wall_clock(naive: NaiveDateTime, zone: Zone) -> Option<Timestamp> {
     match zone {
         Zone::Utc => Some(Timestamp::from_datetime(&Utc.from_utc_datetime(&naive))),
-        Zone::Local => match Local.from_local_datetime(&naive) {
-            LocalResult::Single(dt) | LocalResult::Ambiguous(dt, _) => Some(Timestamp::from_datetime(&dt)),
-            LocalResult::None => (1..=4).find_map(|h| {
-                Local
-                    .from_local_datetime(&(naive + Duration::hours(h)))
-                    .earliest()
-                    .map(|dt| Timestamp::from_datetime(&dt))
-            }),
-        },
+        Zone::Local => (0..=4)
+            .find_map(|h| local_instant(naive + Duration::hours(h)))
+            .map(|dt| Timestamp::from_datetime(&dt)),
     }
 }
 

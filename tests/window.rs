@@ -3,6 +3,7 @@
 //! change; `-d yesterday` reads only the files that can hold yesterday.
 
 use std::path::{Path, PathBuf};
+use std::process::Command as StdCommand;
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
@@ -136,6 +137,19 @@ fn a_calendar_day_over_a_clock_change_is_25_hours() {
         failures(&report),
         truth_failures(&truth, utc("2026-10-24T22:00:00Z"), utc("2026-10-25T23:00:00Z"))
     );
+    // A wall-clock time in the hour that repeats is the first of the two:
+    // 02:00 to 03:00 on that morning is two hours.
+    let report = run_json(
+        "Europe/Berlin",
+        &["--since", "2026-10-25 02:00", "--until", "2026-10-25 03:00"],
+        &files,
+    );
+    assert_eq!(report["window"]["since"], "2026-10-25T02:00:00+02:00");
+    assert_eq!(report["window"]["until"], "2026-10-25T03:00:00+01:00");
+    assert_eq!(
+        failures(&report),
+        truth_failures(&truth, utc("2026-10-25T00:00:00Z"), utc("2026-10-25T02:00:00Z"))
+    );
     // The same day in UTC is 24 hours.
     let report = run_json(
         "Europe/Berlin",
@@ -146,6 +160,114 @@ fn a_calendar_day_over_a_clock_change_is_25_hours() {
         failures(&report),
         truth_failures(&truth, utc("2026-10-25T00:00:00Z"), utc("2026-10-26T00:00:00Z"))
     );
+}
+
+/// The event times of `-f jsonl --threads 1` in `tz`, in log order.
+fn event_times(tz: &str, log: &Path) -> Vec<DateTime<Utc>> {
+    let out = bounce_report()
+        .env("TZ", tz)
+        .args(["-f", "jsonl", "--threads", "1"])
+        .arg(log)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            utc(serde_json::from_str::<Value>(l).unwrap()["time"]
+                .as_str()
+                .unwrap())
+        })
+        .collect()
+}
+
+/// Classic local times (no year, no offset) are read as the instants they
+/// name across a clock change, the same as the RFC 3339 times they were
+/// written from; in the hour that repeats, as the earlier one. Lines a
+/// few seconds apart exercise the timestamp cache's shift within a minute.
+#[test]
+fn classic_times_across_clock_changes_are_the_instants_they_name() {
+    let Some(shared) = shared() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    // Zone, start, the change (UTC), the offsets before and after it:
+    // Berlin goes back an hour, Lord Howe Island forward half an hour.
+    let zones = [
+        (
+            "Europe/Berlin",
+            "2026-10-24T12:00:00",
+            "2026-10-25T01:00:00Z",
+            7200,
+            3600,
+        ),
+        (
+            "Australia/Lord_Howe",
+            "2026-10-03T00:00:00",
+            "2026-10-03T15:30:00Z",
+            37800,
+            39600,
+        ),
+    ];
+    for (seed, (tz, start, change, before, after)) in zones.into_iter().enumerate() {
+        let name = format!("rfc{seed}.log");
+        let seed = (40 + seed).to_string();
+        let (rfc, _) = generate(
+            &shared,
+            dir.path(),
+            &name,
+            &[
+                "--size",
+                "3M",
+                "--seed",
+                &seed,
+                "--start",
+                start,
+                "--days",
+                "1",
+                "--timestamps",
+                "rfc3339",
+            ],
+        );
+        let change = utc(change);
+        let text = std::fs::read_to_string(&rfc).unwrap();
+        let mut classic = String::new();
+        for line in text.lines() {
+            let (stamp, rest) = line.split_once(' ').unwrap();
+            let t = utc(stamp);
+            let offset = if t < change { before } else { after };
+            let wall = t.naive_utc() + Duration::seconds(offset);
+            classic.push_str(&format!("{} {rest}\n", wall.format("%b %e %H:%M:%S")));
+        }
+        let path = dir.path().join(format!("classic{seed}.log"));
+        std::fs::write(&path, classic).unwrap();
+        // The year is inferred from the file's time: keep it that year's.
+        let touched = StdCommand::new("touch")
+            .args(["-d", "2026-10-27T00:00:00Z"])
+            .arg(&path)
+            .status()
+            .unwrap();
+        assert!(touched.success());
+        let exact = event_times(tz, &rfc);
+        let read = event_times(tz, &path);
+        assert_eq!(exact.len(), read.len(), "{tz}");
+        assert!(exact.len() > 3_000, "{tz}: {} events", exact.len());
+        // When clocks go back, the hour that repeats is read as the first.
+        let repeated = change..change + Duration::seconds(before - after);
+        let mut moved = 0;
+        for (e, r) in exact.iter().zip(&read) {
+            if repeated.contains(e) {
+                assert_eq!(*r, *e - Duration::seconds(before - after), "{tz}");
+                moved += 1;
+            } else {
+                assert_eq!(r, e, "{tz}");
+            }
+        }
+        assert_eq!(
+            moved > 0,
+            before > after,
+            "{tz}: {moved} events in the repeated hour"
+        );
+    }
 }
 
 #[test]

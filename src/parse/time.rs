@@ -320,13 +320,30 @@ fn uniform_offset(hour: i64) -> Option<i32> {
 }
 
 fn local_slow(naive: NaiveDateTime) -> Option<Timestamp> {
+    let dt = local_instant(naive).or_else(|| local_instant(naive + chrono::Duration::hours(1)))?;
+    Some(Timestamp::from_datetime(&dt))
+}
+
+/// The instant a local wall-clock time names, the earlier of two when the
+/// clocks went back over it; `None` in a gap. Not chrono's `earliest`: its
+/// `Local` on Unix gives the two instants of an ambiguous time in the order
+/// of their UTC offsets, the later instant first when clocks go back, and
+/// counts the first wall-clock time after the fold (03:00:00 in Berlin's
+/// October night) as ambiguous too, with an instant whose clock never read
+/// it (chrono 0.4.45, `offset/local/tz_info/timezone.rs`). An instant is
+/// kept when the zone's offset at it is the one it was given.
+pub fn local_instant(naive: NaiveDateTime) -> Option<DateTime<Local>> {
     match Local.from_local_datetime(&naive) {
-        LocalResult::Single(dt) => Some(Timestamp::from_datetime(&dt)),
-        LocalResult::Ambiguous(early, _) => Some(Timestamp::from_datetime(&early)),
-        LocalResult::None => Local
-            .from_local_datetime(&(naive + chrono::Duration::hours(1)))
-            .earliest()
-            .map(|dt| Timestamp::from_datetime(&dt)),
+        LocalResult::Single(t) => Some(t),
+        LocalResult::Ambiguous(a, b) => {
+            let shown = |t: &DateTime<Local>| Local.from_utc_datetime(&t.naive_utc()).offset() == t.offset();
+            Some(match (shown(&a), shown(&b)) {
+                (true, false) => a,
+                (false, true) => b,
+                _ => a.min(b),
+            })
+        }
+        LocalResult::None => None,
     }
 }
 

@@ -26,12 +26,12 @@ struct Summary<'a> {
     totals: Totals,
     by_domain: Vec<Breakdown<'a>>,
     by_cause: Vec<Cause<'a>>,
-    by_relay: Vec<serde_json::Value>,
+    by_relay: Vec<Renamed<'a>>,
     by_sender_domain: Vec<Breakdown<'a>>,
-    by_sender: Vec<serde_json::Value>,
+    by_sender: Vec<Renamed<'a>>,
     /// By the authenticated submitter (smtpd's sasl_username).
-    by_sasl_username: Vec<serde_json::Value>,
-    by_host: Vec<serde_json::Value>,
+    by_sasl_username: Vec<Renamed<'a>>,
+    by_host: Vec<Renamed<'a>>,
     /// Replies no rule classified, grouped by their normalised text.
     unclassified: Vec<Unclassified<'a>>,
     /// Runs of failures to one domain with one cause, largest first.
@@ -251,14 +251,63 @@ struct Unclassified<'a> {
     example: Option<&'a str>,
 }
 
-/// A breakdown row keyed by `name` instead of `domain`.
-fn renamed(r: &Row<'_>, name: &str) -> serde_json::Value {
-    let mut v = serde_json::to_value(breakdown(r)).unwrap_or_default();
-    if let Some(obj) = v.as_object_mut() {
-        let key = obj.remove("domain").unwrap_or_default();
-        obj.insert(name.into(), key);
+/// A breakdown row keyed by `name` instead of `domain`, its keys in
+/// alphabetical order (they went through serde_json's `Value` once, whose
+/// map sorts them; made that way, `by_relay` and the other three took a
+/// quarter of the 100 MB benchmark log's JSON report).
+struct Renamed<'a> {
+    name: &'static str,
+    row: Breakdown<'a>,
+}
+
+/// A value of a [`Renamed`] row.
+enum Field<'a> {
+    Count(u64),
+    Rate(f64),
+    Text(Option<&'a str>),
+}
+
+impl Serialize for Field<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Field::Count(n) => s.serialize_u64(*n),
+            Field::Rate(x) => s.serialize_f64(*x),
+            Field::Text(t) => t.serialize(s),
+        }
     }
-    v
+}
+
+impl Serialize for Renamed<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let r = &self.row;
+        let mut fields = vec![
+            ("bounced", Field::Count(r.bounced)),
+            ("deferred", Field::Count(r.deferred)),
+            ("expired", Field::Count(r.expired)),
+            ("sent", Field::Count(r.sent)),
+            (self.name, Field::Text(r.domain)),
+        ];
+        if let Some(rate) = r.bounce_rate {
+            fields.push(("bounce_rate", Field::Rate(rate)));
+        }
+        if let Some(cause) = r.main_cause {
+            fields.push(("main_cause", Field::Text(Some(cause))));
+        }
+        fields.sort_unstable_by_key(|f| f.0);
+        let mut map = s.serialize_map(Some(fields.len()))?;
+        for (key, value) in &fields {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
+fn renamed<'a>(r: &Row<'a>, name: &'static str) -> Renamed<'a> {
+    Renamed {
+        name,
+        row: breakdown(r),
+    }
 }
 
 #[derive(Serialize)]

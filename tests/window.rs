@@ -164,22 +164,15 @@ fn a_calendar_day_over_a_clock_change_is_25_hours() {
 
 /// The event times of `-f jsonl --threads 1` in `tz`, in log order.
 fn event_times(tz: &str, log: &Path) -> Vec<DateTime<Utc>> {
-    let out = bounce_report()
-        .env("TZ", tz)
-        .args(["-f", "jsonl", "--threads", "1"])
-        .arg(log)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            utc(serde_json::from_str::<Value>(l).unwrap()["time"]
-                .as_str()
-                .unwrap())
-        })
-        .collect()
+    jsonl_of(
+        bounce_report()
+            .env("TZ", tz)
+            .args(["-f", "jsonl", "--threads", "1"])
+            .arg(log),
+    )
+    .iter()
+    .map(|e| utc(e["time"].as_str().unwrap()))
+    .collect()
 }
 
 /// Classic local times (no year, no offset) are read as the instants they

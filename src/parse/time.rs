@@ -147,13 +147,13 @@ pub fn parse_prefix<'a>(line: &'a [u8], years: &YearContext) -> Option<(Timestam
 }
 
 /// A timestamp parsed, the rest of the line, and where in the line its two
-/// digits of seconds are when the other seconds of its minute, written with
-/// the same bytes around them, are exactly as many seconds apart as their
-/// digits say: the offset is written out, or the local hour has one offset
+/// digits of seconds are, with their value, when the other seconds of its
+/// minute, written with the same bytes around them, are exactly as many
+/// seconds apart as their digits say: the offset is written out, or the local hour has one offset
 /// (no clock change in it); and a classic time's minute is wholly before
 /// the year context's reference, in the reference's year, so that the
 /// inferred year is the same for all of it.
-type Shiftable<'a> = (Timestamp, &'a [u8], Option<usize>);
+type Shiftable<'a> = (Timestamp, &'a [u8], Option<(usize, i64)>);
 
 fn parse_shiftable<'a>(line: &'a [u8], years: &YearContext) -> Option<Shiftable<'a>> {
     let first = *line.first()?;
@@ -169,9 +169,9 @@ fn parse_shiftable<'a>(line: &'a [u8], years: &YearContext) -> Option<Shiftable<
 }
 
 /// Where the seconds of the `hh:mm:ss` at the start of `hms` are in `line`,
-/// of which `hms` is the tail.
-fn seconds_at(line: &[u8], hms: &[u8]) -> usize {
-    line.len() - hms.len() + 6
+/// of which `hms` is the tail, and `time`'s seconds, which they read.
+fn seconds_at(line: &[u8], hms: &[u8], time: NaiveTime) -> (usize, i64) {
+    (line.len() - hms.len() + 6, i64::from(time.second()))
 }
 
 /// The last timestamp parsed, reused for the next line that starts with the
@@ -205,18 +205,18 @@ impl TimeCache {
     /// line did: the parsers look no further than that blank, so they would
     /// return the same.
     pub fn parse<'a>(&mut self, line: &'a [u8], years: &YearContext) -> Option<(Timestamp, &'a [u8])> {
-        if let Some(c) = self.last {
-            if line.get(c.len) == Some(&b' ')
-                && same_bytes(&line[..c.len], &self.prefix[..c.len])
-                && c.reference == years.reference
-            {
+        let last = self
+            .last
+            .filter(|c| line.get(c.len) == Some(&b' ') && c.reference == years.reference);
+        if let Some(c) = last {
+            if same_bytes(&line[..c.len], &self.prefix[..c.len]) {
                 return Some((c.time, &line[c.len..]));
             }
-            if let Some(time) = self.shifted(c, line, years) {
+            if let Some(time) = self.shifted(c, line) {
                 return Some((time, &line[c.len..]));
             }
         }
-        let (time, rest, at) = parse_shiftable(line, years)?;
+        let (time, rest, seconds) = parse_shiftable(line, years)?;
         let len = line.len() - rest.len();
         self.last = (len <= self.prefix.len() && rest.first() == Some(&b' ')).then(|| {
             self.prefix[..len].copy_from_slice(&line[..len]);
@@ -224,19 +224,17 @@ impl TimeCache {
                 len,
                 reference: years.reference,
                 time,
-                seconds: at.and_then(|at| Some((at, two_digits(line.get(at..at + 2)?)?))),
+                seconds,
             }
         });
         Some((time, rest))
     }
 
-    /// The time of a line that differs from the cached one in its seconds
-    /// only, when shifting is exact; it becomes the cached time.
-    fn shifted(&mut self, c: Cached, line: &[u8], years: &YearContext) -> Option<Timestamp> {
+    /// The time of a line that differs from the cached one (`c`, with the
+    /// same length and year context) in its seconds only, when shifting is
+    /// exact; it becomes the cached time.
+    fn shifted(&mut self, c: Cached, line: &[u8]) -> Option<Timestamp> {
         let (at, was) = c.seconds?;
-        if line.get(c.len) != Some(&b' ') || c.reference != years.reference {
-            return None;
-        }
         let now = two_digits(&line[at..at + 2])?;
         if line[..at] != self.prefix[..at] || line[at + 2..c.len] != self.prefix[at + 2..c.len] {
             return None;
@@ -285,7 +283,11 @@ fn parse_classic<'a>(line: &'a [u8], years: &YearContext) -> Option<Shiftable<'a
     let (t, uniform) = local(naive)?;
     let minute_end = naive + chrono::Duration::seconds(59 - i64::from(time.second()));
     let whole_minute = naive.year() == years.reference.year() && minute_end <= years.reference;
-    Some((t, rest, (uniform && whole_minute).then(|| seconds_at(line, hms))))
+    Some((
+        t,
+        rest,
+        (uniform && whole_minute).then(|| seconds_at(line, hms, time)),
+    ))
 }
 
 /// `2013 Jun 10 06:27:30.123`
@@ -299,7 +301,7 @@ fn parse_year_first(line: &[u8]) -> Option<Shiftable<'_>> {
     let rest = skip_fraction(rest);
     let naive = NaiveDate::from_ymd_opt(year, month, day)?.and_time(time);
     let (t, uniform) = local(naive)?;
-    Some((t, rest, uniform.then(|| seconds_at(line, hms))))
+    Some((t, rest, uniform.then(|| seconds_at(line, hms, time))))
 }
 
 /// `2026-11-21T03:14:07[.123456][Z|+08:00|+0800]`
@@ -313,9 +315,9 @@ fn parse_rfc3339(line: &[u8]) -> Option<Shiftable<'_>> {
     debug_assert!(rest.is_empty());
     let rest = skip_fraction(&line[19..]);
     let naive = date.and_time(time);
-    // The seconds are at 17..19 (`2026-11-21T03:14:07`).
+    let seconds = seconds_at(line, &line[11..], time);
     match rest.first() {
-        Some(b'Z') | Some(b'z') => Some((utc_offset(naive, 0)?, &rest[1..], Some(17))),
+        Some(b'Z') | Some(b'z') => Some((utc_offset(naive, 0)?, &rest[1..], Some(seconds))),
         Some(&sign @ (b'+' | b'-')) => {
             let hh = digits(rest.get(1..3)?)?;
             let (mm, used) = if rest.get(3) == Some(&b':') {
@@ -328,11 +330,11 @@ fn parse_rfc3339(line: &[u8]) -> Option<Shiftable<'_>> {
             }
             let secs = (hh * 3600 + mm * 60) as i32;
             let secs = if sign == b'-' { -secs } else { secs };
-            Some((utc_offset(naive, secs)?, &rest[used..], Some(17)))
+            Some((utc_offset(naive, secs)?, &rest[used..], Some(seconds)))
         }
         _ => {
             let (t, uniform) = local(naive)?;
-            Some((t, rest, uniform.then_some(17)))
+            Some((t, rest, uniform.then_some(seconds)))
         }
     }
 }
@@ -559,9 +561,9 @@ mod tests {
             let base = NaiveDate::from_ymd_opt(2026, 11, 19).unwrap().and_hms_opt(23, 0, 0).unwrap();
             // References 2026-11-21 00:00:30 and 2026-11-20 12:00:00 (two
             // days' slack after the time given).
+            let at = NaiveDate::from_ymd_opt(2026, 11, 19).unwrap().and_hms_opt(0, 0, 30).unwrap();
             let contexts = [
-                YearContext::new(Local.from_local_datetime(&(base + chrono::Duration::seconds(3630)
-                    - chrono::Duration::days(1))).earliest().unwrap()),
+                YearContext::new(Local.from_local_datetime(&at).earliest().unwrap()),
                 years(2026, 11, 18),
             ];
             for ctx in &contexts {

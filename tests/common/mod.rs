@@ -54,10 +54,16 @@ pub fn json(args: &[&str]) -> Value {
 
 /// Runs with `args` and parses every stdout line as JSON.
 pub fn jsonl(args: &[&str]) -> Vec<Value> {
-    let out = bounce_report().args(args).output().expect("runs");
+    jsonl_of(bounce_report().args(args))
+}
+
+/// Runs `cmd` (with its environment) and parses every stdout line as JSON;
+/// the run must succeed.
+pub fn jsonl_of(cmd: &mut Command) -> Vec<Value> {
+    let out = cmd.output().expect("runs");
     assert!(
         out.status.success(),
-        "bounce-report {args:?}: {}",
+        "{cmd:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     out.stdout

@@ -56,9 +56,6 @@ echo
 echo "## plain text"
 extra=()
 command -v rg >/dev/null && extra+=("rg -c status= $plain")
-# Everything on one core (taskset): what two cores give over one, beside what
-# two workers give over one (which still has its reader and resolver threads).
-command -v taskset >/dev/null && extra+=("taskset -c 0 $br -f json --threads 1 $plain")
 hyperfine --output=pipe --warmup 1 --runs 5 --export-json "$dir/plain.json" \
     "$br -f json $plain" \
     "$br -f json --threads 1 $plain" \
@@ -118,13 +115,12 @@ for line in open(f"{d}/usage.txt"):
     fastest[name] = min(secs, fastest.get(name, secs))
     paths[name] = path
 def find(table, *words):
-    """The command with all the words, --threads 1 and taskset only when asked for."""
+    """The command with all the words, --threads 1 only when asked for."""
     return next((v for k, v in table.items()
                  if all(w in k for w in words)
-                 and all((w in k) == (w in words) for w in ("--threads 1", "taskset"))), None)
+                 and ("--threads 1" in k) == ("--threads 1" in words)), None)
 two = find(plain, "bounce-report -f json")
 one = find(plain, "bounce-report", "--threads 1")
-core = find(plain, "taskset", "--threads 1")  # None without taskset
 grep = find(plain, "grep -c")
 br_gz = next(v for k, v in gz.items() if "bounce-report" in k and k.endswith(".gz"))
 pigz = next(v for k, v in gz.items() if k.startswith("pigz") and k.count(".gz") == 1)
@@ -158,11 +154,11 @@ print()
 print(f"limit (plain): CPU. bounce-report spends {c2:.2f} core-s ({c2 / lines * 1e9:.0f} ns a line) "
       f"and keeps {c2 / two:.2f} of {os.cpu_count()} cores busy; grep -c spends {cg:.2f} core-s "
       f"({cg / lines * 1e9:.0f} ns a line).")
-print(f"limit (threads): with 1 worker the reader and resolver threads already keep {c1 / one:.2f} cores busy, "
-      f"so 2 workers can be at most {min(2.0, os.cpu_count()) / (c1 / one):.2f}x as fast on this machine.")
-if core is not None:
-    print(f"two cores against one: everything on one core (taskset -c 0, 1 worker) {core:.3f} s, "
-          f"2 threads {two:.3f} s: {core / two:.2f}x")
+# Two threads against one: the share of the cores kept busy, times what the
+# one-thread run saves by handing nothing between threads.
+print(f"limit (threads): 1 thread keeps {c1 / one:.2f} cores busy and spends {c1:.2f} core-s; 2 threads keep "
+      f"{c2 / two:.2f} busy and spend {c2:.2f} ({c2 / c1:.2f}x: the reader, the resolver and the hand-offs "
+      f"between them): {c2 / two:.2f} / {c1 / one:.2f} / {c2 / c1:.2f} = {(c2 / two) / (c1 / one) / (c2 / c1):.2f}x.")
 EOF
 # What the memory holds: the state at the end of the largest input.
 biggest=$plain

@@ -36,7 +36,9 @@ pub struct Args {
     #[arg(long, value_enum, value_name = "WHAT")]
     pub by: Option<By>,
 
-    /// Worker threads. Default: one per core.
+    /// Worker threads. Default: one per core. With 1, the run keeps to one
+    /// thread (reading and decompressing too); with more, a reader thread
+    /// and the main thread (which puts results in order) run beside them.
     #[arg(long, value_name = "N", global = true)]
     pub threads: Option<usize>,
 

@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 use std::io;
-use std::sync::mpsc::{channel, sync_channel};
+use std::sync::mpsc::{channel, sync_channel, Sender};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Local};
@@ -23,13 +23,14 @@ use crate::incident::{Incidents, Sighting, Tracker};
 use crate::input::{Compression, Source};
 use crate::parse::Timestamp;
 use crate::parse::{self, Body, DeliveryStatus, Parsed, YearContext};
-use crate::scan::{Chunk, Message, Reader, Skip};
+use crate::scan::{Chunk, Gone, Message, Reader, Skip};
 use crate::window::Window;
 
 /// How to run the pipeline.
 #[derive(Clone, Debug)]
 pub struct Options {
-    /// Worker threads (at least 1).
+    /// Worker threads (at least 1). With 1 there is no other thread: the
+    /// calling thread reads, analyses and resolves each chunk in turn.
     pub threads: usize,
     /// Bytes read for each chunk at the least. A read buffer grows by
     /// doubling when a line carried over from the last chunk does not fit,
@@ -136,6 +137,17 @@ struct WorkerState {
     senders: SharedBytes,
 }
 
+impl WorkerState {
+    fn new(catalogue: &Arc<Catalogue>) -> WorkerState {
+        WorkerState {
+            classifier: Classifier::new(Arc::clone(catalogue)),
+            summary: Summary::default(),
+            replies: SharedBytes::default(),
+            senders: SharedBytes::default(),
+        }
+    }
+}
+
 /// What a worker hands the resolver for one chunk.
 #[derive(Default)]
 struct ChunkOutput {
@@ -155,6 +167,11 @@ enum Item {
 
 /// Runs the pipeline over `sources`; `sink` gets every event in log order
 /// when `keep_events` is set. A sink error (a closed pipe) ends the run.
+///
+/// With one thread everything (reading, analysis, the end of the run) is
+/// done on the calling thread, after the catalogue is built; with more,
+/// that many workers analyse while a reader thread reads ahead and this
+/// thread resolves.
 pub fn analyse(
     sources: &[Source],
     catalogue: Arc<Catalogue>,
@@ -162,10 +179,6 @@ pub fn analyse(
     sink: &mut dyn FnMut(&Event<'_>) -> io::Result<()>,
 ) -> io::Result<Analysis> {
     let threads = options.threads.max(1);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(io::Error::other)?;
     let context = Context {
         years: sources
             .iter()
@@ -180,134 +193,71 @@ pub fn analyse(
             hosts: options.hosts.iter().map(|h| h.as_bytes().to_vec()).collect(),
         },
     };
-    let states = Mutex::new(Vec::<WorkerState>::new());
-    // Chunks read ahead of the workers, and chunks between the reader and
-    // the resolver (processing or waiting for an earlier one). Four of
-    // those a worker: with two, the 1 GB log took 5% longer (12 runs
-    // interleaved, fifth session; likely the workers waiting while the
-    // resolver is off its core), for 3 MiB less.
-    let (tx, rx) = sync_channel(threads * 2);
-    let in_flight = threads * 4;
     let (recycle, recycled) = channel();
     let reader = Reader {
         chunk_size: options.chunk_size.max(1),
-        tx,
         recycled,
         window: options.window,
         years: context.years.clone(),
         progress: options.progress.then(|| progress_bar(sources)),
     };
     let bar = reader.progress.clone();
-
-    let mut summary = Summary::default();
-    let mut table = QueueTable::default();
-    let mut tracker = Tracker::default();
-    let mut reports: Vec<SourceReport> = sources
-        .iter()
-        .map(|s| SourceReport {
-            name: s.name.clone(),
-            compression: None,
-            error: None,
-            skipped: None,
-        })
-        .collect();
+    let mut resolver = Resolver {
+        filter: &context.filter,
+        summary: Summary::default(),
+        table: QueueTable::default(),
+        tracker: Tracker::default(),
+        reports: sources
+            .iter()
+            .map(|s| SourceReport {
+                name: s.name.clone(),
+                compression: None,
+                error: None,
+                skipped: None,
+            })
+            .collect(),
+        sink,
+    };
     for i in 0..sources.len() {
-        summary.file_mut(i);
+        resolver.summary.file_mut(i);
     }
-
-    // Three stages at once: the reader reads and decompresses ahead; a
-    // dispatcher thread hands each chunk to the rayon workers as soon as it
-    // comes (no batches, so no worker waits for another to finish); this
-    // thread puts the workers' outputs back in input order and resolves
-    // them (and writes events). At most `in_flight` chunks are between the
-    // reader and the resolver, which bounds memory.
-    std::thread::scope(|scope| -> io::Result<()> {
-        scope.spawn(move || reader.run(sources));
-        let (done_tx, done_rx) = channel::<(u64, Message<ChunkOutput>)>();
-        // Tokens: the dispatcher takes one per chunk, the resolver gives it
-        // back once it has resolved the chunk's output.
-        let (slot_tx, slot_rx) = sync_channel::<()>(in_flight);
-        for _ in 0..in_flight {
-            let _ = slot_tx.send(());
-        }
-        let states = &states;
-        let context = &context;
-        let pool = &pool;
-        let catalogue = &catalogue;
-        scope.spawn(move || {
-            pool.in_place_scope(|tasks| {
-                for (seq, message) in (0u64..).zip(rx) {
-                    let chunk = match message {
-                        Message::Chunk(c) => c,
-                        Message::Opened { source, compression } => {
-                            let _ = done_tx.send((seq, Message::Opened { source, compression }));
-                            continue;
-                        }
-                        Message::Failed { source, error } => {
-                            let _ = done_tx.send((seq, Message::Failed { source, error }));
-                            continue;
-                        }
-                        Message::Skipped { source, why } => {
-                            let _ = done_tx.send((seq, Message::Skipped { source, why }));
-                            continue;
-                        }
-                    };
-                    if slot_rx.recv().is_err() {
-                        return; // the resolver stopped (a closed output pipe)
-                    }
-                    let done_tx = done_tx.clone();
-                    let recycle = recycle.clone();
-                    tasks.spawn(move |_| {
-                        let pooled = states.lock().ok().and_then(|mut p| p.pop());
-                        let mut state = pooled.unwrap_or_else(|| WorkerState {
-                            classifier: Classifier::new(Arc::clone(catalogue)),
-                            summary: Summary::default(),
-                            replies: SharedBytes::default(),
-                            senders: SharedBytes::default(),
-                        });
-                        let out = process_chunk(&chunk, context, &mut state);
-                        if let Ok(mut p) = states.lock() {
-                            p.push(state);
-                        }
-                        // The reader may be gone already; then the buffer is dropped.
-                        let _ = recycle.send(chunk.bytes);
-                        let _ = done_tx.send((seq, Message::Chunk(out)));
-                    });
-                }
+    let states = if threads == 1 {
+        let mut state = WorkerState::new(&catalogue);
+        let mut result = Ok(());
+        reader.run(sources, &mut |message| {
+            let message = message.map(|chunk| {
+                let out = process_chunk(&chunk, &context, &mut state);
+                let _ = recycle.send(chunk.bytes);
+                out
             });
+            result = resolver.take(message);
+            result.as_ref().map_err(|_| Gone).copied()
         });
-        // Outputs come in any order; each is resolved when all before it are.
-        // Leaving early (a closed output pipe) drops `done_rx` and `slot_tx`,
-        // which stops the dispatcher, which drops the chunk receiver, which
-        // stops the reader.
-        let mut waiting = std::collections::BTreeMap::new();
-        let mut next = 0u64;
-        for (seq, message) in done_rx {
-            waiting.insert(seq, message);
-            while let Some(message) = waiting.remove(&next) {
-                next += 1;
-                match message {
-                    Message::Chunk(out) => {
-                        resolve(out, &context.filter, &mut summary, &mut table, &mut tracker, sink)?;
-                        let _ = slot_tx.send(());
-                    }
-                    Message::Opened { source, compression } => {
-                        reports[source].compression = Some(compression)
-                    }
-                    // The chunks read before the failure are counted as usual.
-                    Message::Failed { source, error } => reports[source].error = Some(error.to_string()),
-                    Message::Skipped { source, why } => reports[source].skipped = Some(why),
-                }
-            }
-        }
-        Ok(())
-    })?;
+        result?;
+        vec![state]
+    } else {
+        run_workers(
+            sources,
+            reader,
+            recycle,
+            threads,
+            &context,
+            &catalogue,
+            &mut resolver,
+        )?
+    };
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
+    let Resolver {
+        mut summary,
+        table,
+        tracker,
+        reports,
+        ..
+    } = resolver;
     // The workers' caches and shared strings go before their summaries are
     // merged, the deferrals before the incidents are unpacked.
-    let states = states.into_inner().unwrap_or_else(|p| p.into_inner());
     let summaries: Vec<Summary> = states.into_iter().map(|s| s.summary).collect();
     for d in table.pending() {
         if context.filter.admits_history(d) {
@@ -320,19 +270,27 @@ pub fn analyse(
         .then(|| (table.open.len(), table.pending().count(), tracker.sizes()));
     drop(table);
     crate::memory::release_freed();
-    // The incidents are unpacked and sorted on a thread of their own while
-    // the summaries are merged: 11 and 18 ms at the end of the 1 GiB
-    // benchmark log, with one core idle.
-    let (incidents, single_failures) = std::thread::scope(|scope| {
-        let finished = scope.spawn(|| tracker.finish_all());
+    let merge = |summary: &mut Summary| {
         for s in summaries {
             summary.merge(s);
         }
         summary.count_sender_domains();
-        finished
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    });
+    };
+    // The incidents are unpacked and sorted on a thread of their own while
+    // the summaries are merged (11 and 18 ms at the end of the 1 GiB
+    // benchmark log), unless the run is to keep to one thread.
+    let (incidents, single_failures) = if threads == 1 {
+        merge(&mut summary);
+        tracker.finish_all()
+    } else {
+        std::thread::scope(|scope| {
+            let finished = scope.spawn(|| tracker.finish_all());
+            merge(&mut summary);
+            finished
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
+    };
     if let Some((queue_ids, deferred, (open_incidents, done_incidents, done_bytes))) = held {
         eprintln!(
             "bounce-report: held at the end: {} open queue ids with {} recipients still deferred; \
@@ -354,6 +312,130 @@ pub fn analyse(
         incidents,
         single_failures,
     })
+}
+
+/// Runs the reader on a thread of its own and `threads` workers, and
+/// resolves the workers' outputs in input order on this thread; returns the
+/// workers' states.
+fn run_workers(
+    sources: &[Source],
+    reader: Reader,
+    recycle: Sender<Vec<u8>>,
+    threads: usize,
+    context: &Context,
+    catalogue: &Arc<Catalogue>,
+    resolver: &mut Resolver<'_, '_>,
+) -> io::Result<Vec<WorkerState>> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(io::Error::other)?;
+    let states = Mutex::new(Vec::<WorkerState>::new());
+    // Chunks read ahead of the workers, and chunks between the reader and
+    // the resolver (processing or waiting for an earlier one). Four of
+    // those a worker: with two, the 1 GB log took 5% longer (12 runs
+    // interleaved, fifth session; likely the workers waiting while the
+    // resolver is off its core), for 3 MiB less.
+    let (tx, rx) = sync_channel(threads * 2);
+    let in_flight = threads * 4;
+
+    // Three stages at once: the reader reads and decompresses ahead; a
+    // dispatcher thread hands each chunk to the rayon workers as soon as it
+    // comes (no batches, so no worker waits for another to finish); this
+    // thread puts the workers' outputs back in input order and resolves
+    // them (and writes events). At most `in_flight` chunks are between the
+    // reader and the resolver, which bounds memory.
+    std::thread::scope(|scope| -> io::Result<()> {
+        scope.spawn(move || reader.run(sources, &mut |m| tx.send(m).map_err(|_| Gone)));
+        let (done_tx, done_rx) = channel::<(u64, Message<ChunkOutput>)>();
+        // Tokens: the dispatcher takes one per chunk, the resolver gives it
+        // back once it has resolved the chunk's output.
+        let (slot_tx, slot_rx) = sync_channel::<()>(in_flight);
+        for _ in 0..in_flight {
+            let _ = slot_tx.send(());
+        }
+        let states = &states;
+        let pool = &pool;
+        scope.spawn(move || {
+            pool.in_place_scope(|tasks| {
+                for (seq, message) in (0u64..).zip(rx) {
+                    let chunk = match message {
+                        Message::Chunk(c) => c,
+                        other => {
+                            let _ = done_tx.send((seq, other.map(|_| unreachable!("not a chunk"))));
+                            continue;
+                        }
+                    };
+                    if slot_rx.recv().is_err() {
+                        return; // the resolver stopped (a closed output pipe)
+                    }
+                    let done_tx = done_tx.clone();
+                    let recycle = recycle.clone();
+                    tasks.spawn(move |_| {
+                        let pooled = states.lock().ok().and_then(|mut p| p.pop());
+                        let mut state = pooled.unwrap_or_else(|| WorkerState::new(catalogue));
+                        let out = process_chunk(&chunk, context, &mut state);
+                        if let Ok(mut p) = states.lock() {
+                            p.push(state);
+                        }
+                        // The reader may be gone already; then the buffer is dropped.
+                        let _ = recycle.send(chunk.bytes);
+                        let _ = done_tx.send((seq, Message::Chunk(out)));
+                    });
+                }
+            });
+        });
+        // Outputs come in any order; each is resolved when all before it are.
+        // Leaving early (a closed output pipe) drops `done_rx` and `slot_tx`,
+        // which stops the dispatcher, which drops the chunk receiver, which
+        // stops the reader.
+        let mut waiting = std::collections::BTreeMap::new();
+        let mut next = 0u64;
+        for (seq, message) in done_rx {
+            waiting.insert(seq, message);
+            while let Some(message) = waiting.remove(&next) {
+                next += 1;
+                let chunk = matches!(message, Message::Chunk(_));
+                resolver.take(message)?;
+                if chunk {
+                    let _ = slot_tx.send(());
+                }
+            }
+        }
+        Ok(())
+    })?;
+    Ok(states.into_inner().unwrap_or_else(|p| p.into_inner()))
+}
+
+/// What this thread keeps while the chunks' outputs come in, in order.
+struct Resolver<'c, 's> {
+    filter: &'c Filter,
+    summary: Summary,
+    table: QueueTable,
+    tracker: Tracker,
+    reports: Vec<SourceReport>,
+    sink: &'s mut dyn FnMut(&Event<'_>) -> io::Result<()>,
+}
+
+impl Resolver<'_, '_> {
+    /// Takes the next message in input order.
+    fn take(&mut self, message: Message<ChunkOutput>) -> io::Result<()> {
+        match message {
+            Message::Chunk(out) => resolve(
+                out,
+                self.filter,
+                &mut self.summary,
+                &mut self.table,
+                &mut self.tracker,
+                self.sink,
+            )?,
+            Message::Opened { source, compression } => self.reports[source].compression = Some(compression),
+            // The chunks read before the failure are counted as usual.
+            Message::Failed { source, error } => self.reports[source].error = Some(error.to_string()),
+            Message::Skipped { source, why } => self.reports[source].skipped = Some(why),
+        }
+        Ok(())
+    }
 }
 
 /// Bytes read of the files' total, with throughput and the file at hand.

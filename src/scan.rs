@@ -7,7 +7,7 @@
 //! channel is bounded, so memory stays flat however large the input.
 
 use std::io::{self, Read};
-use std::sync::mpsc::{Receiver, SyncSender, TryRecvError};
+use std::sync::mpsc::{Receiver, TryRecvError};
 
 use crate::input::{self, Compression, Source};
 use crate::parse::{self, YearContext};
@@ -47,6 +47,18 @@ pub enum Message<C = Chunk> {
     },
 }
 
+impl<C> Message<C> {
+    /// The same message with its chunk, if it is one, made into `f`'s result.
+    pub fn map<D>(self, f: impl FnOnce(C) -> D) -> Message<D> {
+        match self {
+            Message::Chunk(c) => Message::Chunk(f(c)),
+            Message::Opened { source, compression } => Message::Opened { source, compression },
+            Message::Skipped { source, why } => Message::Skipped { source, why },
+            Message::Failed { source, error } => Message::Failed { source, error },
+        }
+    }
+}
+
 /// Why a source, or its rest, was not read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Skip {
@@ -76,9 +88,13 @@ const PAST_UNTIL_SLACK: i64 = 3600;
 #[derive(Debug)]
 pub struct Gone;
 
+/// Where the reader's messages go: a channel to the workers, or the
+/// analysis itself on a one-thread run.
+pub type Out<'a> = dyn FnMut(Message) -> Result<(), Gone> + 'a;
+
 pub struct Reader {
     pub chunk_size: usize,
-    pub tx: SyncSender<Message>,
+    /// Buffers given back once their chunk is analysed.
     pub recycled: Receiver<Vec<u8>>,
     /// Sources that cannot hold it are skipped or left early.
     pub window: Window,
@@ -89,9 +105,10 @@ pub struct Reader {
 }
 
 impl Reader {
-    /// Reads every source in turn. Stops early only when the receiver is
-    /// gone (the run ended, e.g. on a broken pipe).
-    pub fn run(self, sources: &[Source]) {
+    /// Reads every source in turn, passing its messages to `out`. Stops
+    /// early only when `out` says the receiver is gone (the run ended, e.g.
+    /// on a broken pipe).
+    pub fn run(self, sources: &[Source], out: &mut Out<'_>) {
         let mut seq = 0;
         for (i, source) in sources.iter().enumerate() {
             // A file last written before the window starts holds nothing of it.
@@ -100,12 +117,11 @@ impl Reader {
                 _ => false,
             };
             if before {
-                if self
-                    .send(Message::Skipped {
-                        source: i,
-                        why: Skip::Before,
-                    })
-                    .is_err()
+                if out(Message::Skipped {
+                    source: i,
+                    why: Skip::Before,
+                })
+                .is_err()
                 {
                     return;
                 }
@@ -115,22 +131,17 @@ impl Reader {
                 bar.set_message(format!("file {}/{}: {}", i + 1, sources.len(), source.name));
             }
             let sent = match input::open(source, self.progress.as_ref()) {
-                Ok((reader, compression)) => self
-                    .send(Message::Opened {
-                        source: i,
-                        compression,
-                    })
-                    .and_then(|()| self.read_source(i, reader, &mut seq)),
-                Err(error) => self.send(Message::Failed { source: i, error }),
+                Ok((reader, compression)) => out(Message::Opened {
+                    source: i,
+                    compression,
+                })
+                .and_then(|()| self.read_source(i, reader, &mut seq, out)),
+                Err(error) => out(Message::Failed { source: i, error }),
             };
             if sent.is_err() {
                 return;
             }
         }
-    }
-
-    fn send(&self, m: Message) -> Result<(), Gone> {
-        self.tx.send(m).map_err(|_| Gone)
     }
 
     /// A buffer to read into: a recycled one keeps its bytes (the chunk
@@ -150,6 +161,7 @@ impl Reader {
         source: usize,
         mut reader: Box<dyn Read + Send>,
         seq: &mut u64,
+        out: &mut Out<'_>,
     ) -> Result<(), Gone> {
         let mut offset = 0u64;
         let mut carry: Vec<u8> = Vec::new();
@@ -183,11 +195,11 @@ impl Reader {
             let slack = if offset == 0 { 0 } else { PAST_UNTIL_SLACK };
             if self.past_until(source, &buf, slack) {
                 let why = if offset == 0 { Skip::After } else { Skip::Rest };
-                return self.send(Message::Skipped { source, why });
+                return out(Message::Skipped { source, why });
             }
             if !buf.is_empty() {
                 let len = buf.len() as u64;
-                self.send(Message::Chunk(Chunk {
+                out(Message::Chunk(Chunk {
                     seq: *seq,
                     source,
                     offset,
@@ -197,7 +209,7 @@ impl Reader {
                 offset += len;
             }
             if let Some(error) = error {
-                self.send(Message::Failed { source, error })?;
+                out(Message::Failed { source, error })?;
                 return Ok(());
             }
             if eof {
@@ -258,31 +270,29 @@ fn fill(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::mpsc::{channel, sync_channel};
+    use std::sync::mpsc::channel;
 
     /// Reads `data` as one source through a reader with a tiny chunk size.
     fn chunks_of(data: &[u8], chunk_size: usize) -> Vec<Chunk> {
-        let (tx, rx) = sync_channel(1024);
         let (_back, recycled) = channel();
         let reader = Reader {
             chunk_size,
-            tx,
             recycled,
             window: Window::default(),
             years: Vec::new(),
             progress: None,
         };
         let mut seq = 0;
+        let mut chunks = Vec::new();
         reader
-            .read_source(0, Box::new(io::Cursor::new(data.to_vec())), &mut seq)
-            .unwrap();
-        drop(reader);
-        rx.iter()
-            .filter_map(|m| match m {
-                Message::Chunk(c) => Some(c),
-                _ => None,
+            .read_source(0, Box::new(io::Cursor::new(data.to_vec())), &mut seq, &mut |m| {
+                if let Message::Chunk(c) = m {
+                    chunks.push(c);
+                }
+                Ok(())
             })
-            .collect()
+            .unwrap();
+        chunks
     }
 
     #[test]

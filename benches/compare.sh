@@ -104,6 +104,7 @@ d, pf, size, lines = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.
 runs = json.load(open(f"{d}/plain.json"))["results"]
 plain = {r["command"]: r["mean"] for r in runs}
 cpu = {r["command"]: r["user"] + r["system"] for r in runs}
+sys_cpu = {r["command"]: r["system"] for r in runs}
 gz = {r["command"]: r["mean"] for r in json.load(open(f"{d}/gzip.json"))["results"]}
 # usage.txt: path, MiB, "MiB", seconds, "s", cores, ...; by file name, the
 # largest peak RSS and the fastest run of each (the linearity runs repeat).
@@ -151,14 +152,19 @@ c2 = find(cpu, "bounce-report -f json")
 c1 = find(cpu, "bounce-report", "--threads 1")
 cg = find(cpu, "grep -c")
 print()
-print(f"limit (plain): CPU. bounce-report spends {c2:.2f} core-s ({c2 / lines * 1e9:.0f} ns a line) "
-      f"and keeps {c2 / two:.2f} of {os.cpu_count()} cores busy; grep -c spends {cg:.2f} core-s "
-      f"({cg / lines * 1e9:.0f} ns a line).")
-# Two threads against one: the share of the cores kept busy, times what the
-# one-thread run saves by handing nothing between threads.
-print(f"limit (threads): 1 thread keeps {c1 / one:.2f} cores busy and spends {c1:.2f} core-s; 2 threads keep "
-      f"{c2 / two:.2f} busy and spend {c2:.2f} ({c2 / c1:.2f}x: the reader, the resolver and the hand-offs "
-      f"between them): {c2 / two:.2f} / {c1 / one:.2f} / {c2 / c1:.2f} = {(c2 / two) / (c1 / one) / (c2 / c1):.2f}x.")
+s2, sg = find(sys_cpu, "bounce-report -f json"), find(sys_cpu, "grep -c")
+print(f"limit (plain): CPU. bounce-report spends {c2:.2f} core-s ({c2 / lines * 1e9:.0f} ns a line; "
+      f"{s2:.2f} of them in the kernel, mostly copying the file into the read buffers) and keeps "
+      f"{c2 / two:.2f} of {os.cpu_count()} cores busy; grep -c spends {cg:.2f} core-s "
+      f"({cg / lines * 1e9:.0f} ns a line; {sg:.2f} in the kernel). As fast as grep at this share of the "
+      f"cores needs {grep * c2 / two:.2f} core-s, {grep * c2 / two / c2:.2f}x what it spends; 60x pflogsumm "
+      f"needs {pf / 60:.3f} s, {pf / 60 * c2 / two:.2f} core-s.")
+# Two threads against one: the cores each keeps busy, and the CPU each spends
+# (the threaded run's reader, resolver and hand-offs against one thread's
+# reading and analysing in turn).
+print(f"threads: 1 thread keeps {c1 / one:.2f} cores busy and spends {c1:.2f} core-s; 2 threads keep "
+      f"{c2 / two:.2f} busy and spend {c2:.2f} core-s, {c2 / c1:.2f}x as much: "
+      f"{c2 / two:.2f} / {c1 / one:.2f} / {c2 / c1:.2f} = {(c2 / two) / (c1 / one) / (c2 / c1):.2f}x as fast.")
 EOF
 # What the memory holds: the state at the end of the largest input.
 biggest=$plain

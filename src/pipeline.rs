@@ -222,19 +222,7 @@ pub fn analyse(
         resolver.summary.file_mut(i);
     }
     let states = if threads == 1 {
-        let mut state = WorkerState::new(&catalogue);
-        let mut result = Ok(());
-        reader.run(sources, &mut |message| {
-            let message = message.map(|chunk| {
-                let out = process_chunk(&chunk, &context, &mut state);
-                let _ = recycle.send(chunk.bytes);
-                out
-            });
-            result = resolver.take(message);
-            result.as_ref().map_err(|_| Gone).copied()
-        });
-        result?;
-        vec![state]
+        run_one_thread(sources, reader, recycle, &context, &catalogue, &mut resolver)?
     } else {
         run_workers(
             sources,
@@ -314,6 +302,36 @@ pub fn analyse(
     })
 }
 
+/// Reads, analyses and resolves each chunk in turn on this thread; returns
+/// the one worker's state.
+fn run_one_thread(
+    sources: &[Source],
+    reader: Reader,
+    recycle: Sender<Vec<u8>>,
+    context: &Context,
+    catalogue: &Arc<Catalogue>,
+    resolver: &mut Resolver<'_, '_>,
+) -> io::Result<Vec<WorkerState>> {
+    let mut state = WorkerState::new(catalogue);
+    let mut result = Ok(());
+    reader.run(sources, &mut |message| {
+        let message = message.map(|chunk| {
+            let out = process_chunk(&chunk, context, &mut state);
+            // The reader reads the next chunk into the same buffer.
+            let _ = recycle.send(chunk.bytes);
+            out
+        });
+        match resolver.take(message) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                result = Err(e);
+                Err(Gone)
+            }
+        }
+    });
+    result.map(|()| vec![state])
+}
+
 /// Runs the reader on a thread of its own and `threads` workers, and
 /// resolves the workers' outputs in input order on this thread; returns the
 /// workers' states.
@@ -361,8 +379,9 @@ fn run_workers(
                 for (seq, message) in (0u64..).zip(rx) {
                     let chunk = match message {
                         Message::Chunk(c) => c,
+                        // Not a chunk: passed on as it is (`map` has no chunk to map).
                         other => {
-                            let _ = done_tx.send((seq, other.map(|_| unreachable!("not a chunk"))));
+                            let _ = done_tx.send((seq, other.map(|_| ChunkOutput::default())));
                             continue;
                         }
                     };

@@ -618,18 +618,24 @@ impl Summary {
 
     /// Counts what became of one deferred recipient.
     pub fn add_fate(&mut self, f: &FateRecord) {
-        self.deferred_outcomes.add(f.fate, f.delay);
-        let domain = f.domain.as_deref().unwrap_or("");
+        self.count_fate(f.domain.as_deref(), f.cause, f.fate, f.delay);
+    }
+
+    /// Counts what became of a deferred recipient of `domain` whose last
+    /// deferral had `cause`.
+    pub fn count_fate(&mut self, domain: Option<&str>, cause: Option<Cause>, fate: Fate, delay: Option<i64>) {
+        self.deferred_outcomes.add(fate, delay);
+        let domain = domain.unwrap_or("");
         match self.outcomes_by_domain.get_mut(domain) {
-            Some(o) => o.add(f.fate, f.delay),
+            Some(o) => o.add(fate, delay),
             None => self
                 .outcomes_by_domain
                 .entry(domain.to_string())
                 .or_default()
-                .add(f.fate, f.delay),
+                .add(fate, delay),
         }
-        if let Some(c) = f.cause {
-            self.outcomes_by_cause[c.index()].add(f.fate, f.delay);
+        if let Some(c) = cause {
+            self.outcomes_by_cause[c.index()].add(fate, delay);
         }
     }
 }

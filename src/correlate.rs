@@ -352,6 +352,12 @@ impl Kept {
         self.unpack().0.cause
     }
 
+    /// [`Kept::domain`] and [`Kept::cause`], unpacked once.
+    pub fn domain_and_cause(&self) -> (Option<Cow<'_, str>>, Option<Cause>) {
+        let (scalars, fields) = self.fields();
+        (domain(fields[RECIPIENT]), scalars.cause)
+    }
+
     pub fn sender(&self) -> Option<&Arc<[u8]>> {
         self.sender.as_ref()
     }

@@ -45,7 +45,8 @@ pub fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
-    let catalogue = Arc::new(Catalogue::load(config.patterns.as_deref()).map_err(UsageError::from)?);
+    let catalogue =
+        Arc::new(Catalogue::load_on(config.patterns.as_deref(), config.threads).map_err(UsageError::from)?);
     match command {
         Some(Command::Classify {
             texts,

@@ -524,6 +524,15 @@ impl Catalogue {
     /// directory, bad TOML, unknown cause or provider, bad regex, duplicate
     /// id, a rule without phrase or regex, or a cause left undescribed.
     pub fn load(user_dir: Option<&Path>) -> Result<Catalogue, CatalogueError> {
+        Catalogue::load_on(user_dir, 2)
+    }
+
+    /// As [`Catalogue::load`], compiling on one thread when `threads` is 1
+    /// (on two otherwise).
+    ///
+    /// # Errors
+    /// As [`Catalogue::load`].
+    pub fn load_on(user_dir: Option<&Path>, threads: usize) -> Result<Catalogue, CatalogueError> {
         let mut user: Vec<(String, String)> = Vec::new();
         if let Some(dir) = user_dir {
             let io = |source| CatalogueError::Io {
@@ -563,7 +572,7 @@ impl Catalogue {
             text,
             user: true,
         }));
-        Catalogue::from_sources(&sources)
+        Catalogue::from_sources(&sources, threads)
     }
 
     /// Loads the given `(file name, contents)` pairs only, as user files (no
@@ -582,10 +591,10 @@ impl Catalogue {
                 user: true,
             })
             .collect();
-        Catalogue::from_sources(&sources)
+        Catalogue::from_sources(&sources, 2)
     }
 
-    fn from_sources(sources: &[Source]) -> Result<Catalogue, CatalogueError> {
+    fn from_sources(sources: &[Source], threads: usize) -> Result<Catalogue, CatalogueError> {
         let mut parsed = Vec::with_capacity(sources.len());
         for s in sources {
             let raw: RawFile = toml::from_str(&s.text).map_err(|e| CatalogueError::Syntax {
@@ -871,8 +880,9 @@ impl Catalogue {
                 regex_rule.push(i as u32);
             }
         }
-        // The automaton and the set are built at once, on two threads: they
-        // are most of the start-up, which every run, however short, waits for.
+        // The automaton and the set are built at once, on two threads (unless
+        // the run keeps to one): they are most of the start-up, which every
+        // run, however short, waits for.
         let build_phrases = || {
             if patterns.is_empty() {
                 return Ok(None);
@@ -914,14 +924,18 @@ impl Catalogue {
                     ),
                 })
         };
-        let (phrases, regexes) = std::thread::scope(|scope| {
-            let regexes = scope.spawn(build_regexes);
-            let phrases = build_phrases();
-            (
-                phrases,
-                regexes.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
-            )
-        });
+        let (phrases, regexes) = if threads == 1 {
+            (build_phrases(), build_regexes())
+        } else {
+            std::thread::scope(|scope| {
+                let regexes = scope.spawn(build_regexes);
+                let phrases = build_phrases();
+                (
+                    phrases,
+                    regexes.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                )
+            })
+        };
         let (phrases, regexes) = (phrases?, regexes?);
 
         let suffixes = |list: fn(&Provider) -> &[String]| {

@@ -144,6 +144,46 @@ fn one_thread_means_one_thread() {
     }
 }
 
+/// `-o` naming a FIFO (as `/dev/null` names a device) writes into it: the
+/// report is renamed into place only over files, never over what is not
+/// one (it once replaced `/dev/null` with a file when run as root).
+#[cfg(target_os = "linux")]
+#[test]
+fn output_to_a_fifo_writes_into_it_and_leaves_it_a_fifo() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("report");
+    assert!(StdCommand::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let path = fifo.clone();
+    // Detached: with the old behaviour nobody opens the FIFO for writing,
+    // and this reader waits for ever; the assertions below fail first.
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        let read = std::fs::File::open(&path).and_then(|mut f| f.read_to_string(&mut text));
+        let _ = tx.send(read.map(|_| text));
+    });
+    let out = bounce_report()
+        .args(["-f", "json", "-o"])
+        .arg(&fifo)
+        .arg(fixture("maillog"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(kind.is_fifo(), "the FIFO was replaced: {kind:?}");
+    assert!(
+        std::fs::read_dir(dir.path()).unwrap().count() == 1,
+        "a temporary file was left"
+    );
+    let text = rx
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .unwrap()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_matches_truth(&report, &read_json(&fixture("maillog.truth.json")));
+}
+
 #[test]
 fn classify_reads_replies_from_arguments_and_stdin() {
     let out = bounce_report()

@@ -17,10 +17,14 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// A file that appears at its path, whole, only on [`commit`](Self::commit).
+/// A path that names something other than a file (`/dev/null`, a FIFO, a
+/// terminal) is written in place: renaming over it would put a file where
+/// the device or pipe was.
 #[derive(Debug)]
 pub struct AtomicFile {
     target: PathBuf,
-    temp: PathBuf,
+    /// `None` when writing in place.
+    temp: Option<PathBuf>,
     /// `None` once committed.
     file: Option<BufWriter<File>>,
 }
@@ -32,6 +36,14 @@ impl AtomicFile {
     /// exist or is not writable.
     pub fn create(target: impl AsRef<Path>) -> io::Result<AtomicFile> {
         let target = target.as_ref().to_path_buf();
+        if fs::metadata(&target).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+            let file = OpenOptions::new().write(true).open(&target)?;
+            return Ok(AtomicFile {
+                target,
+                temp: None,
+                file: Some(BufWriter::new(file)),
+            });
+        }
         let temp = temp_path(&target)?;
         // create_new: never follow a symlink or reuse a file someone planted
         // at the temporary name; a leftover of a crashed run with the same
@@ -53,7 +65,7 @@ impl AtomicFile {
         }
         Ok(AtomicFile {
             target,
-            temp,
+            temp: Some(temp),
             file: Some(BufWriter::new(file)),
         })
     }
@@ -71,16 +83,20 @@ impl AtomicFile {
         let Some(writer) = self.file.take() else {
             return Ok(());
         };
+        let Some(temp) = self.temp.take() else {
+            // Written in place: nothing to rename or sync.
+            return writer.into_inner().map(drop).map_err(|e| e.into_error());
+        };
         let result = (|| {
             let file = writer.into_inner().map_err(|e| e.into_error())?;
             file.sync_all()?;
             drop(file);
-            fs::rename(&self.temp, &self.target)?;
+            fs::rename(&temp, &self.target)?;
             sync_dir(&self.target);
             Ok(())
         })();
         if result.is_err() {
-            let _ = fs::remove_file(&self.temp);
+            let _ = fs::remove_file(&temp);
         }
         result
     }
@@ -108,10 +124,10 @@ impl Write for AtomicFile {
 
 impl Drop for AtomicFile {
     fn drop(&mut self) {
-        if self.file.take().is_some() {
+        if let (Some(_), Some(temp)) = (self.file.take(), &self.temp) {
             // Not committed: the run failed, and the target keeps its old
             // contents. Nothing to report from a destructor.
-            let _ = fs::remove_file(&self.temp);
+            let _ = fs::remove_file(temp);
         }
     }
 }

@@ -157,14 +157,14 @@ print(f"limit (plain): CPU. bounce-report spends {c2:.2f} core-s ({c2 / lines * 
       f"{s2:.2f} of them in the kernel, mostly copying the file into the read buffers) and keeps "
       f"{c2 / two:.2f} of {os.cpu_count()} cores busy; grep -c spends {cg:.2f} core-s "
       f"({cg / lines * 1e9:.0f} ns a line; {sg:.2f} in the kernel). As fast as grep at this share of the "
-      f"cores needs {grep * c2 / two:.2f} core-s, {grep * c2 / two / c2:.2f}x what it spends; 60x pflogsumm "
+      f"cores needs {grep * c2 / two:.2f} core-s, {grep / two:.2f}x what it spends; 60x pflogsumm "
       f"needs {pf / 60:.3f} s, {pf / 60 * c2 / two:.2f} core-s.")
 # Two threads against one: the cores each keeps busy, and the CPU each spends
 # (the threaded run's reader, resolver and hand-offs against one thread's
 # reading and analysing in turn).
 print(f"threads: 1 thread keeps {c1 / one:.2f} cores busy and spends {c1:.2f} core-s; 2 threads keep "
       f"{c2 / two:.2f} busy and spend {c2:.2f} core-s, {c2 / c1:.2f}x as much: "
-      f"{c2 / two:.2f} / {c1 / one:.2f} / {c2 / c1:.2f} = {(c2 / two) / (c1 / one) / (c2 / c1):.2f}x as fast.")
+      f"{c2 / two:.2f} / {c1 / one:.2f} / {c2 / c1:.2f} = {one / two:.2f}x as fast.")
 EOF
 # What the memory holds: the state at the end of the largest input.
 biggest=$plain

@@ -37,8 +37,9 @@ pub struct Args {
     pub by: Option<By>,
 
     /// Worker threads. Default: one per core. With 1, the run keeps to one
-    /// thread (reading and decompressing too); with more, a reader thread
-    /// and the main thread (which puts results in order) run beside them.
+    /// thread (reading and decompressing too); with more, a reader, a
+    /// dispatcher and the main thread (which puts results in order) run
+    /// beside them.
     #[arg(long, value_name = "N", global = true)]
     pub threads: Option<usize>,
 

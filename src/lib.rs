@@ -37,6 +37,27 @@ use crate::classify::{Catalogue, Classifier, Query};
 use crate::cli::{Command, Config, Format};
 use crate::exit_codes::ExitCode;
 
+/// `a()` and `b()`, `b` on a thread of its own when `parallel`, else one
+/// after the other on this thread (a run asked to keep to one thread).
+pub(crate) fn both<A, B: Send>(
+    parallel: bool,
+    a: impl FnOnce() -> A,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    if !parallel {
+        let a = a();
+        return (a, b());
+    }
+    std::thread::scope(|scope| {
+        let b = scope.spawn(b);
+        let a = a();
+        (
+            a,
+            b.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        )
+    })
+}
+
 /// Runs one command line to completion, writing results to `out` and
 /// warnings to `err`.
 pub fn run(

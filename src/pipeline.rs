@@ -271,18 +271,8 @@ pub fn analyse(
     // The incidents are unpacked and sorted on a thread of their own while
     // the summaries are merged (11 and 18 ms at the end of the 1 GiB
     // benchmark log), unless the run is to keep to one thread.
-    let (incidents, single_failures) = if threads == 1 {
-        merge(&mut summary);
-        tracker.finish_all()
-    } else {
-        std::thread::scope(|scope| {
-            let finished = scope.spawn(|| tracker.finish_all());
-            merge(&mut summary);
-            finished
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        })
-    };
+    let ((), (incidents, single_failures)) =
+        crate::both(threads > 1, || merge(&mut summary), || tracker.finish_all());
     if let Some((queue_ids, deferred, (open_incidents, done_incidents, done_bytes))) = held {
         eprintln!(
             "bounce-report: held at the end: {} open queue ids with {} recipients still deferred; \

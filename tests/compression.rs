@@ -77,12 +77,7 @@ fn rotated_set_with_mixed_compressions_equals_its_truth() {
             .unwrap()
             .modified()
             .unwrap();
-        std::fs::File::options()
-            .write(true)
-            .open(&path)
-            .unwrap()
-            .set_modified(mtime)
-            .unwrap();
+        set_mtime(&path, mtime);
     }
     let report = json(&["-f", "json", &dir.path().to_string_lossy()]);
     assert_matches_truth(&report, &read_json(&fixture("rotated/truth.json")));

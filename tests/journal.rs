@@ -71,12 +71,7 @@ fn journal_outputs_give_the_syslog_counts() {
         std::fs::write(&path, body).unwrap();
         // The generator's modification time gives classic lines their year.
         let mtime = std::fs::metadata(&log).unwrap().modified().unwrap();
-        std::fs::File::options()
-            .write(true)
-            .open(&path)
-            .unwrap()
-            .set_modified(mtime)
-            .unwrap();
+        set_mtime(&path, mtime);
         let report = json(&["-f", "json", &path.to_string_lossy()]);
         for s in ["sent", "bounced", "deferred", "expired"] {
             assert_eq!(report["totals"][s], truth["totals"][s], "{name}: {s}");

@@ -3,7 +3,6 @@
 //! change; `-d yesterday` reads only the files that can hold yesterday.
 
 use std::path::{Path, PathBuf};
-use std::process::Command as StdCommand;
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
@@ -234,12 +233,7 @@ fn classic_times_across_clock_changes_are_the_instants_they_name() {
         let path = dir.path().join(format!("classic{seed}.log"));
         std::fs::write(&path, classic).unwrap();
         // The year is inferred from the file's time: keep it that year's.
-        let touched = StdCommand::new("touch")
-            .args(["-d", "2026-10-27T00:00:00Z"])
-            .arg(&path)
-            .status()
-            .unwrap();
-        assert!(touched.success());
+        set_mtime(&path, utc("2026-10-27T00:00:00Z").into());
         let exact = event_times(tz, &rfc);
         let read = event_times(tz, &path);
         assert_eq!(exact.len(), read.len(), "{tz}");

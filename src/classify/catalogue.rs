@@ -924,18 +924,7 @@ impl Catalogue {
                     ),
                 })
         };
-        let (phrases, regexes) = if threads == 1 {
-            (build_phrases(), build_regexes())
-        } else {
-            std::thread::scope(|scope| {
-                let regexes = scope.spawn(build_regexes);
-                let phrases = build_phrases();
-                (
-                    phrases,
-                    regexes.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
-                )
-            })
-        };
+        let (phrases, regexes) = crate::both(threads > 1, build_phrases, build_regexes);
         let (phrases, regexes) = (phrases?, regexes?);
 
         let suffixes = |list: fn(&Provider) -> &[String]| {

@@ -149,10 +149,10 @@ pub fn parse_prefix<'a>(line: &'a [u8], years: &YearContext) -> Option<(Timestam
 /// A timestamp parsed, the rest of the line, and where in the line its two
 /// digits of seconds are, with their value, when the other seconds of its
 /// minute, written with the same bytes around them, are exactly as many
-/// seconds apart as their digits say: the offset is written out, or the local hour has one offset
-/// (no clock change in it); and a classic time's minute is wholly before
-/// the year context's reference, in the reference's year, so that the
-/// inferred year is the same for all of it.
+/// seconds apart as their digits say: the offset is written out, or the
+/// local hour has one offset (no clock change in it); and a classic time's
+/// minute is wholly before the year context's reference, in the
+/// reference's year, so that the inferred year is the same for all of it.
 type Shiftable<'a> = (Timestamp, &'a [u8], Option<(usize, i64)>);
 
 fn parse_shiftable<'a>(line: &'a [u8], years: &YearContext) -> Option<Shiftable<'a>> {

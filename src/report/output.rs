@@ -30,7 +30,8 @@ pub struct AtomicFile {
 }
 
 impl AtomicFile {
-    /// Creates the temporary file beside `target`.
+    /// Creates the temporary file beside `target`, or opens `target` itself
+    /// when it is there and neither a file nor a directory.
     ///
     /// Errors: `target` names no file (`/`, `..`), or its directory does not
     /// exist or is not writable.

@@ -17,6 +17,17 @@ pub fn bounce_report() -> Command {
     cmd
 }
 
+/// Sets `path`'s modification time: classic timestamps take their year
+/// from it.
+pub fn set_mtime(path: &Path, mtime: std::time::SystemTime) {
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+}
+
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

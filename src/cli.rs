@@ -37,7 +37,8 @@ pub struct Args {
     pub by: Option<By>,
 
     /// Worker threads. Default: one per core. With 1, the run keeps to one
-    /// thread (reading and decompressing too); with more, a reader, a
+    /// thread (reading and decompressing too); with more, the workers read
+    /// plain files themselves, and a reader (which decompresses), a
     /// dispatcher and the main thread (which puts results in order) run
     /// beside them.
     #[arg(long, value_name = "N", global = true)]

@@ -1,13 +1,21 @@
-//! Reading: sources → numbered [`Chunk`]s of whole lines.
+//! Reading: sources → [`Piece`]s of whole lines, in order.
 //!
 //! One reader thread decompresses and reads while the workers analyse the
 //! chunks before; buffers are cut after their last `\n`, the unfinished
 //! tail rolls to the front of the next one, and a line longer than a buffer
 //! grows it rather than being cut. Used buffers come back for reuse, and the
 //! channel is bounded, so memory stays flat however large the input.
+//!
+//! A plain file, when several workers share the work, is not read here: it
+//! is cut into [`Span`]s of byte offsets that the workers read themselves,
+//! each into a buffer of its own, so that the copy from the kernel is shared
+//! between the cores and a chunk is analysed on the core that read it.
 
+use std::fs::File;
 use std::io::{self, Read};
+use std::os::unix::fs::FileExt;
 use std::sync::mpsc::{Receiver, TryRecvError};
+use std::sync::Arc;
 
 use crate::input::{self, Compression, Source};
 use crate::parse::{self, YearContext};
@@ -24,10 +32,97 @@ pub struct Chunk {
     pub bytes: Vec<u8>,
 }
 
-/// What the reader tells the pipeline, in order. The pipeline passes the
-/// same messages on with each batch of chunks replaced by its results.
+/// A plain file's lines that start at offsets `start..end`, for a worker
+/// to read: the line running over `end` is read whole, the one running
+/// over `start` is left to the span before. Spans that follow each other
+/// hold every line once, however the lines fall.
+#[derive(Debug, Clone)]
+pub struct Span {
+    pub source: usize,
+    pub file: Arc<File>,
+    pub start: u64,
+    pub end: u64,
+}
+
+/// Bytes read past a span's end at first, for the line running over it;
+/// more are read, as often as needed, when that line is longer.
+const SPAN_SLACK: usize = 4 << 10;
+
+impl Span {
+    /// Reads the span's lines into `buf`, whose length is only room: it
+    /// grows when a span needs more, and is never cut, so that its bytes
+    /// are zeroed once, not for every span. Returns the offset in the file
+    /// of the lines' first byte and where they are in `buf`; none when no
+    /// line starts in the span (inside a line longer than a span, or past
+    /// the end of a file that shrank).
+    pub fn read(&self, buf: &mut Vec<u8>) -> io::Result<(u64, std::ops::Range<usize>)> {
+        // From the byte before `start`: the first line starting in the span
+        // is the one after the first `\n` at or after `start - 1`.
+        let base = self.start.saturating_sub(1);
+        // `buf[last]` is the span's last byte.
+        let last = (self.end - 1 - base) as usize;
+        let (mut len, mut eof) = self.read_at(base, buf, 0, last + 1 + SPAN_SLACK)?;
+        let head = if self.start == 0 {
+            0
+        } else {
+            match memchr::memchr(b'\n', &buf[..last.min(len)]) {
+                Some(p) => p + 1,
+                None => return Ok((self.end, 0..0)),
+            }
+        };
+        // The span ends after the first `\n` at or after its last byte.
+        let mut from = last;
+        let end = loop {
+            if let Some(p) = buf[..len]
+                .get(from..)
+                .and_then(|rest| memchr::memchr(b'\n', rest))
+            {
+                break from + p + 1;
+            }
+            if eof {
+                break len;
+            }
+            from = from.max(len);
+            (len, eof) = self.read_at(base, buf, len, len + (64 << 10))?;
+        };
+        Ok((base + head as u64, head..end.max(head)))
+    }
+
+    /// Reads the file from `base + len` into `buf[len..target]`; returns
+    /// how much of `buf` is filled, and whether the file ended first.
+    fn read_at(
+        &self,
+        base: u64,
+        buf: &mut Vec<u8>,
+        mut len: usize,
+        target: usize,
+    ) -> io::Result<(usize, bool)> {
+        if buf.len() < target {
+            buf.resize(target, 0);
+        }
+        while len < target {
+            match self.file.read_at(&mut buf[len..target], base + len as u64) {
+                Ok(0) => return Ok((len, true)),
+                Ok(n) => len += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok((len, false))
+    }
+}
+
+/// A piece of work: lines the reader read, or a span a worker reads.
 #[derive(Debug)]
-pub enum Message<C = Chunk> {
+pub enum Piece {
+    Chunk(Chunk),
+    Span(Span),
+}
+
+/// What the reader tells the pipeline, in order. The pipeline passes the
+/// same messages on with each piece replaced by its results.
+#[derive(Debug)]
+pub enum Message<C = Piece> {
     Opened {
         source: usize,
         compression: Compression,
@@ -40,7 +135,8 @@ pub enum Message<C = Chunk> {
         why: Skip,
     },
     /// The source could not be opened, or reading it failed part-way (the
-    /// lines before the failure have been sent).
+    /// lines before the failure have been sent; a span that could not be
+    /// read is reported by its worker, and the spans after it are read).
     Failed {
         source: usize,
         error: io::Error,
@@ -102,6 +198,10 @@ pub struct Reader {
     pub years: Vec<YearContext>,
     /// Where to show progress, when anywhere.
     pub progress: Option<indicatif::ProgressBar>,
+    /// Bytes a span: plain files are cut into spans for the workers to
+    /// read, unless `None` or the window has an end (whether the rest of a
+    /// file is past it is seen reading the file in order).
+    pub span: Option<u64>,
 }
 
 impl Reader {
@@ -129,6 +229,21 @@ impl Reader {
             }
             if let Some(bar) = &self.progress {
                 bar.set_message(format!("file {}/{}: {}", i + 1, sources.len(), source.name));
+            }
+            if let Some((file, size)) = self
+                .span
+                .filter(|_| self.window.until.is_none())
+                .and_then(|_| plain_file(source))
+            {
+                let sent = out(Message::Opened {
+                    source: i,
+                    compression: Compression::None,
+                })
+                .and_then(|()| self.send_spans(i, file, size, out));
+                if sent.is_err() {
+                    return;
+                }
+                continue;
             }
             let sent = match input::open(source, self.progress.as_ref()) {
                 Ok((reader, compression)) => out(Message::Opened {
@@ -199,12 +314,12 @@ impl Reader {
             }
             if !buf.is_empty() {
                 let len = buf.len() as u64;
-                out(Message::Chunk(Chunk {
+                out(Message::Chunk(Piece::Chunk(Chunk {
                     seq: *seq,
                     source,
                     offset,
                     bytes: buf,
-                }))?;
+                })))?;
                 *seq += 1;
                 offset += len;
             }
@@ -220,6 +335,35 @@ impl Reader {
 }
 
 impl Reader {
+    /// Sends a plain file as spans, then as spans of what was added to it
+    /// while they were sent, until it stops growing. A span of a file that
+    /// is being written may end with half a line, as a chunk read at the
+    /// end of the file does.
+    fn send_spans(&self, source: usize, file: File, mut size: u64, out: &mut Out<'_>) -> Result<(), Gone> {
+        let span = self.span.unwrap_or(u64::MAX).max(1);
+        let file = Arc::new(file);
+        let mut start = 0;
+        loop {
+            while start < size {
+                let end = start.saturating_add(span).min(size);
+                out(Message::Chunk(Piece::Span(Span {
+                    source,
+                    file: Arc::clone(&file),
+                    start,
+                    end,
+                })))?;
+                if let Some(bar) = &self.progress {
+                    bar.inc(end - start);
+                }
+                start = end;
+            }
+            match file.metadata() {
+                Ok(m) if m.len() > size => size = m.len(),
+                _ => return Ok(()),
+            }
+        }
+    }
+
     /// Whether a chunk starts after the window's end: the earliest readable
     /// timestamp of its first lines is at least `until` plus `slack`.
     fn past_until(&self, source: usize, chunk: &[u8], slack: i64) -> bool {
@@ -234,6 +378,22 @@ impl Reader {
             .min()
             .is_some_and(|t| t >= until.unix + slack)
     }
+}
+
+/// A source that is a plain (not compressed) regular file: opened, with
+/// its size. Anything else, or a file that cannot be opened or read (the
+/// reader then reports why), is `None`. What is not a file is not opened
+/// here: a FIFO opened and closed would lose its writer.
+fn plain_file(source: &Source) -> Option<(File, u64)> {
+    let path = source.path.as_ref()?;
+    if !std::fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
+    let file = File::open(path).ok()?;
+    let meta = file.metadata().ok()?;
+    let mut head = [0u8; 8];
+    let n = file.read_at(&mut head, 0).ok()?;
+    (meta.is_file() && Compression::detect(&head[..n]) == Compression::None).then_some((file, meta.len()))
 }
 
 /// Reads after the first `len` bytes of `buf` until it holds `target`
@@ -281,12 +441,13 @@ mod tests {
             window: Window::default(),
             years: Vec::new(),
             progress: None,
+            span: None,
         };
         let mut seq = 0;
         let mut chunks = Vec::new();
         reader
             .read_source(0, Box::new(io::Cursor::new(data.to_vec())), &mut seq, &mut |m| {
-                if let Message::Chunk(c) = m {
+                if let Message::Chunk(Piece::Chunk(c)) = m {
                     chunks.push(c);
                 }
                 Ok(())
@@ -326,5 +487,113 @@ mod tests {
     #[test]
     fn empty_input_has_no_chunk() {
         assert!(chunks_of(b"", 16).is_empty());
+    }
+
+    fn file_source(path: &std::path::Path) -> Source {
+        Source {
+            name: path.display().to_string(),
+            path: Some(path.to_path_buf()),
+            modified: None,
+            command: None,
+        }
+    }
+
+    /// Runs a reader that cuts `path` into spans of `span` bytes, with
+    /// `each` called on every message; returns what the spans read, as
+    /// (offset, bytes).
+    fn spans_of(path: &std::path::Path, span: u64, mut each: impl FnMut(&Message)) -> Vec<(u64, Vec<u8>)> {
+        let (_back, recycled) = channel();
+        let reader = Reader {
+            chunk_size: 1 << 20,
+            recycled,
+            window: Window::default(),
+            years: Vec::new(),
+            progress: None,
+            span: Some(span),
+        };
+        let mut spans = Vec::new();
+        reader.run(&[file_source(path)], &mut |m| {
+            each(&m);
+            match m {
+                Message::Chunk(Piece::Span(s)) => spans.push(s),
+                Message::Opened { .. } => {}
+                other => panic!("not a span: {other:?}"),
+            }
+            Ok(())
+        });
+        let mut buf = Vec::new();
+        spans
+            .iter()
+            .map(|s| {
+                let (offset, lines) = s.read(&mut buf).unwrap();
+                (offset, buf[lines].to_vec())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn spans_hold_every_line_once_however_the_lines_fall() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("maillog");
+        let long = "x".repeat(100);
+        let texts = [
+            "one\ntwo two\nthree three three\nfour\nno newline at end".to_string(),
+            format!("a\n{long}\nb\n\n\nc\n{long}{long}\nd\n"),
+            "\n\n\n".to_string(),
+            "x".to_string(),
+        ];
+        for text in &texts {
+            std::fs::write(&path, text).unwrap();
+            let data = text.as_bytes();
+            for span in 1..40 {
+                let spans = spans_of(&path, span, |_| {});
+                let mut joined = Vec::new();
+                for (i, (offset, bytes)) in spans.iter().enumerate() {
+                    if bytes.is_empty() {
+                        continue;
+                    }
+                    // Starts a line, right after what the spans before read.
+                    assert_eq!(*offset as usize, joined.len(), "span {span}, piece {i}: {text:?}");
+                    if i + 1 < spans.len() && bytes.len() + joined.len() < data.len() {
+                        assert_eq!(bytes.last(), Some(&b'\n'), "span {span}: {text:?}");
+                    }
+                    joined.extend_from_slice(bytes);
+                }
+                assert_eq!(joined, data, "span {span}: {text:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_file_that_grows_while_it_is_cut_is_read_to_its_new_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("maillog");
+        let first = "line one\nline two\nline three\n".repeat(10);
+        std::fs::write(&path, &first).unwrap();
+        let added = "added later\n".repeat(30);
+        let mut grown = false;
+        let spans = spans_of(&path, 64, |m| {
+            if !grown && matches!(m, Message::Chunk(Piece::Span(_))) {
+                grown = true;
+                let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+                std::io::Write::write_all(&mut f, added.as_bytes()).unwrap();
+            }
+        });
+        let joined: Vec<u8> = spans.into_iter().flat_map(|(_, b)| b).collect();
+        assert_eq!(String::from_utf8(joined).unwrap(), first + &added);
+    }
+
+    #[test]
+    fn only_plain_regular_files_are_cut_into_spans() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("plain");
+        std::fs::write(&plain, "line\n").unwrap();
+        let gz = dir.path().join("log");
+        std::fs::write(&gz, [0x1f, 0x8b, 8, 0, 0, 0]).unwrap();
+        assert_eq!(plain_file(&file_source(&plain)).map(|(_, size)| size), Some(5));
+        assert!(plain_file(&file_source(&gz)).is_none());
+        assert!(plain_file(&file_source(dir.path())).is_none());
+        assert!(plain_file(&file_source(&dir.path().join("missing"))).is_none());
+        assert!(plain_file(&Source::stdin()).is_none());
     }
 }

@@ -7,7 +7,8 @@
 # log, its gzip, and the same log as a rotated set of four .gz files. Then it
 # times, side by side in one hyperfine run per input:
 #   bounce-report (2 threads, 1 thread), LC_ALL=C grep -c status=, rg -c status=,
-#   gzip -dc, pigz -dc, and pflogsumm (once: it is slow); every output goes
+#   gzip -dc, pigz -dc, and pflogsumm (once: it is slow), and the floor bench
+#   (cargo bench --bench pipeline -- floor on the same log); every output goes
 # through a pipe (GNU grep stops at the first match when it writes to /dev/null),
 # prints each tool's count beside its time (a fast wrong answer shows), peak RSS
 # and CPU use from /usr/bin/time -v, and the issue's targets with their ratios.
@@ -96,11 +97,18 @@ for s in ${LINEAR_SIZES:-}; do
     for _ in 1 2 3; do usage "$br" -f json "$f"; done
 done
 echo
+echo "## the floor: finding the lines worth parsing and counting every line (criterion, one core, the log in memory)"
+BENCH_LOG=$plain cargo bench --quiet --bench pipeline -- 'floor/candidate lines found, lines counted$' 2>&1 |
+    grep -E '^floor/|time:' | head -2
+floor=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["mean"]["point_estimate"] / 1e9)' \
+    "target/criterion/floor/candidate lines found, lines counted/new/estimates.json")
+echo
 echo "## targets (issue 4)"
 lines=$(LC_ALL=C wc -l < "$plain")
-python3 - "$dir" "$pf" "$bytes" "$lines" <<'EOF'
+python3 - "$dir" "$pf" "$bytes" "$lines" "$floor" <<'EOF'
 import json, os, sys
 d, pf, size, lines = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+floor = float(sys.argv[5])
 runs = json.load(open(f"{d}/plain.json"))["results"]
 plain = {r["command"]: r["mean"] for r in runs}
 cpu = {r["command"]: r["user"] + r["system"] for r in runs}
@@ -159,6 +167,17 @@ print(f"limit (plain): CPU. bounce-report spends {c2:.2f} core-s ({c2 / lines * 
       f"({cg / lines * 1e9:.0f} ns a line; {sg:.2f} in the kernel). As fast as grep at this share of the "
       f"cores needs {grep * c2 / two:.2f} core-s, {grep / two:.2f}x what it spends; 60x pflogsumm "
       f"needs {pf / 60:.3f} s, {pf / 60 * c2 / two:.2f} core-s.")
+# Why: what is spent before a line is parsed, and what each target leaves
+# for the analysis proper (parse, classify, correlate, count).
+before = s2 + floor
+now = c2 - before
+def left(budget):
+    room = budget * c2 / two - before
+    return (f"leaves {room:.2f} core-s for it, {now / room:.2f}x too little" if room > 0
+            else "leaves nothing for it")
+print(f"why: before a line is parsed, the kernel's copy ({s2:.2f} core-s) and finding the lines worth "
+      f"parsing and counting every line ({floor:.2f} s on one core, the floor bench) take {before:.2f} "
+      f"core-s; the analysis proper takes {now:.2f}. grep's time {left(grep)}; 60x pflogsumm {left(pf / 60)}.")
 # Two threads against one: the cores each keeps busy, and the CPU each spends
 # (the threaded run's reader, resolver and hand-offs against one thread's
 # reading and analysing in turn).

@@ -233,9 +233,10 @@ pub fn analyse(
         progress: options.progress.then(|| progress_bar(sources)),
         // Spans of eight chunk sizes, 2 MiB by default: on the 1 GiB
         // benchmark log two threads took 1.14 s with them, 1.21 s with
-        // spans of 512 KiB (the size of a chunk read in order) and 1.24 s
-        // reading in order (10 runs each, interleaved): fewer pieces have
-        // fewer queue ids running over their ends for the resolver to join.
+        // spans of 1 MiB and 1.24 s reading in order (10 runs each,
+        // interleaved; spans of 512 KiB, the size of a chunk read in order,
+        // gained nothing): fewer pieces have fewer queue ids running over
+        // their ends for the resolver to join.
         // One thread reads in order: larger chunks did not help it.
         span: (threads > 1).then_some(8 * options.chunk_size.max(1) as u64),
     };

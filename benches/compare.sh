@@ -179,8 +179,8 @@ print(f"why: before a line is parsed, the kernel's copy ({s2:.2f} core-s) and fi
       f"parsing and counting every line ({floor:.2f} s on one core, the floor bench) take {before:.2f} "
       f"core-s; the analysis proper takes {now:.2f}. grep's time {left(grep)}; 60x pflogsumm {left(pf / 60)}.")
 # Two threads against one: the cores each keeps busy, and the CPU each spends
-# (the threaded run's reader, resolver and hand-offs against one thread's
-# reading and analysing in turn).
+# (the threaded run's workers reading their spans, its resolver and
+# hand-offs, against one thread's reading and analysing in turn).
 print(f"threads: 1 thread keeps {c1 / one:.2f} cores busy and spends {c1:.2f} core-s; 2 threads keep "
       f"{c2 / two:.2f} busy and spend {c2:.2f} core-s, {c2 / c1:.2f}x as much: "
       f"{c2 / two:.2f} / {c1 / one:.2f} / {c2 / c1:.2f} = {one / two:.2f}x as fast.")

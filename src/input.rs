@@ -59,7 +59,7 @@ impl Source {
         }
     }
 
-    fn file(path: PathBuf) -> Source {
+    pub(crate) fn file(path: PathBuf) -> Source {
         let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
         Source {
             name: path.display().to_string(),

@@ -201,8 +201,9 @@ enum Item {
 ///
 /// With one thread everything (reading, analysis, the end of the run) is
 /// done on the calling thread, after the catalogue is built; with more,
-/// that many workers analyse while a reader thread reads ahead and this
-/// thread resolves.
+/// that many workers read (plain files) and analyse while a reader thread
+/// cuts plain files into spans and reads the rest ahead, and this thread
+/// resolves.
 pub fn analyse(
     sources: &[Source],
     catalogue: Arc<Catalogue>,
@@ -348,8 +349,9 @@ fn run_one_thread(
     let mut state = WorkerState::new(catalogue);
     let mut result = Ok(());
     reader.run(sources, &mut |message| {
+        // With one thread there are no spans: each chunk's buffer goes back
+        // to the reader, which reads the next chunk into it.
         let message = match message {
-            // The reader reads the next chunk into the same buffer.
             Message::Chunk(piece) => state.work(piece, context, &recycle),
             other => other.map(|_| ChunkOutput::default()),
         };
@@ -381,26 +383,27 @@ fn run_workers(
         .build()
         .map_err(io::Error::other)?;
     let states = Mutex::new(Vec::<WorkerState>::new());
-    // Chunks read ahead of the workers, and chunks between the reader and
+    // Pieces sent ahead of the workers, and pieces between the reader and
     // the resolver (processing or waiting for an earlier one). Four of
-    // those a worker: with two, the 1 GB log took 5% longer (12 runs
+    // those a worker (measured with chunks, before spans): with two, the 1 GB log took 5% longer (12 runs
     // interleaved, fifth session; likely the workers waiting while the
     // resolver is off its core), for 3 MiB less.
     let (tx, rx) = sync_channel(threads * 2);
     let in_flight = threads * 4;
 
-    // Three stages at once: the reader reads and decompresses ahead; a
-    // dispatcher thread hands each chunk to the rayon workers as soon as it
-    // comes (no batches, so no worker waits for another to finish); this
-    // thread puts the workers' outputs back in input order and resolves
-    // them (and writes events). At most `in_flight` chunks are between the
-    // reader and the resolver, which bounds memory.
+    // Three stages at once: the reader cuts plain files into spans, and
+    // reads and decompresses the rest ahead; a dispatcher thread hands each
+    // piece to the rayon workers as soon as it comes (no batches, so no
+    // worker waits for another to finish); this thread puts the workers'
+    // outputs back in input order and resolves them (and writes events). At
+    // most `in_flight` pieces are between the reader and the resolver,
+    // which bounds memory.
     std::thread::scope(|scope| -> io::Result<()> {
         scope.spawn(move || reader.run(sources, &mut |m| tx.send(m).map_err(|_| Gone)));
         // With each output, whether it holds a token (it came from a piece).
         let (done_tx, done_rx) = channel::<(u64, bool, Message<ChunkOutput>)>();
-        // Tokens: the dispatcher takes one per chunk, the resolver gives it
-        // back once it has resolved the chunk's output.
+        // Tokens: the dispatcher takes one per piece, the resolver gives it
+        // back once it has resolved the piece's output.
         let (slot_tx, slot_rx) = sync_channel::<()>(in_flight);
         for _ in 0..in_flight {
             let _ = slot_tx.send(());

@@ -9,7 +9,7 @@
 //! A plain file, when several workers share the work, is not read here: it
 //! is cut into [`Span`]s of byte offsets that the workers read themselves,
 //! each into a buffer of its own, so that the copy from the kernel is shared
-//! between the cores and a chunk is analysed on the core that read it.
+//! between the cores and a span is analysed on the core that read it.
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -230,28 +230,21 @@ impl Reader {
             if let Some(bar) = &self.progress {
                 bar.set_message(format!("file {}/{}: {}", i + 1, sources.len(), source.name));
             }
-            if let Some((file, size)) = self
-                .span
-                .filter(|_| self.window.until.is_none())
-                .and_then(|_| plain_file(source))
-            {
-                let sent = out(Message::Opened {
+            let span = self.span.filter(|_| self.window.until.is_none());
+            let sent = match span.and_then(|span| Some((span, plain_file(source)?))) {
+                Some((span, (file, size))) => out(Message::Opened {
                     source: i,
                     compression: Compression::None,
                 })
-                .and_then(|()| self.send_spans(i, file, size, out));
-                if sent.is_err() {
-                    return;
-                }
-                continue;
-            }
-            let sent = match input::open(source, self.progress.as_ref()) {
-                Ok((reader, compression)) => out(Message::Opened {
-                    source: i,
-                    compression,
-                })
-                .and_then(|()| self.read_source(i, reader, &mut seq, out)),
-                Err(error) => out(Message::Failed { source: i, error }),
+                .and_then(|()| self.send_spans(i, file, size, span, out)),
+                None => match input::open(source, self.progress.as_ref()) {
+                    Ok((reader, compression)) => out(Message::Opened {
+                        source: i,
+                        compression,
+                    })
+                    .and_then(|()| self.read_source(i, reader, &mut seq, out)),
+                    Err(error) => out(Message::Failed { source: i, error }),
+                },
             };
             if sent.is_err() {
                 return;
@@ -335,12 +328,19 @@ impl Reader {
 }
 
 impl Reader {
-    /// Sends a plain file as spans, then as spans of what was added to it
-    /// while they were sent, until it stops growing. A span of a file that
-    /// is being written may end with half a line, as a chunk read at the
-    /// end of the file does.
-    fn send_spans(&self, source: usize, file: File, mut size: u64, out: &mut Out<'_>) -> Result<(), Gone> {
-        let span = self.span.unwrap_or(u64::MAX).max(1);
+    /// Sends a plain file as spans of `span` bytes, then as spans of what
+    /// was added to it while they were sent, until it stops growing. A span
+    /// of a file that is being written may end with half a line, as a chunk
+    /// read at the end of the file does.
+    fn send_spans(
+        &self,
+        source: usize,
+        file: File,
+        mut size: u64,
+        span: u64,
+        out: &mut Out<'_>,
+    ) -> Result<(), Gone> {
+        let span = span.max(1);
         let file = Arc::new(file);
         let mut start = 0;
         loop {
@@ -489,15 +489,6 @@ mod tests {
         assert!(chunks_of(b"", 16).is_empty());
     }
 
-    fn file_source(path: &std::path::Path) -> Source {
-        Source {
-            name: path.display().to_string(),
-            path: Some(path.to_path_buf()),
-            modified: None,
-            command: None,
-        }
-    }
-
     /// Runs a reader that cuts `path` into spans of `span` bytes, with
     /// `each` called on every message; returns what the spans read, as
     /// (offset, bytes).
@@ -512,7 +503,7 @@ mod tests {
             span: Some(span),
         };
         let mut spans = Vec::new();
-        reader.run(&[file_source(path)], &mut |m| {
+        reader.run(&[Source::file(path.to_path_buf())], &mut |m| {
             each(&m);
             match m {
                 Message::Chunk(Piece::Span(s)) => spans.push(s),
@@ -590,10 +581,10 @@ mod tests {
         std::fs::write(&plain, "line\n").unwrap();
         let gz = dir.path().join("log");
         std::fs::write(&gz, [0x1f, 0x8b, 8, 0, 0, 0]).unwrap();
-        assert_eq!(plain_file(&file_source(&plain)).map(|(_, size)| size), Some(5));
-        assert!(plain_file(&file_source(&gz)).is_none());
-        assert!(plain_file(&file_source(dir.path())).is_none());
-        assert!(plain_file(&file_source(&dir.path().join("missing"))).is_none());
+        assert_eq!(plain_file(&Source::file(plain)).map(|(_, size)| size), Some(5));
+        assert!(plain_file(&Source::file(gz)).is_none());
+        assert!(plain_file(&Source::file(dir.path().to_path_buf())).is_none());
+        assert!(plain_file(&Source::file(dir.path().join("missing"))).is_none());
         assert!(plain_file(&Source::stdin()).is_none());
     }
 }

@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Score bounce-report's classifier on the frozen held-out set.
+
+    scripts/score_heldout.py [--bin PATH] [--data PATH] [--misses]
+
+Feeds every `reply` of tests/data/heldout.toml, one per line, to
+`BIN classify -f json` and compares the `cause` it prints with the label.
+Prints the entry count per cause, the overall accuracy, the accuracy per
+origin kind and per cause, and the confusion counts (expected -> got).
+
+The missed texts are printed only with --misses. The held-out set judges the
+rules; whoever edits rules should see the figures, never the missed texts.
+
+Standard library only (Python 3.11+ for tomllib).
+"""
+
+import argparse
+import collections
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_DATA = os.path.join(ROOT, "tests", "data", "heldout.toml")
+
+
+def default_bin():
+    for build in ("release", "debug"):
+        path = os.path.join(ROOT, "target", build, "bounce-report")
+        if os.access(path, os.X_OK):
+            return path
+    return shutil.which("bounce-report") or "bounce-report"
+
+
+def results_from(stdout):
+    """The per-reply result objects, in input order, from the JSON output.
+
+    Accepts one JSON document (a list, or an object holding a list of results)
+    or one JSON object per line.
+    """
+    text = stdout.strip()
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError:
+        doc = [json.loads(line) for line in text.splitlines() if line.strip()]
+    if isinstance(doc, dict):
+        lists = [v for v in doc.values() if isinstance(v, list)]
+        if "cause" in doc:
+            doc = [doc]
+        elif len(lists) == 1:
+            doc = lists[0]
+        else:
+            sys.exit("score_heldout: cannot find the list of results in the JSON output")
+    return doc
+
+
+def classify(binary, replies):
+    for reply in replies:
+        if "\n" in reply or "\r" in reply:
+            sys.exit("score_heldout: a reply holds a line break; cannot feed it one per line")
+    proc = subprocess.run(
+        [binary, "classify", "-f", "json"],
+        input="".join(r + "\n" for r in replies),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+    )
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr)
+        sys.exit(f"score_heldout: {binary} classify exited with {proc.returncode}")
+    results = results_from(proc.stdout)
+    if len(results) != len(replies):
+        sys.exit(f"score_heldout: {len(replies)} replies in, {len(results)} results out")
+    return [r.get("cause") if isinstance(r, dict) else None for r in results]
+
+
+def pct(n, d):
+    return f"{100.0 * n / d:5.1f}%" if d else "    -"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--bin", default=None, help="bounce-report binary (default: target/release, target/debug, then PATH)")
+    ap.add_argument("--data", default=DEFAULT_DATA, help="held-out TOML file")
+    ap.add_argument("--misses", action="store_true", help="also print the missed texts (not for rule editors)")
+    args = ap.parse_args()
+
+    with open(args.data, "rb") as f:
+        entries = tomllib.load(f)["reply"]
+    got = classify(args.bin or default_bin(), [e["reply"] for e in entries])
+
+    total = len(entries)
+    hits = [e["cause"] == g for e, g in zip(entries, got)]
+    per_cause = collections.Counter(e["cause"] for e in entries)
+    cause_hits = collections.Counter(e["cause"] for e, h in zip(entries, hits) if h)
+    per_origin = collections.Counter(e.get("origin", "?") for e in entries)
+    origin_hits = collections.Counter(e.get("origin", "?") for e, h in zip(entries, hits) if h)
+    confusion = collections.Counter((e["cause"], g) for e, g, h in zip(entries, got, hits) if not h)
+
+    print(f"held-out set: {total} replies, {args.data if args.data != DEFAULT_DATA else 'tests/data/heldout.toml'}")
+    print(f"overall accuracy: {sum(hits)}/{total} = {pct(sum(hits), total).strip()}")
+    print()
+    print("by origin:")
+    for origin in sorted(per_origin):
+        n, k = per_origin[origin], origin_hits[origin]
+        print(f"  {origin:<24} {k:4}/{n:<4} {pct(k, n)}")
+    print()
+    print("by cause (entries, correct):")
+    for cause, n in sorted(per_cause.items(), key=lambda kv: (-kv[1], kv[0])):
+        k = cause_hits[cause]
+        print(f"  {cause:<18} {n:4} {k:4} {pct(k, n)}")
+    print()
+    print("confusion (expected -> got: count):")
+    if not confusion:
+        print("  none")
+    for (exp, g), n in sorted(confusion.items(), key=lambda kv: (-kv[1], kv[0])):
+        print(f"  {exp} -> {g}: {n}")
+
+    if args.misses:
+        print()
+        print("missed texts:")
+        for e, g, h in zip(entries, got, hits):
+            if not h:
+                print(f"  [{e['cause']} -> {g}] {e['reply']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -74,6 +74,10 @@ def classify(binary, replies):
     results = results_from(proc.stdout)
     if len(results) != len(replies):
         sys.exit(f"score_heldout: {len(replies)} replies in, {len(results)} results out")
+    for i, (reply, result) in enumerate(zip(replies, results)):
+        text = result.get("text", result.get("reply")) if isinstance(result, dict) else None
+        if text is not None and text != reply:
+            sys.exit(f"score_heldout: result {i + 1} echoes another text than its reply; output out of order?")
     return [r.get("cause") if isinstance(r, dict) else None for r in results]
 
 

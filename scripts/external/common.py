@@ -1,0 +1,107 @@
+"""Helpers shared by the external-source label scripts and score.py.
+
+Python 3 standard library only. Nothing here reads or writes the project's
+own sources; the scripts read a fetched repository snapshot (a bare git
+directory) and write a labelled TSV under target/ (never committed).
+"""
+import hashlib
+import os
+import re
+import subprocess
+import sys
+
+TSV_COLUMNS = ["source_id", "split", "cause", "status", "reply"]
+
+# The causes of SPEC.md ("Causes"): Sisimai's reasons in snake_case plus greylisted.
+CAUSES = {
+    "user_unknown", "mailbox_full", "has_moved", "host_unknown", "no_relaying",
+    "not_accept", "suspend", "blocked", "bad_reputation", "require_ptr",
+    "policy_violation", "spam_detected", "virus_detected", "content_error",
+    "mesg_too_big", "exceed_limit", "rejected", "auth_failure", "security_error",
+    "failed_starttls", "too_many_conn", "speeding", "greylisted", "network_error",
+    "system_error", "system_full", "expired", "syntax_error", "not_compliant_rfc",
+    "mailer_error", "on_hold", "vacation", "undefined",
+}
+
+_WS = re.compile(r"\s+")
+
+
+def one_line(text):
+    """A text as one line: every run of whitespace (newline, tab, CR) one space."""
+    return _WS.sub(" ", text or "").strip()
+
+
+def normalize(text):
+    """The text the split is decided on: one line, lower case."""
+    return one_line(text).lower()
+
+
+def split_of(reply):
+    """Frozen by rule: sha256 of the normalized reply; first byte even -> heldout."""
+    digest = hashlib.sha256(normalize(reply).encode("utf-8")).digest()
+    return "heldout" if digest[0] % 2 == 0 else "dev"
+
+
+def git(gitdir, *args, binary=False):
+    out = subprocess.run(["git", "--git-dir", gitdir, *args],
+                         check=True, stdout=subprocess.PIPE)
+    return out.stdout if binary else out.stdout.decode("utf-8", "replace")
+
+
+def head_commit(gitdir):
+    return git(gitdir, "rev-parse", "HEAD").strip()
+
+
+def ls_tree(gitdir, prefix=""):
+    """(blob id, path) of every file under prefix at HEAD."""
+    args = ["ls-tree", "-r", "HEAD"] + ([prefix] if prefix else [])
+    rows = []
+    for line in git(gitdir, *args).splitlines():
+        meta, path = line.split("\t", 1)
+        _mode, kind, blob = meta.split()
+        if kind == "blob":
+            rows.append((blob, path))
+    return rows
+
+
+def default_out(name):
+    root = subprocess.run(["git", "rev-parse", "--show-toplevel"],
+                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    base = root.stdout.decode().strip() if root.returncode == 0 else os.getcwd()
+    return os.path.join(base, "target", "external", name + ".tsv")
+
+
+def write_tsv(path, rows):
+    """rows: dicts with TSV_COLUMNS but split. Deduplicates identical
+    (reply, cause) rows, keeping the first source_id; returns the rows written."""
+    seen = set()
+    out = []
+    for r in rows:
+        reply = one_line(r["reply"])
+        key = (normalize(reply), r["cause"])
+        if key in seen:
+            continue
+        seen.add(key)
+        if r["cause"] not in CAUSES:
+            raise SystemExit("not a cause of SPEC.md: %r" % r["cause"])
+        out.append({"source_id": r["source_id"], "split": split_of(reply),
+                    "cause": r["cause"], "status": r.get("status") or "",
+                    "reply": reply})
+    d = os.path.dirname(path)
+    if d:
+        os.makedirs(d, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
+        f.write("\t".join(TSV_COLUMNS) + "\n")
+        for r in out:
+            f.write("\t".join(one_line(r[c]) for c in TSV_COLUMNS) + "\n")
+    return out
+
+
+def summary(rows, dropped, stream=sys.stderr):
+    from collections import Counter
+    by_split = Counter(r["split"] for r in rows)
+    by_cause = Counter(r["cause"] for r in rows)
+    print("rows: %d (dev %d, heldout %d)" % (len(rows), by_split["dev"], by_split["heldout"]), file=stream)
+    print("causes: " + ", ".join("%s %d" % kv for kv in by_cause.most_common()), file=stream)
+    if dropped:
+        print("dropped: " + ", ".join("%s %d" % kv for kv in dropped.most_common()), file=stream)

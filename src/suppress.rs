@@ -5,11 +5,26 @@
 //! `--causes`, a bounce or expiry of one of the causes named.
 //! Addresses are the same when they differ only in the case of the domain,
 //! as mail systems compare them.
+//!
+//! A hard cause needs evidence about the recipient, because the list makes
+//! an operator stop mailing real people ([`Evidence`]):
+//!
+//! - a refusal at the connection level (greeting, HELO, STARTTLS) or the
+//!   sender level (MAIL FROM, AUTH) is about us, never about the address:
+//!   such an event never lists it (the classifier already turns a "user
+//!   unknown" at MAIL FROM into `rejected`; a 521 "does not accept mail" at
+//!   the greeting stays `not_accept`, hard, and is still not listed);
+//! - Postfix's own "Host not found" (NXDOMAIN) for a domain is our resolver's
+//!   word: it lists nobody at a domain that the same run delivered to, nor
+//!   in a stretch of time when such failures were as many as the
+//!   deliveries ([`ResolverCheck`]): both say our resolver failed, and are
+//!   named on stderr instead.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{self, Write};
 
 use crate::cause::{Cause, Class, Status};
+use crate::classify::{Anatomy, Level, Origin};
 use crate::event::{lossy, Event};
 use crate::parse::Timestamp;
 
@@ -24,6 +39,96 @@ pub struct Entry {
     pub first: Timestamp,
     pub last: Timestamp,
     pub last_reply: String,
+    /// Every listing event was Postfix's own DNS "Host not found": listed
+    /// only if [`ResolverCheck`] clears the domain.
+    pub by_our_dns: bool,
+}
+
+/// What a hard event says about its recipient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Evidence {
+    /// A refusal at RCPT TO or later, a local delivery's verdict, a null MX.
+    Recipient,
+    /// Postfix's own DNS lookup found no such host: the domain, or our
+    /// resolver (checked at the end of the run).
+    OurDns,
+    /// A refusal of our connection or our sender: nothing about the address.
+    NotRecipient,
+}
+
+impl Evidence {
+    /// What `reply` (a hard event's text) says about its recipient.
+    pub fn of(reply: &[u8], cause: Cause) -> Evidence {
+        let anatomy = Anatomy::read(reply);
+        match anatomy.stage.map(|s| s.level()) {
+            Some(Level::Connection | Level::Sender) => Evidence::NotRecipient,
+            _ if anatomy.origin == Origin::Postfix && cause == Cause::HostUnknown => Evidence::OurDns,
+            _ => Evidence::Recipient,
+        }
+    }
+}
+
+/// Minutes, either side of a minute, over which Postfix's "Host not found"
+/// failures are weighed against deliveries.
+const RESOLVER_WINDOW_MINUTES: i64 = 10;
+
+/// Distinct domains failing with "Host not found" in a window before it can
+/// be called our resolver's fault (one mistyped domain is not).
+const RESOLVER_MIN_DOMAINS: usize = 3;
+
+/// Domains remembered per minute for the check (bounds its memory: a day
+/// is 1,440 minutes).
+const DOMAINS_PER_MINUTE: usize = 64;
+
+/// Tells our resolver's failures from domains that do not exist: a domain
+/// that the run delivered to exists; a window in which "Host not found"
+/// failures at several domains are at least as many as the deliveries is
+/// a resolver outage (a real mistyped domain fails alone, among deliveries).
+#[derive(Debug, Default)]
+pub struct ResolverCheck {
+    /// Domains with at least one delivery (`sent`).
+    delivered: HashSet<String>,
+    /// Per minute: deliveries, and the domains that failed by our DNS.
+    minutes: BTreeMap<i64, (u64, Vec<String>)>,
+}
+
+impl ResolverCheck {
+    pub fn add(&mut self, e: &Event<'_>, evidence: Option<Evidence>) {
+        let minute = e.time.unix.div_euclid(60);
+        if e.status == Status::Sent {
+            if let Some(d) = e.domain.as_deref() {
+                if !self.delivered.contains(d) {
+                    self.delivered.insert(d.to_string());
+                }
+            }
+            self.minutes.entry(minute).or_default().0 += 1;
+        } else if evidence == Some(Evidence::OurDns) {
+            if let Some(d) = e.domain.as_deref() {
+                let domains = &mut self.minutes.entry(minute).or_default().1;
+                if domains.len() < DOMAINS_PER_MINUTE && !domains.iter().any(|x| x == d) {
+                    domains.push(d.to_string());
+                }
+            }
+        }
+    }
+
+    /// Whether "Host not found" for `domain` at `time` is our resolver's fault.
+    pub fn blames_resolver(&self, domain: &str, time: Timestamp) -> bool {
+        if self.delivered.contains(domain) {
+            return true;
+        }
+        let minute = time.unix.div_euclid(60);
+        let mut sent = 0;
+        let mut domains: HashSet<&str> = HashSet::new();
+        for (_, (s, ds)) in self
+            .minutes
+            .range(minute - RESOLVER_WINDOW_MINUTES..=minute + RESOLVER_WINDOW_MINUTES)
+        {
+            sent += s;
+            domains.extend(ds.iter().map(String::as_str));
+        }
+        domains.len() >= RESOLVER_MIN_DOMAINS && domains.len() as u64 >= sent
+    }
 }
 
 /// Collects the list from events in log order.
@@ -32,6 +137,7 @@ pub struct List {
     /// The causes that put an address on the list; `None`: the hard ones.
     causes: Option<Vec<Cause>>,
     entries: HashMap<String, Entry>,
+    resolver: ResolverCheck,
 }
 
 impl List {
@@ -39,6 +145,7 @@ impl List {
         List {
             causes,
             entries: HashMap::new(),
+            resolver: ResolverCheck::default(),
         }
     }
 
@@ -55,7 +162,14 @@ impl List {
     }
 
     pub fn add(&mut self, e: &Event<'_>) {
-        let (Some(cause), Some(recipient)) = (self.wanted(e), e.recipient.as_deref()) else {
+        let wanted = self.wanted(e);
+        let evidence = wanted.map(|c| Evidence::of(e.reply.as_deref().unwrap_or_default(), c));
+        self.resolver.add(e, evidence);
+        if evidence == Some(Evidence::NotRecipient) {
+            return;
+        }
+        let by_our_dns = evidence == Some(Evidence::OurDns);
+        let (Some(cause), Some(recipient)) = (wanted, e.recipient.as_deref()) else {
             return;
         };
         let address = lossy(recipient);
@@ -74,6 +188,7 @@ impl List {
                 entry.cause = cause;
                 entry.last = e.time;
                 entry.last_reply = reply;
+                entry.by_our_dns &= by_our_dns;
             }
             None => {
                 self.entries.insert(
@@ -86,17 +201,46 @@ impl List {
                         first: e.time,
                         last: e.time,
                         last_reply: reply,
+                        by_our_dns,
                     },
                 );
             }
         }
     }
 
-    /// The entries with at least `min_count` events, by domain and address.
+    /// The entries with at least `min_count` events, by domain and address;
+    /// those whose only evidence is our resolver's failure are left out.
     pub fn entries(&self, min_count: u64) -> Vec<&Entry> {
-        let mut v: Vec<&Entry> = self.entries.values().filter(|e| e.count >= min_count).collect();
+        let mut v: Vec<&Entry> = self
+            .entries
+            .values()
+            .filter(|e| e.count >= min_count && !self.resolver_fault(e))
+            .collect();
         v.sort_by(|a, b| a.domain.cmp(&b.domain).then(a.address.cmp(&b.address)));
         v
+    }
+
+    fn resolver_fault(&self, e: &Entry) -> bool {
+        e.by_our_dns
+            && e.domain
+                .as_deref()
+                .is_some_and(|d| self.resolver.blames_resolver(d, e.first))
+    }
+
+    /// The addresses and domains left off because our resolver, not the
+    /// domain, failed: `(addresses, domains)`, for a word on stderr.
+    pub fn left_off_by_resolver(&self) -> (usize, Vec<&str>) {
+        let mut domains: Vec<&str> = Vec::new();
+        let mut addresses = 0;
+        for e in self.entries.values().filter(|e| self.resolver_fault(e)) {
+            addresses += 1;
+            if let Some(d) = e.domain.as_deref() {
+                domains.push(d);
+            }
+        }
+        domains.sort_unstable();
+        domains.dedup();
+        (addresses, domains)
     }
 
     /// Writes the CSV: a header, then one address per row.

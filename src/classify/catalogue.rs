@@ -32,6 +32,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use toml::Spanned;
 
+use super::anatomy::{Origin, Stage};
 use super::Dsn;
 
 /// The built-in pattern files, `(file name, contents)`, in load order.
@@ -331,6 +332,11 @@ pub struct Rule {
     pub priority: i32,
     /// Index into [`Catalogue::providers`] when the rule is scoped.
     pub provider: Option<u16>,
+    /// Who must have written the text (`origin = "postfix"|"remote"`), if
+    /// the rule is scoped so.
+    pub from: Option<Origin>,
+    /// The SMTP stages the text must answer (any of them), if any.
+    pub stage: Vec<Stage>,
     /// Enhanced status codes the reply must carry (any of them), if any.
     pub dsn: Vec<DsnPattern>,
     /// SMTP codes the reply must carry (any of them), if any.
@@ -476,6 +482,10 @@ struct RawRule {
     #[serde(default)]
     provider: Option<Spanned<String>>,
     #[serde(default)]
+    origin: Option<Spanned<String>>,
+    #[serde(default)]
+    stage: Option<Spanned<OneOrMany<String>>>,
+    #[serde(default)]
     priority: Option<i32>,
     #[serde(default)]
     advice_en: Option<String>,
@@ -490,6 +500,49 @@ struct Source {
     name: String,
     text: String,
     user: bool,
+}
+
+/// The error for an invalid entry at `offset` of `s`.
+fn invalid_at(s: &Source, offset: usize, item: String, message: String) -> CatalogueError {
+    CatalogueError::Invalid {
+        file: s.name.clone(),
+        line: line_of(&s.text, offset),
+        item,
+        message,
+    }
+}
+
+/// A rule's `origin` and `stage` scope, checked.
+fn scope(s: &Source, r: &RawRule, item: &str) -> Result<(Option<Origin>, Vec<Stage>), CatalogueError> {
+    let from = match &r.origin {
+        None => None,
+        Some(o) => Some(Origin::parse(o.get_ref()).ok_or_else(|| {
+            invalid_at(
+                s,
+                o.span().start,
+                item.to_string(),
+                format!(
+                    "unknown origin {:?} (expected \"postfix\" or \"remote\")",
+                    o.get_ref()
+                ),
+            )
+        })?),
+    };
+    let mut stage = Vec::new();
+    if let Some(st) = &r.stage {
+        for name in st.get_ref().clone().into_vec() {
+            stage.push(Stage::parse(&name).ok_or_else(|| {
+                let known: Vec<&str> = Stage::ALL.iter().map(|s| s.as_str()).collect();
+                invalid_at(
+                    s,
+                    st.span().start,
+                    item.to_string(),
+                    format!("unknown stage {name:?} (expected one of {})", known.join(", ")),
+                )
+            })?);
+        }
+    }
+    Ok((from, stage))
 }
 
 /// Byte offset → 1-based line number.
@@ -830,6 +883,7 @@ impl Catalogue {
                         "nothing to match: give `phrase` (a string or a list) or `regex`".into(),
                     ));
                 }
+                let (from, stage) = scope(s, r, &item)?;
                 seen.insert(id.clone(), (s.name.clone(), line));
                 rules.push(Rule {
                     origin: RuleRef {
@@ -840,6 +894,8 @@ impl Catalogue {
                     cause,
                     priority: r.priority.unwrap_or(DEFAULT_PRIORITY),
                     provider,
+                    from,
+                    stage,
                     dsn,
                     code,
                     phrases,

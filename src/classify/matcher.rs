@@ -22,6 +22,7 @@
 //! What the catalogue contains, and how it is loaded, is `catalogue`'s
 //! business; classes are `Class::of`'s.
 
+use super::anatomy::{relay_host, text_host, unfold, Anatomy, Level, Stage};
 use super::catalogue::{Catalogue, CODE_PRIORITY, DSN_PRIORITY};
 use super::Dsn;
 use crate::cause::{Cause, Status};
@@ -86,11 +87,34 @@ pub enum Decision {
     Nothing,
 }
 
+/// What the stage of a reply changed in a verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Adjustment {
+    /// A refusal at MAIL FROM or AUTH named a hard cause (the cause given):
+    /// it is about our sender, so it became `rejected`.
+    SenderLevel(Cause),
+    /// A refusal at the connection level (greeting, HELO, STARTTLS): the
+    /// hard causes its words or DSN named were passed over.
+    ConnectionLevel,
+}
+
+/// A cause and what decided it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Decided {
+    cause: Cause,
+    decision: Decision,
+    adjusted: Option<Adjustment>,
+}
+
 /// A verdict with its reasons, for `classify --explain`.
 #[derive(Debug, Clone)]
 pub struct Explanation {
     pub verdict: Verdict,
+    /// Who wrote the text, its stage, code and DSN.
+    pub anatomy: Anatomy,
     pub decision: Decision,
+    /// What the stage changed, if anything.
+    pub adjusted: Option<Adjustment>,
     /// The provider the query was attributed to (index into
     /// [`Catalogue::providers`]).
     pub provider: Option<u16>,
@@ -159,15 +183,6 @@ struct Hit {
     len: u32,
 }
 
-/// What the text itself says before any rule runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Parsed {
-    code: Option<u16>,
-    dsn: Option<Dsn>,
-    /// Offset just past the code and DSN (where continuations may start).
-    body: usize,
-}
-
 impl Classifier {
     /// A classifier over `catalogue`, with an empty cache.
     pub fn new(catalogue: Arc<Catalogue>) -> Classifier {
@@ -221,38 +236,41 @@ impl Classifier {
 
     /// [`Classifier::classify`] through the cache of masked replies.
     fn classify_masked(&mut self, q: &Query<'_>) -> Verdict {
-        let parsed = parse_reply(q.reply);
-        let dsn = parsed.dsn.or(q.dsn);
+        let anatomy = Anatomy::read(q.reply);
+        let dsn = anatomy.dsn.or(q.dsn);
         let provider = self.provider(q);
 
-        // Cache key: provider, the parsed code and DSN (text, then dsn=),
-        // then the masked text. Everything a rule may depend on is in it;
-        // what is masked (addresses, IPs, ids, long numbers) no rule may use
-        // (checked for phrases on load; see patterns/README.md for regexes).
-        // The text is masked as logged, not unfolded: unfolding depends only
-        // on the text and the code (both in the key), so a hit needs no copy.
+        // Cache key: provider, origin and stage, the parsed code and DSN
+        // (text, then dsn=), then the masked text. Everything a rule may
+        // depend on is in it; what is masked (addresses, IPs, ids, long
+        // numbers) no rule may use (checked for phrases on load; see
+        // patterns/README.md for regexes). The text is masked as logged,
+        // not unfolded: unfolding depends only on the text and the code
+        // (both in the key), so a hit needs no copy.
         self.key.clear();
         self.key
             .extend_from_slice(&provider.map_or(u16::MAX, |p| p).to_le_bytes());
+        self.key.push(anatomy.origin as u8);
+        self.key.push(Stage::key(anatomy.stage));
         self.key
-            .extend_from_slice(&parsed.code.unwrap_or(0).to_le_bytes());
+            .extend_from_slice(&anatomy.code.unwrap_or(0).to_le_bytes());
         push_dsn(&mut self.key, dsn);
         mask_into(q.reply, &mut self.key);
 
         let (cause, rule) = match self.cache.get(self.key.as_slice()) {
             Some(&hit) => hit,
             None => {
-                let folded = unfold(q.reply, parsed, &mut self.unfolded);
+                let folded = unfold(q.reply, &anatomy, &mut self.unfolded);
                 let text = if folded {
                     std::mem::take(&mut self.unfolded)
                 } else {
                     Vec::new()
                 };
                 let body = if folded { &text[..] } else { q.reply };
-                let decided = self.decide(body, parsed.code, dsn, provider);
-                let result = match decided {
-                    (c, Decision::Rule(i)) => (c, Some(i)),
-                    (c, _) => (c, None),
+                let decided = self.decide(body, &anatomy, dsn, provider);
+                let result = match decided.decision {
+                    Decision::Rule(i) => (decided.cause, Some(i)),
+                    _ => (decided.cause, None),
                 };
                 if folded {
                     self.unfolded = text;
@@ -266,25 +284,26 @@ impl Classifier {
         };
         Verdict {
             cause,
-            smtp_code: parsed.code,
+            smtp_code: anatomy.code,
             dsn,
             rule,
         }
     }
 
-    /// Classifies one reply without the cache and says why: the deciding
-    /// rule (or DSN, or code) and every other rule that matched.
+    /// Classifies one reply without the cache and says why: the reply's
+    /// anatomy, the deciding rule (or DSN, or code), what the stage changed,
+    /// and every other rule that matched.
     pub fn explain(&mut self, q: &Query<'_>) -> Explanation {
-        let parsed = parse_reply(q.reply);
-        let dsn = parsed.dsn.or(q.dsn);
+        let anatomy = Anatomy::read(q.reply);
+        let dsn = anatomy.dsn.or(q.dsn);
         let provider = self.provider(q);
         let mut buf = Vec::new();
-        let text = if unfold(q.reply, parsed, &mut buf) {
+        let text = if unfold(q.reply, &anatomy, &mut buf) {
             &buf[..]
         } else {
             q.reply
         };
-        let (cause, decision) = self.decide(text, parsed.code, dsn, provider);
+        let decided = self.decide(text, &anatomy, dsn, provider);
         let mut hidden = Vec::new();
         let text = if hide_hosts(text, &mut hidden) {
             &hidden[..]
@@ -301,7 +320,7 @@ impl Classifier {
             if matched.contains(&h.rule) || excluded.contains(&h.rule) {
                 continue;
             }
-            if applies(cat, h.rule, parsed.code, dsn, provider) {
+            if applies(cat, h.rule, &anatomy, dsn, provider) {
                 matched.push(h.rule);
             } else {
                 excluded.push(h.rule);
@@ -309,15 +328,17 @@ impl Classifier {
         }
         Explanation {
             verdict: Verdict {
-                cause,
-                smtp_code: parsed.code,
+                cause: decided.cause,
+                smtp_code: anatomy.code,
                 dsn,
-                rule: match decision {
+                rule: match decided.decision {
                     Decision::Rule(i) => Some(i),
                     _ => None,
                 },
             },
-            decision,
+            anatomy,
+            decision: decided.decision,
+            adjusted: decided.adjusted,
             provider,
             matched,
             excluded,
@@ -344,13 +365,17 @@ impl Classifier {
     }
 
     /// The best cause for `text`, and what decided it.
-    fn decide(
-        &mut self,
-        text: &[u8],
-        code: Option<u16>,
-        dsn: Option<Dsn>,
-        provider: Option<u16>,
-    ) -> (Cause, Decision) {
+    ///
+    /// The stage counts: a refusal at the greeting, HELO or STARTTLS is
+    /// about our connection and one at MAIL FROM or AUTH about our sender,
+    /// so neither can say that the recipient's address is gone (a hard
+    /// cause, [`Cause::is_hard`]). At the connection level such candidates
+    /// are passed over ("550 Too many invalid recipients" at the greeting
+    /// refuses us, not the mailbox); at the sender level the refusal is of
+    /// our sender, `rejected` (SPEC: "even when it says 'user unknown'
+    /// about the sender"). A 521 "does not accept mail" at the greeting
+    /// stays `not_accept` ([`names_a_mailbox`]).
+    fn decide(&mut self, text: &[u8], anatomy: &Anatomy, dsn: Option<Dsn>, provider: Option<u16>) -> Decided {
         let mut hits = std::mem::take(&mut self.hits);
         hits.clear();
         let mut visible = std::mem::take(&mut self.visible);
@@ -362,16 +387,32 @@ impl Classifier {
         self.collect(text, &mut hits);
         self.visible = visible;
         let cat = &self.catalogue;
+        let level = anatomy.stage.map(Stage::level);
+        let connection = level == Some(Level::Connection);
+        // Hard causes passed over at the connection level (for --explain).
+        let mut passed_over = false;
+        let mut admissible = |c: Cause| {
+            let pass = connection && names_a_mailbox(c);
+            passed_over |= pass;
+            !pass
+        };
         let best = hits
             .iter()
-            .filter(|h| applies(cat, h.rule, code, dsn, provider))
-            .max_by_key(|h| rank(cat, **h))
-            .and_then(|h| cat.rule_detail(h.rule).map(|r| (h.rule, r.cause, r.priority)));
+            .filter(|h| applies(cat, h.rule, anatomy, dsn, provider))
+            .filter_map(|h| cat.rule_detail(h.rule).map(|r| (h, r)))
+            .filter(|(_, r)| admissible(r.cause))
+            .max_by_key(|(h, _)| rank(cat, **h))
+            .map(|(h, r)| (h.rule, r.cause, r.priority));
         self.hits = hits;
 
-        let by_dsn = dsn.and_then(|d| Some((d, cat.dsn_info(d)?.cause?)));
-        let by_code = code.and_then(|c| Some((c, cat.code_info(c)?.cause?)));
-        match (best, by_dsn, by_code) {
+        let by_dsn = dsn
+            .and_then(|d| Some((d, cat.dsn_info(d)?.cause?)))
+            .filter(|&(_, c)| admissible(c));
+        let by_code = anatomy
+            .code
+            .and_then(|c| Some((c, cat.code_info(c)?.cause?)))
+            .filter(|&(_, c)| admissible(c));
+        let (cause, decision) = match (best, by_dsn, by_code) {
             (Some((i, c, p)), dsn, code)
                 if dsn.is_none_or(|_| p >= DSN_PRIORITY) && code.is_none_or(|_| p >= CODE_PRIORITY) =>
             {
@@ -382,6 +423,18 @@ impl Classifier {
             (_, None, Some((n, c))) => (c, Decision::Code(n)),
             (Some((i, c, _)), None, None) => (c, Decision::Rule(i)),
             _ => (Cause::Undefined, Decision::Nothing),
+        };
+        if level == Some(Level::Sender) && cause.is_hard() {
+            return Decided {
+                cause: Cause::Rejected,
+                decision,
+                adjusted: Some(Adjustment::SenderLevel(cause)),
+            };
+        }
+        Decided {
+            cause,
+            decision,
+            adjusted: passed_over.then_some(Adjustment::ConnectionLevel),
         }
     }
 
@@ -415,6 +468,13 @@ impl Classifier {
     }
 }
 
+/// A hard cause that speaks of the recipient's own address or domain
+/// (every hard cause but `not_accept`, which RFC 7504 puts at the greeting:
+/// "521 … does not accept mail" is the whole host's answer).
+fn names_a_mailbox(c: Cause) -> bool {
+    c.is_hard() && c != Cause::NotAccept
+}
+
 /// The ordering of hits: priority, then provider-scoped over generic, then
 /// user over built-in, then the longer match, then the earlier rule.
 fn rank(cat: &Catalogue, h: Hit) -> (i32, bool, bool, u32, std::cmp::Reverse<u32>) {
@@ -431,13 +491,15 @@ fn rank(cat: &Catalogue, h: Hit) -> (i32, bool, bool, u32, std::cmp::Reverse<u32
 }
 
 /// Whether rule `i`'s provider, DSN and code constraints hold.
-fn applies(cat: &Catalogue, i: u32, code: Option<u16>, dsn: Option<Dsn>, provider: Option<u16>) -> bool {
+fn applies(cat: &Catalogue, i: u32, anatomy: &Anatomy, dsn: Option<Dsn>, provider: Option<u16>) -> bool {
     let Some(r) = cat.rule_detail(i) else {
         return false;
     };
     r.provider.is_none_or(|p| provider == Some(p))
+        && r.from.is_none_or(|o| o == anatomy.origin)
+        && (r.stage.is_empty() || anatomy.stage.is_some_and(|s| r.stage.contains(&s)))
         && (r.dsn.is_empty() || dsn.is_some_and(|d| r.dsn.iter().any(|p| p.matches(d))))
-        && (r.code.is_empty() || code.is_some_and(|c| r.code.contains(&c)))
+        && (r.code.is_empty() || anatomy.code.is_some_and(|c| r.code.contains(&c)))
 }
 
 fn push_dsn(key: &mut Vec<u8>, dsn: Option<Dsn>) {
@@ -494,200 +556,6 @@ impl Hasher for KeyHasher {
 
 // ---------------------------------------------------------------------------
 // Reading the text.
-
-/// What precedes a remote reply in Postfix's text (each followed by `: `).
-const MARKERS: [&[u8]; 3] = [b"said", b"refused to talk to me", b"refused to start TLS"];
-
-/// Offset just past the first `said: ` / `refused to talk to me: ` /
-/// `refused to start TLS: `. Scans the colons (a reply has few) rather than
-/// searching three needles: this runs on every reply, cached or not.
-fn reply_start(text: &[u8]) -> Option<usize> {
-    memchr::memchr_iter(b':', text).find_map(|i| {
-        let marked = text.get(i + 1) == Some(&b' ') && MARKERS.iter().any(|m| text[..i].ends_with(m));
-        marked.then_some(i + 2)
-    })
-}
-
-/// Finds the SMTP code and DSN of a reply.
-fn parse_reply(text: &[u8]) -> Parsed {
-    let start =
-        reply_start(text).unwrap_or_else(|| text.iter().take_while(|b| b.is_ascii_whitespace()).count());
-    let rest = &text[start..];
-    let code = match rest {
-        [a @ b'2'..=b'5', b @ b'0'..=b'9', c @ b'0'..=b'9', tail @ ..]
-            if tail.first().is_none_or(|&t| t == b' ' || t == b'-') =>
-        {
-            Some(u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0'))
-        }
-        _ => None,
-    };
-    let Some(code) = code else {
-        return Parsed {
-            code: None,
-            dsn: find_dsn(rest, None),
-            body: start,
-        };
-    };
-    // Right after the code: `550 5.1.1`, `550-5.1.1`, `550 #5.1.1`.
-    let mut j = start + 3;
-    if j < text.len() {
-        j += 1;
-    }
-    while text.get(j) == Some(&b' ') {
-        j += 1;
-    }
-    if text.get(j) == Some(&b'#') {
-        j += 1;
-    }
-    let class = (code / 100) as u8;
-    if let Some((dsn, end)) = dsn_at(text, j).filter(|(d, _)| d.class == class) {
-        let mut body = end;
-        while text.get(body) == Some(&b' ') {
-            body += 1;
-        }
-        return Parsed {
-            code: Some(code),
-            dsn: Some(dsn),
-            body,
-        };
-    }
-    // Elsewhere in the text: `511 sorry, no mailbox here by that name (#5.1.1 - chkuser)`.
-    Parsed {
-        code: Some(code),
-        dsn: find_dsn(&text[j.min(text.len())..], Some(class)),
-        body: j.min(text.len()),
-    }
-}
-
-/// A DSN token starting exactly at `i`: `C.S.D` not followed by a digit or
-/// by `.digit` (so `4.16.55.1`, an IP, is not one). Returns it and its end.
-fn dsn_at(text: &[u8], i: usize) -> Option<(Dsn, usize)> {
-    let rest = text.get(i..)?;
-    let len = rest
-        .iter()
-        .take(9)
-        .take_while(|b| b.is_ascii_digit() || **b == b'.')
-        .count();
-    let mut tok = &rest[..len];
-    // A sentence may end right after the code: "… 5.1.1." is 5.1.1.
-    if tok.ends_with(b".") {
-        tok = &tok[..tok.len() - 1];
-    }
-    let after = rest.get(tok.len()..).unwrap_or_default();
-    let continues = match after {
-        [d, ..] if d.is_ascii_digit() => true,
-        [b'.', d, ..] if d.is_ascii_digit() => true,
-        _ => false,
-    };
-    if continues {
-        return None;
-    }
-    Dsn::parse(tok).map(|d| (d, i + tok.len()))
-}
-
-/// The first DSN token anywhere in `text` (of class `class` if given),
-/// starting a token (not inside a number or dotted run).
-fn find_dsn(text: &[u8], class: Option<u8>) -> Option<Dsn> {
-    let mut i = 0;
-    while i + 5 <= text.len() {
-        let b = text[i];
-        let starts = matches!(b, b'2' | b'4' | b'5')
-            && text[i + 1] == b'.'
-            && (i == 0 || !(text[i - 1].is_ascii_alphanumeric() || text[i - 1] == b'.'));
-        if starts {
-            if let Some((d, _)) = dsn_at(text, i) {
-                if class.is_none_or(|c| c == d.class) {
-                    return Some(d);
-                }
-            }
-        }
-        i += 1;
-    }
-    None
-}
-
-/// Cuts the continuation prefixes of a folded multi-line reply
-/// (`550-5.1.1 … 550-5.1.1 … 550 5.1.1 …`, as Postfix joins the lines) into
-/// `out`, so phrases match across the folds. Returns false (and leaves
-/// `out` alone) when there is nothing to cut.
-fn unfold(text: &[u8], parsed: Parsed, out: &mut Vec<u8>) -> bool {
-    let Some(code) = parsed.code else {
-        return false;
-    };
-    let digits = [
-        b'0' + (code / 100) as u8,
-        b'0' + (code / 10 % 10) as u8,
-        b'0' + (code % 10) as u8,
-    ];
-    let prefix = [b' ', digits[0], digits[1], digits[2]];
-    let body = parsed.body.min(text.len());
-    let folded = memchr::memchr_iter(b'-', &text[body..]).any(|i| text[..body + i].ends_with(&prefix));
-    if !folded {
-        return false;
-    }
-    out.clear();
-    out.extend_from_slice(&text[..body]);
-    let mut i = body;
-    let mut changed = false;
-    while i < text.len() {
-        if text[i] == b' ' && text.get(i + 1..i + 4) == Some(&digits[..]) {
-            let sep = text.get(i + 4).copied();
-            if sep == Some(b'-') || sep == Some(b' ') || sep.is_none() {
-                let mut j = (i + 5).min(text.len());
-                let dsn_end = dsn_at(text, j).map(|(_, e)| e);
-                // `550-`, `550-5.1.1`, and the last line's `550 5.1.1`; a
-                // bare ` 550 ` only counts as the last line's prefix.
-                if sep != Some(b' ') || dsn_end.is_some() || sep.is_none() || changed {
-                    j = dsn_end.unwrap_or(j);
-                    while text.get(j) == Some(&b' ') {
-                        j += 1;
-                    }
-                    out.push(b' ');
-                    i = j;
-                    changed = true;
-                    continue;
-                }
-            }
-        }
-        out.push(text[i]);
-        i += 1;
-    }
-    changed
-}
-
-/// The host name of a `relay=` value: `mx.example.com[192.0.2.1]:25` →
-/// `mx.example.com`; `none` → no host.
-fn relay_host(relay: &[u8]) -> Option<&[u8]> {
-    let end = relay
-        .iter()
-        .position(|&b| b == b'[' || b == b':')
-        .unwrap_or(relay.len());
-    let host = &relay[..end];
-    (!host.is_empty() && !host.eq_ignore_ascii_case(b"none")).then_some(host)
-}
-
-/// The remote host a Postfix text names: `host NAME[…]` or `connect to NAME[…]`.
-/// Scans the `[`s (a reply has few) and looks back for the name.
-fn text_host(text: &[u8]) -> Option<&[u8]> {
-    memchr::memchr_iter(b'[', text).find_map(|i| {
-        let before = &text[..i];
-        let len = before
-            .iter()
-            .rev()
-            .take(256)
-            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
-            .count();
-        let head = &before[..i - len];
-        let named = len > 0 && (head.ends_with(b"host ") || head.ends_with(b"connect to "));
-        let word = |m: &[u8]| {
-            head.len() == m.len()
-                || !head[..head.len() - m.len()]
-                    .last()
-                    .is_some_and(u8::is_ascii_alphanumeric)
-        };
-        (named && (word(b"host ") || word(b"connect to "))).then(|| &before[i - len..])
-    })
-}
 
 /// Copies `text` into `out` with each host name written just before `[`
 /// (`host mx1.ess.barracudanetworks.com[…]`, `unknown[…]`) replaced by `~`,
@@ -1012,20 +880,20 @@ mod tests {
         );
         let mut out = Vec::new();
         let text = b"said: 550-5.7.26 This mail is 550-5.7.26 unauthenticated, 550 5.7.26 see https://x";
-        assert!(unfold(text, parse_reply(text), &mut out));
+        assert!(unfold(text, &Anatomy::read(text), &mut out));
         assert_eq!(
             &out[..],
             &b"said: 550-5.7.26 This mail is unauthenticated, see https://x"[..]
         );
         let text = b"said: 451-You have been greylisted. 451-and your mail 451 this mail in 300 seconds";
-        assert!(unfold(text, parse_reply(text), &mut out));
+        assert!(unfold(text, &Anatomy::read(text), &mut out));
         assert_eq!(
             &out[..],
             &b"said: 451-You have been greylisted. and your mail this mail in 300 seconds"[..]
         );
         // Single line: nothing to do, nothing copied.
         let text = b"said: 550 5.1.1 in 550 days";
-        assert!(!unfold(text, parse_reply(text), &mut out));
+        assert!(!unfold(text, &Anatomy::read(text), &mut out));
     }
 
     #[test]

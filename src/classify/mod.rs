@@ -1,14 +1,17 @@
 //! Classification: a reply text (plus the log's `dsn=`, relay and recipient
 //! domain) → SMTP code, enhanced status code, cause.
 //!
+//! `anatomy` takes a reply apart (who wrote it, the SMTP stage, the codes);
 //! `catalogue` loads the rule files of `patterns/` (embedded, plus the user's
 //! `--patterns DIR`), validates and compiles them once; `matcher` runs one
 //! reply against them with a per-worker cache. Class is not decided here: it
 //! follows from status and cause (`Class::of`).
 
+pub mod anatomy;
 pub mod catalogue;
 pub mod matcher;
 
+pub use anatomy::{Anatomy, Level, Origin, Stage};
 pub use catalogue::{Catalogue, CatalogueError, CauseInfo, Lang, RuleRef};
 pub use matcher::{Classifier, Query, Verdict};
 

@@ -15,7 +15,7 @@ use std::io::{self, Write};
 use crate::aggregate::{Outcomes, StatusCounts, Summary};
 use crate::alert::Condition;
 use crate::cause::{Cause, Class, Status};
-use crate::classify::matcher::{Decision, Explanation};
+use crate::classify::matcher::{Adjustment, Decision, Explanation};
 use crate::classify::{Catalogue, Lang};
 use crate::cli::{By, ClassifyFormat};
 use crate::compare::Previous;
@@ -346,6 +346,16 @@ pub fn classify_line(
         Decision::Code(c) => format!("reply code {c} (patterns/codes.toml)"),
         Decision::Nothing => "nothing matched".to_string(),
     };
+    let a = &x.anatomy;
+    let stage = a.stage.map_or("-", |s| s.as_str());
+    let adjusted = x.adjusted.map(|adj| match adj {
+        Adjustment::SenderLevel(c) => {
+            format!("{c} at {stage} is about our sender, not the recipient: rejected")
+        }
+        Adjustment::ConnectionLevel => {
+            format!("a refusal at {stage} is about our connection: recipient causes passed over")
+        }
+    });
     let also: Vec<String> = x
         .matched
         .iter()
@@ -362,6 +372,9 @@ pub fn classify_line(
                 "dsn": v.dsn.map(|d| d.to_string()),
             });
             if explain {
+                obj["origin"] = serde_json::json!(a.origin.as_str());
+                obj["stage"] = serde_json::json!(a.stage.map(|s| s.as_str()));
+                obj["adjusted"] = serde_json::json!(adjusted);
                 obj["decided_by"] = serde_json::json!(decided);
                 obj["rule"] = serde_json::json!(v.rule.and_then(|i| catalogue.rule(i)).map(|r| r.id.clone()));
                 obj["also_matched"] = serde_json::json!(also);
@@ -373,7 +386,11 @@ pub fn classify_line(
             let dsn = v.dsn.map_or("-".to_string(), |d| d.to_string());
             writeln!(out, "{}\t{class}\t{code}\t{dsn}", v.cause)?;
             if explain {
+                writeln!(out, "  origin: {}, stage: {stage}", a.origin.as_str())?;
                 writeln!(out, "  decided by: {decided}")?;
+                if let Some(adj) = &adjusted {
+                    writeln!(out, "  stage rule: {adj}")?;
+                }
                 for a in also {
                     writeln!(out, "  also matched: {a}")?;
                 }

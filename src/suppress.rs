@@ -72,8 +72,8 @@ impl Evidence {
 /// failures are weighed against deliveries.
 const RESOLVER_WINDOW_MINUTES: i64 = 10;
 
-/// Distinct domains failing with "Host not found" in a window before it can
-/// be called our resolver's fault (one mistyped domain is not).
+/// Distinct domains failing in Postfix's DNS in a window before it can be
+/// called our resolver's fault (one mistyped domain is not).
 const RESOLVER_MIN_DOMAINS: usize = 3;
 
 /// Domains remembered per minute for the check (bounds its memory: a day
@@ -81,19 +81,35 @@ const RESOLVER_MIN_DOMAINS: usize = 3;
 const DOMAINS_PER_MINUTE: usize = 64;
 
 /// Tells our resolver's failures from domains that do not exist: a domain
-/// that the run delivered to exists; a window in which "Host not found"
-/// failures at several domains are at least as many as the deliveries is
-/// a resolver outage (a real mistyped domain fails alone, among deliveries).
+/// that the run delivered to exists; a window in which Postfix's DNS
+/// failures (not found, or "try again") at several domains are at least as
+/// many as the deliveries is a resolver outage (a real mistyped domain
+/// fails alone, among deliveries).
 #[derive(Debug, Default)]
 pub struct ResolverCheck {
     /// Domains with at least one delivery (`sent`).
     delivered: HashSet<String>,
-    /// Per minute: deliveries, and the domains that failed by our DNS.
-    minutes: BTreeMap<i64, (u64, Vec<String>)>,
+    /// Per minute: deliveries, DNS failures, and the domains that failed.
+    minutes: BTreeMap<i64, Minute>,
+}
+
+#[derive(Debug, Default)]
+struct Minute {
+    sent: u64,
+    dns_failures: u64,
+    domains: Vec<String>,
+}
+
+/// Postfix's own DNS failure text, as smtp(8) writes it.
+fn dns_failure(reply: &[u8]) -> bool {
+    let reply = reply
+        .strip_prefix(b"delivery temporarily suspended: ")
+        .unwrap_or(reply);
+    reply.starts_with(b"Host or domain name not found")
 }
 
 impl ResolverCheck {
-    pub fn add(&mut self, e: &Event<'_>, evidence: Option<Evidence>) {
+    pub fn add(&mut self, e: &Event<'_>) {
         let minute = e.time.unix.div_euclid(60);
         if e.status == Status::Sent {
             if let Some(d) = e.domain.as_deref() {
@@ -101,12 +117,13 @@ impl ResolverCheck {
                     self.delivered.insert(d.to_string());
                 }
             }
-            self.minutes.entry(minute).or_default().0 += 1;
-        } else if evidence == Some(Evidence::OurDns) {
+            self.minutes.entry(minute).or_default().sent += 1;
+        } else if e.reply.as_deref().is_some_and(dns_failure) {
+            let m = self.minutes.entry(minute).or_default();
+            m.dns_failures += 1;
             if let Some(d) = e.domain.as_deref() {
-                let domains = &mut self.minutes.entry(minute).or_default().1;
-                if domains.len() < DOMAINS_PER_MINUTE && !domains.iter().any(|x| x == d) {
-                    domains.push(d.to_string());
+                if m.domains.len() < DOMAINS_PER_MINUTE && !m.domains.iter().any(|x| x == d) {
+                    m.domains.push(d.to_string());
                 }
             }
         }
@@ -118,16 +135,18 @@ impl ResolverCheck {
             return true;
         }
         let minute = time.unix.div_euclid(60);
-        let mut sent = 0;
+        let (mut sent, mut failures) = (0, 0);
         let mut domains: HashSet<&str> = HashSet::new();
-        for (_, (s, ds)) in self
+        for m in self
             .minutes
             .range(minute - RESOLVER_WINDOW_MINUTES..=minute + RESOLVER_WINDOW_MINUTES)
+            .map(|(_, m)| m)
         {
-            sent += s;
-            domains.extend(ds.iter().map(String::as_str));
+            sent += m.sent;
+            failures += m.dns_failures;
+            domains.extend(m.domains.iter().map(String::as_str));
         }
-        domains.len() >= RESOLVER_MIN_DOMAINS && domains.len() as u64 >= sent
+        domains.len() >= RESOLVER_MIN_DOMAINS && failures >= sent
     }
 }
 
@@ -164,7 +183,7 @@ impl List {
     pub fn add(&mut self, e: &Event<'_>) {
         let wanted = self.wanted(e);
         let evidence = wanted.map(|c| Evidence::of(e.reply.as_deref().unwrap_or_default(), c));
-        self.resolver.add(e, evidence);
+        self.resolver.add(e);
         if evidence == Some(Evidence::NotRecipient) {
             return;
         }

@@ -779,3 +779,57 @@ fn we_differ_from_sisimai_only_where_a_reason_is_listed() {
         "on the hand-checked table we get {ours_right} right, Sisimai {theirs_right}"
     );
 }
+
+/// `tests/data/heldout.toml`: the frozen held-out set (issue 19), written
+/// blind from public material and never used to write a rule. Its bytes
+/// are pinned (FNV-1a), so an edit shows here and must be a commit of its
+/// own that says why; its accuracy is printed, and must not fall below
+/// what it was when this test was written (a guard, not the target: the
+/// target is 97 %, and the closing notes give the figure).
+#[test]
+fn held_out_set_is_frozen_and_scored() {
+    const PINNED: u64 = 0x5f07_dd37_8c3f_3f74;
+    /// 331 of 378 when this test was written (the first run, before any
+    /// change of this session, was 329).
+    const FLOOR: usize = 331;
+    #[derive(Deserialize)]
+    struct HeldOut {
+        reply: Vec<HeldOutEntry>,
+    }
+    #[derive(Deserialize)]
+    struct HeldOutEntry {
+        reply: String,
+        cause: String,
+        origin: String,
+    }
+    let path = repo().join("tests/data/heldout.toml");
+    let bytes = std::fs::read(&path).unwrap();
+    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
+    assert_eq!(
+        hash, PINNED,
+        "tests/data/heldout.toml changed: it is frozen (see its header); a label fix is a commit of its own, with the new hash here"
+    );
+    let set: HeldOut = toml::from_str(std::str::from_utf8(&bytes).unwrap()).unwrap();
+    let mut c = Classifier::new(catalogue());
+    let mut by_origin: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    let mut right = 0;
+    for e in &set.reply {
+        let got = c.classify(&Query::text(e.reply.as_bytes())).cause;
+        let ok = got.as_str() == e.cause;
+        right += usize::from(ok);
+        let o = by_origin.entry(e.origin.as_str()).or_default();
+        o.0 += usize::from(ok);
+        o.1 += 1;
+    }
+    let total = set.reply.len();
+    println!(
+        "held-out: {right}/{total} ({:.1} %), by origin: {by_origin:?}",
+        100.0 * right as f64 / total as f64
+    );
+    assert!(
+        right >= FLOOR,
+        "held-out accuracy fell: {right}/{total}, was {FLOOR}"
+    );
+}

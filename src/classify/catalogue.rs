@@ -1073,6 +1073,19 @@ impl Catalogue {
         host.and_then(|h| first_suffix(&self.host_suffixes, h))
             .or_else(|| domain.and_then(|d| first_suffix(&self.domain_suffixes, d)))
     }
+
+    /// Whether `domain` is itself one of a provider's recipient domains
+    /// (`gmail.com`, not `x.gmail.com`): a domain known to exist.
+    pub fn is_provider_domain(&self, domain: &[u8]) -> bool {
+        let domain = domain.strip_suffix(b".").unwrap_or(domain);
+        let mut buf = [0u8; 256];
+        let Some(lower) = buf.get_mut(..domain.len()) else {
+            return false;
+        };
+        lower.copy_from_slice(domain);
+        lower.make_ascii_lowercase();
+        self.domain_suffixes.contains_key(&lower[..])
+    }
 }
 
 /// Suffix (lower-case, no trailing dot) → provider index.

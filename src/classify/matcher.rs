@@ -22,7 +22,7 @@
 //! What the catalogue contains, and how it is loaded, is `catalogue`'s
 //! business; classes are `Class::of`'s.
 
-use super::anatomy::{relay_host, text_host, unfold, Anatomy, Level, Stage};
+use super::anatomy::{relay_host, text_host, unfold, Anatomy, Level, Origin, Stage};
 use super::catalogue::{Catalogue, CODE_PRIORITY, DSN_PRIORITY};
 use super::Dsn;
 use crate::cause::{Cause, Status};
@@ -96,6 +96,9 @@ pub enum Adjustment {
     /// A refusal at the connection level (greeting, HELO, STARTTLS): the
     /// hard causes its words or DSN named were passed over.
     ConnectionLevel,
+    /// Postfix's DNS said a provider's domain (gmail.com) does not exist:
+    /// our resolver failed, so `host_unknown` became `network_error`.
+    OurResolver,
 }
 
 /// A cause and what decided it.
@@ -239,8 +242,9 @@ impl Classifier {
         let anatomy = Anatomy::read(q.reply);
         let dsn = anatomy.dsn.or(q.dsn);
         let provider = self.provider(q);
+        let known = q.domain.is_some_and(|d| self.catalogue.is_provider_domain(d));
 
-        // Cache key: provider, origin and stage, the parsed code and DSN
+        // Cache key: provider, whether the domain is a provider's, origin and stage, the parsed code and DSN
         // (text, then dsn=), then the masked text. Everything a rule may
         // depend on is in it; what is masked (addresses, IPs, ids, long
         // numbers) no rule may use (checked for phrases on load; see
@@ -250,6 +254,7 @@ impl Classifier {
         self.key.clear();
         self.key
             .extend_from_slice(&provider.map_or(u16::MAX, |p| p).to_le_bytes());
+        self.key.push(u8::from(known));
         self.key.push(anatomy.origin as u8);
         self.key.push(Stage::key(anatomy.stage));
         self.key
@@ -267,7 +272,7 @@ impl Classifier {
                     Vec::new()
                 };
                 let body = if folded { &text[..] } else { q.reply };
-                let decided = self.decide(body, &anatomy, dsn, provider);
+                let decided = self.decide(body, &anatomy, dsn, provider, known);
                 let result = match decided.decision {
                     Decision::Rule(i) => (decided.cause, Some(i)),
                     _ => (decided.cause, None),
@@ -297,13 +302,14 @@ impl Classifier {
         let anatomy = Anatomy::read(q.reply);
         let dsn = anatomy.dsn.or(q.dsn);
         let provider = self.provider(q);
+        let known = q.domain.is_some_and(|d| self.catalogue.is_provider_domain(d));
         let mut buf = Vec::new();
         let text = if unfold(q.reply, &anatomy, &mut buf) {
             &buf[..]
         } else {
             q.reply
         };
-        let decided = self.decide(text, &anatomy, dsn, provider);
+        let decided = self.decide(text, &anatomy, dsn, provider, known);
         let mut hidden = Vec::new();
         let text = if hide_hosts(text, &mut hidden) {
             &hidden[..]
@@ -375,7 +381,18 @@ impl Classifier {
     /// our sender, `rejected` (SPEC: "even when it says 'user unknown'
     /// about the sender"). A 521 "does not accept mail" at the greeting
     /// stays `not_accept` ([`names_a_mailbox`]).
-    fn decide(&mut self, text: &[u8], anatomy: &Anatomy, dsn: Option<Dsn>, provider: Option<u16>) -> Decided {
+    ///
+    /// Postfix's own "Host not found" for a domain known to exist (a
+    /// provider's, `known`) is our resolver failing, not the domain:
+    /// `network_error`, never the hard `host_unknown`.
+    fn decide(
+        &mut self,
+        text: &[u8],
+        anatomy: &Anatomy,
+        dsn: Option<Dsn>,
+        provider: Option<u16>,
+        known: bool,
+    ) -> Decided {
         let mut hits = std::mem::take(&mut self.hits);
         hits.clear();
         let mut visible = std::mem::take(&mut self.visible);
@@ -424,6 +441,13 @@ impl Classifier {
             (Some((i, c, _)), None, None) => (c, Decision::Rule(i)),
             _ => (Cause::Undefined, Decision::Nothing),
         };
+        if known && cause == Cause::HostUnknown && anatomy.origin == Origin::Postfix {
+            return Decided {
+                cause: Cause::NetworkError,
+                decision,
+                adjusted: Some(Adjustment::OurResolver),
+            };
+        }
         if level == Some(Level::Sender) && cause.is_hard() {
             return Decided {
                 cause: Cause::Rejected,

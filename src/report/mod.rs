@@ -355,6 +355,9 @@ pub fn classify_line(
         Adjustment::ConnectionLevel => {
             format!("a refusal at {stage} is about our connection: recipient causes passed over")
         }
+        Adjustment::OurResolver => {
+            "the domain is a mail provider's and exists: our resolver failed, not the domain".to_string()
+        }
     });
     let also: Vec<String> = x
         .matched

@@ -1020,7 +1020,7 @@ impl Catalogue {
 }
 
 /// Suffix (lower-case, no trailing dot) → provider index.
-type SuffixMap = HashMap<Box<[u8]>, u16, BuildHasherDefault<super::matcher::KeyHasher>>;
+type SuffixMap = HashMap<Box<[u8]>, u16, BuildHasherDefault<super::key::KeyHasher>>;
 
 /// The first provider (lowest index) listing `name` itself or one of its
 /// suffixes at a label boundary (`l.google.com`, `google.com`, `com`),
@@ -1054,7 +1054,7 @@ fn one_line(s: &str) -> String {
 /// classify differently.
 fn masked_token(phrase: &[u8]) -> Option<&'static str> {
     let mut key = Vec::new();
-    super::matcher::mask_into(phrase, &mut key);
+    super::key::mask_into(phrase, &mut key);
     let lower: Vec<u8> = phrase.iter().map(u8::to_ascii_lowercase).collect();
     if key == lower {
         return None;

@@ -4,11 +4,14 @@
 //! `anatomy` takes a reply apart (who wrote it, the SMTP stage, the codes);
 //! `catalogue` loads the rule files of `patterns/` (embedded, plus the user's
 //! `--patterns DIR`), validates and compiles them once; `matcher` runs one
-//! reply against them with a per-worker cache. Class is not decided here: it
-//! follows from status and cause (`Class::of`).
+//! reply against them with a per-worker cache, keyed on the masked reply
+//! (`key`, which the catalogue uses too, to refuse phrases the cache would
+//! mask). Class is not decided here: it follows from status and cause
+//! (`Class::of`).
 
 pub mod anatomy;
 pub mod catalogue;
+mod key;
 pub mod matcher;
 
 pub use anatomy::{Anatomy, Level, Origin, Stage};

@@ -1,0 +1,1039 @@
+//! Loading a catalogue: the built-in files and the user's `--patterns`
+//! directory read ([`Catalogue::load`]), then parsed, validated and
+//! compiled in steps, one function each, that [`Catalogue::from_sources`]
+//! lists in order. Each step goes over the files in load order and stops at
+//! the first mistake with a [`CatalogueError`] naming file, line and item:
+//! a syntax error anywhere is reported before a bad entry, and a bad
+//! `[[cause]]`, `[[code]]`, `[[dsn]]` or `[[provider]]` before a bad rule.
+
+use super::{
+    Catalogue, CatalogueError, CauseInfo, CodeInfo, DsnInfo, DsnPattern, Provider, Rule, RuleRef, SuffixMap,
+    BUILTIN, DEFAULT_PRIORITY, REGEX_SIZE_LIMIT,
+};
+use crate::cause::Cause;
+use crate::classify::anatomy::{Origin, Stage};
+use crate::classify::key::mask_into;
+use aho_corasick::{AhoCorasick, MatchKind};
+use regex::bytes::{RegexBuilder, RegexSet, RegexSetBuilder};
+use serde::Deserialize;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+/// Upper bound on the compiled size of the combined `RegexSet`.
+const REGEX_SET_SIZE_LIMIT: usize = 256 << 20;
+
+// ---------------------------------------------------------------------------
+// Raw TOML shapes.
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    cause: Vec<Spanned<RawCause>>,
+    #[serde(default)]
+    code: Vec<Spanned<RawCode>>,
+    #[serde(default)]
+    dsn: Vec<Spanned<RawDsn>>,
+    #[serde(default)]
+    provider: Vec<Spanned<RawProvider>>,
+    #[serde(default)]
+    rule: Vec<Spanned<RawRule>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCause {
+    id: Spanned<String>,
+    /// Free text for humans (the SPEC's class note); not used by the program.
+    #[serde(default)]
+    #[allow(dead_code)]
+    class: Option<String>,
+    description_en: String,
+    description_zh: String,
+    advice_en: String,
+    advice_zh: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCode {
+    code: u16,
+    meaning_en: String,
+    meaning_zh: String,
+    #[serde(default)]
+    cause: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDsn {
+    code: Spanned<String>,
+    meaning_en: String,
+    meaning_zh: String,
+    #[serde(default)]
+    cause: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProvider {
+    id: Spanned<String>,
+    name: String,
+    #[serde(default)]
+    hosts: Vec<String>,
+    #[serde(default)]
+    domains: Vec<String>,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(untagged)]
+enum OneOrMany<T> {
+    One(T),
+    Many(Vec<T>),
+}
+
+impl<T> OneOrMany<T> {
+    fn into_vec(self) -> Vec<T> {
+        match self {
+            OneOrMany::One(t) => vec![t],
+            OneOrMany::Many(v) => v,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    id: Spanned<String>,
+    cause: Spanned<String>,
+    #[serde(default)]
+    phrase: Option<OneOrMany<String>>,
+    #[serde(default)]
+    regex: Option<Spanned<String>>,
+    #[serde(default)]
+    dsn: Option<Spanned<OneOrMany<String>>>,
+    #[serde(default)]
+    code: Option<OneOrMany<u16>>,
+    #[serde(default)]
+    provider: Option<Spanned<String>>,
+    #[serde(default)]
+    origin: Option<Spanned<String>>,
+    #[serde(default)]
+    stage: Option<Spanned<OneOrMany<String>>>,
+    #[serde(default)]
+    priority: Option<i32>,
+    #[serde(default)]
+    advice_en: Option<String>,
+    #[serde(default)]
+    advice_zh: Option<String>,
+    #[serde(default)]
+    examples: Vec<String>,
+}
+
+// ---------------------------------------------------------------------------
+// The files, and places in them.
+
+/// One file to load: display name, contents, whether it is the user's.
+struct Source {
+    name: String,
+    text: String,
+    user: bool,
+}
+
+impl Source {
+    /// This file parsed into its raw shape; bad TOML, or a field of the
+    /// wrong type or name, is an error naming the line.
+    fn parse(&self) -> Result<RawFile, CatalogueError> {
+        toml::from_str(&self.text).map_err(|e| CatalogueError::Syntax {
+            file: self.name.clone(),
+            line: e.span().map_or(1, |sp| line_of(&self.text, sp.start)),
+            message: e.message().trim().to_string(),
+        })
+    }
+
+    /// The error for `item` of this file, at byte `offset`.
+    fn invalid(&self, offset: usize, item: &str, message: String) -> CatalogueError {
+        CatalogueError::Invalid {
+            file: self.name.clone(),
+            line: line_of(&self.text, offset),
+            item: item.to_string(),
+            message,
+        }
+    }
+
+    /// The cause `c` names; an unknown one is an error for `item` that
+    /// suggests the nearest.
+    fn cause(&self, item: &str, c: &Spanned<String>) -> Result<Cause, CatalogueError> {
+        c.get_ref()
+            .parse::<Cause>()
+            .map_err(|e| self.invalid(c.span().start, item, e.to_string()))
+    }
+}
+
+/// The error for what is wrong with the files taken together (too many
+/// rules, phrases that do not compile together): it has no one place.
+fn across_files(item: &str, message: String) -> CatalogueError {
+    CatalogueError::Invalid {
+        file: "(all files)".into(),
+        line: 1,
+        item: item.into(),
+        message,
+    }
+}
+
+/// Byte offset → 1-based line number.
+fn line_of(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+/// The line a `[[table]]` entry starts on: its span may start at the first
+/// key, so walk back over keys, comments and blank lines to the `[[…]]`
+/// header just above it (`lines` is the file's text split into lines).
+fn entry_line(lines: &[&str], text: &str, offset: usize) -> usize {
+    let mut line = line_of(text, offset);
+    while line > 1 {
+        let l = lines.get(line - 1).map_or("", |l| l.trim_start());
+        if l.starts_with("[[") {
+            break;
+        }
+        line -= 1;
+    }
+    line
+}
+
+impl Catalogue {
+    /// Loads the built-in files plus the `*.toml` files of `user_dir` (a
+    /// user file named like a built-in replaces it; the others are added
+    /// after the built-ins, in name order, and their rules win ties), then
+    /// validates and compiles everything.
+    ///
+    /// # Errors
+    /// [`CatalogueError`] naming file, line and item for an unreadable
+    /// directory, bad TOML, unknown cause or provider, bad regex, duplicate
+    /// id, a rule without phrase or regex, or a cause left undescribed.
+    pub fn load(user_dir: Option<&Path>) -> Result<Catalogue, CatalogueError> {
+        Catalogue::load_on(user_dir, 2)
+    }
+
+    /// As [`Catalogue::load`], compiling on one thread when `threads` is 1
+    /// (on two otherwise).
+    ///
+    /// # Errors
+    /// As [`Catalogue::load`].
+    pub fn load_on(user_dir: Option<&Path>, threads: usize) -> Result<Catalogue, CatalogueError> {
+        let user = match user_dir {
+            Some(dir) => read_user_dir(dir)?,
+            None => Vec::new(),
+        };
+        Catalogue::from_sources(&builtin_then_user(user), threads)
+    }
+
+    /// Loads the given `(file name, contents)` pairs only, as user files (no
+    /// built-ins). For tests and for checking a single file.
+    ///
+    /// # Errors
+    /// As [`Catalogue::load`]; a set without every cause described fails
+    /// with [`CatalogueError::MissingCause`] unless the built-in
+    /// `causes.toml` is among them.
+    pub fn from_files(files: &[(&str, &str)]) -> Result<Catalogue, CatalogueError> {
+        let sources: Vec<Source> = files
+            .iter()
+            .map(|(name, text)| Source {
+                name: (*name).to_string(),
+                text: (*text).to_string(),
+                user: true,
+            })
+            .collect();
+        Catalogue::from_sources(&sources, 2)
+    }
+
+    /// Parses, validates and compiles `sources`, in load order; compiles on
+    /// two threads unless `threads` is 1.
+    fn from_sources(sources: &[Source], threads: usize) -> Result<Catalogue, CatalogueError> {
+        let parsed = parse_files(sources)?;
+        let Tables {
+            causes,
+            codes,
+            dsns,
+            providers,
+        } = merge_tables(sources, &parsed)?;
+        let causes = every_cause_described(causes)?;
+        let rules = build_rules(sources, &parsed, &providers)?;
+        let (patterns, phrase_rule) = phrase_patterns(&rules);
+        let (regex_sources, regex_rule) = regex_patterns(&rules);
+        // The automaton and the set are built at once, on two threads (unless
+        // the run keeps to one): they are most of the start-up, which every
+        // run, however short, waits for.
+        let (phrases, regexes) = crate::both(
+            threads > 1,
+            || compile_phrases(&patterns),
+            || compile_regexes(&regex_sources),
+        );
+        let (phrases, regexes) = (phrases?, regexes?);
+        let host_suffixes = suffix_map(&providers, |p| &p.hosts);
+        let domain_suffixes = suffix_map(&providers, |p| &p.domains);
+        Ok(Catalogue {
+            causes,
+            codes,
+            dsns,
+            providers,
+            host_suffixes,
+            domain_suffixes,
+            rules,
+            phrases,
+            phrase_rule,
+            regexes,
+            regex_rule,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Reading the files.
+
+/// The `*.toml` files of the user's pattern directory, in name order; an
+/// unreadable directory or file is an error naming it.
+fn read_user_dir(dir: &Path) -> Result<Vec<Source>, CatalogueError> {
+    let io = |source| CatalogueError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(io)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "toml") && p.is_file())
+        .collect();
+    paths.sort();
+    let mut user = Vec::with_capacity(paths.len());
+    for path in paths {
+        let text = std::fs::read_to_string(&path).map_err(|source| CatalogueError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        user.push(Source {
+            name: path.display().to_string(),
+            text,
+            user: true,
+        });
+    }
+    Ok(user)
+}
+
+/// The built-in files that no `user` file replaces (one of the same file
+/// name), as `patterns/NAME`, then the `user` files.
+fn builtin_then_user(user: Vec<Source>) -> Vec<Source> {
+    let user_names: HashSet<String> = user
+        .iter()
+        .filter_map(|s| Path::new(&s.name).file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .collect();
+    let mut sources: Vec<Source> = BUILTIN
+        .iter()
+        .filter(|(name, _)| !user_names.contains(*name))
+        .map(|(name, text)| Source {
+            name: format!("patterns/{name}"),
+            text: (*text).to_string(),
+            user: false,
+        })
+        .collect();
+    sources.extend(user);
+    sources
+}
+
+/// Every file parsed, before any is validated: a syntax error anywhere
+/// comes first.
+fn parse_files(sources: &[Source]) -> Result<Vec<RawFile>, CatalogueError> {
+    sources.iter().map(Source::parse).collect()
+}
+
+// ---------------------------------------------------------------------------
+// Causes, codes, DSNs and providers.
+
+/// The `[[cause]]`, `[[code]]`, `[[dsn]]` and `[[provider]]` tables of all
+/// files, merged.
+struct Tables {
+    /// By [`Cause::index`]; `None` while no file describes the cause.
+    causes: Vec<Option<CauseInfo>>,
+    codes: HashMap<u16, CodeInfo>,
+    dsns: HashMap<DsnPattern, DsnInfo>,
+    providers: Vec<Provider>,
+}
+
+/// Merges the tables of every file in load order, each file's causes, then
+/// codes, DSNs and providers: a later entry overrides an earlier one (so a
+/// user file can reword a description), except that provider ids must be
+/// unique because rules refer to them. At most `u16::MAX` providers.
+fn merge_tables(sources: &[Source], parsed: &[RawFile]) -> Result<Tables, CatalogueError> {
+    let mut t = Tables {
+        causes: vec![None; Cause::COUNT],
+        codes: HashMap::new(),
+        dsns: HashMap::new(),
+        providers: Vec::new(),
+    };
+    for (s, raw) in sources.iter().zip(parsed) {
+        t.add_causes(s, &raw.cause)?;
+        t.add_codes(s, &raw.code)?;
+        t.add_dsns(s, &raw.dsn)?;
+        t.add_providers(s, &raw.provider)?;
+    }
+    if t.providers.len() > usize::from(u16::MAX) {
+        return Err(across_files("providers", "too many providers".into()));
+    }
+    Ok(t)
+}
+
+impl Tables {
+    /// Descriptions and advice, trimmed; the id must be a cause.
+    fn add_causes(&mut self, s: &Source, entries: &[Spanned<RawCause>]) -> Result<(), CatalogueError> {
+        for c in entries {
+            let c = c.get_ref();
+            let cause = s.cause(&format!("cause {:?}", c.id.get_ref()), &c.id)?;
+            self.causes[cause.index()] = Some(CauseInfo {
+                cause,
+                description_en: c.description_en.trim().to_string(),
+                description_zh: c.description_zh.trim().to_string(),
+                advice_en: c.advice_en.trim().to_string(),
+                advice_zh: c.advice_zh.trim().to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Reply codes 200–599, each with an optional cause.
+    fn add_codes(&mut self, s: &Source, entries: &[Spanned<RawCode>]) -> Result<(), CatalogueError> {
+        for c in entries {
+            let (span, c) = (c.span(), c.get_ref());
+            let item = format!("code {}", c.code);
+            if !(200..600).contains(&c.code) {
+                return Err(s.invalid(span.start, &item, "not an SMTP reply code (200–599)".into()));
+            }
+            let cause = c.cause.as_ref().map(|x| s.cause(&item, x)).transpose()?;
+            self.codes.insert(
+                c.code,
+                CodeInfo {
+                    code: c.code,
+                    meaning_en: c.meaning_en.clone(),
+                    meaning_zh: c.meaning_zh.clone(),
+                    cause,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// Enhanced status code patterns (`5.1.1`, `X.7.26`, `4.4.*`), each
+    /// with an optional cause.
+    fn add_dsns(&mut self, s: &Source, entries: &[Spanned<RawDsn>]) -> Result<(), CatalogueError> {
+        for d in entries {
+            let d = d.get_ref();
+            let item = format!("dsn {:?}", d.code.get_ref());
+            let pattern = DsnPattern::parse(d.code.get_ref()).ok_or_else(|| {
+                s.invalid(
+                    d.code.span().start,
+                    &item,
+                    "not an enhanced status code (expected C.S.D, C = 2, 4, 5 or X, D may be *)".into(),
+                )
+            })?;
+            let cause = d.cause.as_ref().map(|x| s.cause(&item, x)).transpose()?;
+            self.dsns.insert(
+                pattern,
+                DsnInfo {
+                    pattern,
+                    meaning_en: d.meaning_en.clone(),
+                    meaning_zh: d.meaning_zh.clone(),
+                    cause,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// Providers with unique ids; their hosts and domains lower-cased,
+    /// without a leading dot, blank ones dropped.
+    fn add_providers(&mut self, s: &Source, entries: &[Spanned<RawProvider>]) -> Result<(), CatalogueError> {
+        for p in entries {
+            let p = p.get_ref();
+            let id = p.id.get_ref();
+            if self.providers.iter().any(|q| &q.id == id) {
+                return Err(s.invalid(
+                    p.id.span().start,
+                    &format!("provider {id:?}"),
+                    "duplicate provider id".into(),
+                ));
+            }
+            let lower = |v: &[String]| -> Vec<String> {
+                v.iter()
+                    .map(|h| h.trim().trim_start_matches('.').to_ascii_lowercase())
+                    .filter(|h| !h.is_empty())
+                    .collect()
+            };
+            self.providers.push(Provider {
+                id: id.clone(),
+                name: p.name.clone(),
+                hosts: lower(&p.hosts),
+                domains: lower(&p.domains),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The merged descriptions, one per cause in [`Cause::ALL`] order; a cause
+/// that no file describes is an error.
+fn every_cause_described(causes: Vec<Option<CauseInfo>>) -> Result<Vec<CauseInfo>, CatalogueError> {
+    causes
+        .into_iter()
+        .zip(Cause::ALL)
+        .map(|(info, &c)| info.ok_or(CatalogueError::MissingCause(c.as_str())))
+        .collect()
+}
+
+/// Host (or domain) suffix → the first provider listing it, lower-case,
+/// without a trailing dot, for [`Catalogue::provider_for`].
+fn suffix_map(providers: &[Provider], list: fn(&Provider) -> &[String]) -> SuffixMap {
+    let mut map = SuffixMap::default();
+    for (i, p) in providers.iter().enumerate() {
+        let Ok(i) = u16::try_from(i) else { break };
+        for s in list(p) {
+            let key = s.trim_end_matches('.').to_ascii_lowercase().into_bytes();
+            map.entry(key.into_boxed_slice()).or_insert(i);
+        }
+    }
+    map
+}
+
+// ---------------------------------------------------------------------------
+// Rules.
+
+/// Every `[[rule]]` of every file validated into a [`Rule`], in load order
+/// (a rule's index is its position); ids are unique across files, and there
+/// are at most `u32::MAX` rules.
+fn build_rules(
+    sources: &[Source],
+    parsed: &[RawFile],
+    providers: &[Provider],
+) -> Result<Vec<Rule>, CatalogueError> {
+    let mut rules: Vec<Rule> = Vec::new();
+    // Rule id → where it was first defined (file, line).
+    let mut seen: HashMap<String, (String, usize)> = HashMap::new();
+    for (s, raw) in sources.iter().zip(parsed) {
+        let lines: Vec<&str> = s.text.lines().collect();
+        for entry in &raw.rule {
+            let rule = build_rule(s, &lines, entry, providers, &seen)?;
+            seen.insert(rule.origin.id.clone(), (s.name.clone(), rule.origin.line));
+            rules.push(rule);
+        }
+    }
+    if u32::try_from(rules.len()).is_err() {
+        return Err(across_files("rules", "too many rules".into()));
+    }
+    Ok(rules)
+}
+
+/// One rule of file `s` (`lines`: its text split into lines), checked in
+/// this order: a non-empty id not `seen` before, a known cause and
+/// provider, well-formed DSN constraints, phrases without a masked token, a
+/// regex that compiles (a user's), and something to match at all.
+fn build_rule(
+    s: &Source,
+    lines: &[&str],
+    entry: &Spanned<RawRule>,
+    providers: &[Provider],
+    seen: &HashMap<String, (String, usize)>,
+) -> Result<Rule, CatalogueError> {
+    let start = entry.span().start;
+    let r = entry.get_ref();
+    let id = r.id.get_ref().trim().to_string();
+    let item = format!("rule {id:?}");
+    let line = entry_line(lines, &s.text, start);
+    if id.is_empty() {
+        return Err(s.invalid(r.id.span().start, &item, "empty id".into()));
+    }
+    if let Some((file, l)) = seen.get(&id) {
+        return Err(s.invalid(
+            r.id.span().start,
+            &item,
+            format!("duplicate rule id (first defined at {file}:{l})"),
+        ));
+    }
+    let cause = s.cause(&item, &r.cause)?;
+    let provider = match &r.provider {
+        None => None,
+        Some(p) => provider_index(s, &item, p, providers)?,
+    };
+    let dsn = match &r.dsn {
+        None => Vec::new(),
+        Some(d) => dsn_constraints(s, &item, d)?,
+    };
+    let code = r.code.clone().map_or_else(Vec::new, OneOrMany::into_vec);
+    let (from, stage) = scope(s, &item, r)?;
+    let phrases = checked_phrases(s, start, &item, r.phrase.as_ref())?;
+    let regex = match &r.regex {
+        None => None,
+        // Each of the user's regexes is compiled alone, for its size limit
+        // and an error that names it. The built-in ones are checked so by a
+        // test (compiling them took a fifth of the start-up), and compiled
+        // in the set by `compile_regexes`.
+        Some(re) if !s.user => Some(re.get_ref().clone()),
+        Some(re) => Some(checked_regex(s, &item, re)?),
+    };
+    if phrases.is_empty() && regex.is_none() {
+        return Err(s.invalid(
+            start,
+            &item,
+            "nothing to match: give `phrase` (a string or a list) or `regex`".into(),
+        ));
+    }
+    Ok(Rule {
+        origin: RuleRef {
+            id,
+            file: s.name.clone(),
+            line,
+        },
+        cause,
+        priority: r.priority.unwrap_or(DEFAULT_PRIORITY),
+        provider,
+        from,
+        stage,
+        dsn,
+        code,
+        phrases,
+        regex,
+        advice_en: r.advice_en.clone().map(|a| a.trim().to_string()),
+        advice_zh: r.advice_zh.clone().map(|a| a.trim().to_string()),
+        examples: r.examples.clone(),
+        user: s.user,
+    })
+}
+
+/// Rule `item`'s `origin` and `stage` scope; an unknown name is an error
+/// listing the known ones.
+fn scope(s: &Source, item: &str, r: &RawRule) -> Result<(Option<Origin>, Vec<Stage>), CatalogueError> {
+    let from = match &r.origin {
+        None => None,
+        Some(o) => Some(Origin::parse(o.get_ref()).ok_or_else(|| {
+            s.invalid(
+                o.span().start,
+                item,
+                format!(
+                    "unknown origin {:?} (expected \"postfix\" or \"remote\")",
+                    o.get_ref()
+                ),
+            )
+        })?),
+    };
+    let mut stage = Vec::new();
+    if let Some(st) = &r.stage {
+        for name in st.get_ref().clone().into_vec() {
+            stage.push(Stage::parse(&name).ok_or_else(|| {
+                let known: Vec<&str> = Stage::ALL.iter().map(|s| s.as_str()).collect();
+                s.invalid(
+                    st.span().start,
+                    item,
+                    format!("unknown stage {name:?} (expected one of {})", known.join(", ")),
+                )
+            })?);
+        }
+    }
+    Ok((from, stage))
+}
+
+/// The index of provider `p` of rule `item`; an unknown one is an error
+/// listing the known ones.
+fn provider_index(
+    s: &Source,
+    item: &str,
+    p: &Spanned<String>,
+    providers: &[Provider],
+) -> Result<Option<u16>, CatalogueError> {
+    let Some(i) = providers.iter().position(|q| &q.id == p.get_ref()) else {
+        let known: Vec<&str> = providers.iter().map(|q| q.id.as_str()).collect();
+        return Err(s.invalid(
+            p.span().start,
+            item,
+            format!("unknown provider {:?} (known: {})", p.get_ref(), known.join(", ")),
+        ));
+    };
+    Ok(u16::try_from(i).ok())
+}
+
+/// The DSN patterns rule `item` requires (any of them).
+fn dsn_constraints(
+    s: &Source,
+    item: &str,
+    d: &Spanned<OneOrMany<String>>,
+) -> Result<Vec<DsnPattern>, CatalogueError> {
+    d.get_ref()
+        .clone()
+        .into_vec()
+        .into_iter()
+        .map(|code| {
+            DsnPattern::parse(&code).ok_or_else(|| {
+                s.invalid(
+                    d.span().start,
+                    item,
+                    format!("bad dsn constraint {code:?} (expected e.g. \"5.1.1\", \"X.7.1\", \"4.4.*\")"),
+                )
+            })
+        })
+        .collect()
+}
+
+/// The phrases of rule `item` (starting at byte `start`), blank ones
+/// dropped; one that holds a token the cache masks is an error.
+fn checked_phrases(
+    s: &Source,
+    start: usize,
+    item: &str,
+    phrase: Option<&OneOrMany<String>>,
+) -> Result<Vec<String>, CatalogueError> {
+    let phrases: Vec<String> = phrase
+        .cloned()
+        .map_or_else(Vec::new, OneOrMany::into_vec)
+        .into_iter()
+        .filter(|p| !p.trim().is_empty())
+        .collect();
+    for p in &phrases {
+        if let Some(why) = masked_token(p.as_bytes()) {
+            return Err(s.invalid(
+                start,
+                item,
+                format!(
+                    "phrase {p:?} contains {why}, which the cache masks; match the words around it instead"
+                ),
+            ));
+        }
+    }
+    Ok(phrases)
+}
+
+/// Whether literal `phrase` holds a token that the matcher's cache key
+/// masks (an address, an IP, a long number or id), described for an error.
+/// A rule depending on such a token would make the cache merge replies that
+/// classify differently.
+fn masked_token(phrase: &[u8]) -> Option<&'static str> {
+    let mut key = Vec::new();
+    mask_into(phrase, &mut key);
+    let lower: Vec<u8> = phrase.iter().map(u8::to_ascii_lowercase).collect();
+    if key == lower {
+        return None;
+    }
+    Some(if phrase.contains(&b'@') {
+        "an e-mail address"
+    } else {
+        "an IP address, a long number or an id"
+    })
+}
+
+/// A user's regex `re` of rule `item`, compiled alone as the set will
+/// compile it (case-insensitive, ASCII) but under [`REGEX_SIZE_LIMIT`].
+fn checked_regex(s: &Source, item: &str, re: &Spanned<String>) -> Result<String, CatalogueError> {
+    let src = re.get_ref();
+    if let Err(e) = RegexBuilder::new(src)
+        .case_insensitive(true)
+        .unicode(false)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .build()
+    {
+        return Err(s.invalid(
+            re.span().start,
+            item,
+            format!("bad regex: {}", one_line(&e.to_string())),
+        ));
+    }
+    Ok(src.clone())
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+// ---------------------------------------------------------------------------
+// Compiling.
+
+/// Every phrase of every rule, in rule order, and for each: (rule index,
+/// phrase length, needs a word boundary before it).
+fn phrase_patterns(rules: &[Rule]) -> (Vec<&str>, Vec<(u32, u32, bool)>) {
+    let mut patterns: Vec<&str> = Vec::new();
+    let mut phrase_rule = Vec::new();
+    for (i, r) in rules.iter().enumerate() {
+        for p in &r.phrases {
+            patterns.push(p.as_str());
+            let boundary = p.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric);
+            phrase_rule.push((i as u32, p.len() as u32, boundary));
+        }
+    }
+    (patterns, phrase_rule)
+}
+
+/// Every rule's regex, in rule order, and for each the rule's index.
+fn regex_patterns(rules: &[Rule]) -> (Vec<&str>, Vec<u32>) {
+    let mut sources = Vec::new();
+    let mut regex_rule = Vec::new();
+    for (i, r) in rules.iter().enumerate() {
+        if let Some(re) = &r.regex {
+            sources.push(re.as_str());
+            regex_rule.push(i as u32);
+        }
+    }
+    (sources, regex_rule)
+}
+
+/// The phrases in one ASCII case-insensitive automaton (`None` for none).
+/// `Standard` match kind is the only one that supports overlapping search,
+/// and we need every hit, not the leftmost, since priority (not position)
+/// decides.
+fn compile_phrases(patterns: &[&str]) -> Result<Option<AhoCorasick>, CatalogueError> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::Standard)
+        .build(patterns)
+        .map(Some)
+        .map_err(|e| across_files("phrases", format!("cannot compile the phrases: {e}")))
+}
+
+/// The regexes in one case-insensitive `RegexSet` (`None` for none).
+fn compile_regexes(sources: &[&str]) -> Result<Option<RegexSet>, CatalogueError> {
+    if sources.is_empty() {
+        return Ok(None);
+    }
+    // ASCII semantics (`\b`, `\w`, case): a Unicode word boundary makes the
+    // lazy DFA give up on the first non-ASCII byte, and the set then ran the
+    // PikeVM over every Chinese reply: 12 µs per reply on the hand-checked
+    // table, against 0.6 µs for its ASCII replies. `(?u:…)` opts back in.
+    RegexSetBuilder::new(sources)
+        .case_insensitive(true)
+        .unicode(false)
+        .size_limit(REGEX_SET_SIZE_LIMIT)
+        .build()
+        .map(Some)
+        .map_err(|e| {
+            across_files(
+                "regexes",
+                format!(
+                    "cannot compile the regexes together: {}",
+                    one_line(&e.to_string())
+                ),
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::catalogue::builtin_files;
+
+    fn with_causes(extra: &str) -> Result<Catalogue, CatalogueError> {
+        let causes = BUILTIN
+            .iter()
+            .find(|(n, _)| *n == "causes.toml")
+            .map(|(_, t)| *t)
+            .unwrap_or_default();
+        let providers = BUILTIN
+            .iter()
+            .find(|(n, _)| *n == "providers.toml")
+            .map(|(_, t)| *t)
+            .unwrap_or_default();
+        Catalogue::from_files(&[
+            ("causes.toml", causes),
+            ("providers.toml", providers),
+            ("user/x.toml", extra),
+        ])
+    }
+
+    fn err(extra: &str) -> String {
+        match with_causes(extra) {
+            Ok(_) => panic!("expected an error for:\n{extra}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn builtin_regexes_pass_the_checks_of_user_regexes() {
+        // `load` compiles the built-in regexes only in the set; as user
+        // files, each is compiled alone under `REGEX_SIZE_LIMIT` too.
+        let cat = Catalogue::from_files(builtin_files()).unwrap_or_else(|e| panic!("{e}"));
+        let builtin = Catalogue::load(None).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(cat.rules().len(), builtin.rules().len());
+        assert!(cat.rules().iter().filter(|r| r.regex.is_some()).count() > 10);
+    }
+
+    #[test]
+    fn unknown_cause_names_file_line_rule_and_suggestion() {
+        let e = err("# comment\n\n[[rule]]\nid = \"foo\"\ncause = \"user_unknwon\"\nphrase = \"x\"\n");
+        assert_eq!(
+            e,
+            "user/x.toml:5: rule \"foo\": unknown cause \"user_unknwon\" (did you mean \"user_unknown\"?)"
+        );
+    }
+
+    #[test]
+    fn bad_regex_names_file_line_and_rule() {
+        let e = err("[[rule]]\nid = \"bad\"\ncause = \"blocked\"\nregex = \"(unclosed\"\n");
+        assert!(e.starts_with("user/x.toml:4: rule \"bad\": bad regex:"), "{e}");
+    }
+
+    /// Regexes are ASCII (`\b` does not see a Chinese character as a word
+    /// character, so the fast engines keep working); `(?u:…)` opts back in.
+    #[test]
+    fn regexes_are_ascii_unless_unicode_is_asked_for() {
+        let cat = with_causes(
+            "[[rule]]\nid = \"a\"\ncause = \"blocked\"\nregex = '\\bIP\\b'\n\
+             [[rule]]\nid = \"u\"\ncause = \"suspend\"\nregex = '(?u:\\p{Han}{2})已冻结'\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let set = cat.regexes.as_ref().expect("two regexes");
+        let hits = |t: &str| set.matches(t.as_bytes()).into_iter().collect::<Vec<_>>();
+        // ASCII word boundary: a CJK byte next to "IP" is not a word byte.
+        assert_eq!(hits("发信IP被封"), vec![0]);
+        assert_eq!(hits("IPs"), Vec::<usize>::new());
+        assert_eq!(hits("账户已冻结"), vec![1]);
+    }
+
+    #[test]
+    fn oversized_regex_is_refused() {
+        let e = err("[[rule]]\nid = \"huge\"\ncause = \"blocked\"\nregex = \"\\\\w{1000}{1000}\"\n");
+        assert!(e.contains("rule \"huge\": bad regex"), "{e}");
+    }
+
+    #[test]
+    fn duplicate_id_names_both_places() {
+        let e = err(
+            "[[rule]]\nid = \"a\"\ncause = \"blocked\"\nphrase = \"x\"\n\n[[rule]]\nid = \"a\"\ncause = \"blocked\"\nphrase = \"y\"\n",
+        );
+        assert_eq!(
+            e,
+            "user/x.toml:7: rule \"a\": duplicate rule id (first defined at user/x.toml:1)"
+        );
+    }
+
+    #[test]
+    fn unknown_provider_lists_the_known_ones() {
+        let e = err("[[rule]]\nid = \"p\"\ncause = \"blocked\"\nphrase = \"x\"\nprovider = \"gmial\"\n");
+        assert!(
+            e.starts_with("user/x.toml:5: rule \"p\": unknown provider \"gmial\" (known: google"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn unknown_origin_or_stage_names_the_known_ones() {
+        let e = err("[[rule]]\nid = \"o\"\ncause = \"blocked\"\nphrase = \"x\"\norigin = \"local\"\n");
+        assert!(
+            e.starts_with(
+                "user/x.toml:5: rule \"o\": unknown origin \"local\" (expected \"postfix\" or \"remote\")"
+            ),
+            "{e}"
+        );
+        let e = err(
+            "[[rule]]\nid = \"s\"\ncause = \"blocked\"\nphrase = \"x\"\nstage = [\"greeting\", \"RCPT\"]\n",
+        );
+        assert!(
+            e.starts_with(
+                "user/x.toml:5: rule \"s\": unknown stage \"RCPT\" (expected one of connect, greeting, helo"
+            ),
+            "{e}"
+        );
+        let ok = with_causes("[[rule]]\nid = \"g\"\ncause = \"blocked\"\nphrase = \"x\"\norigin = \"remote\"\nstage = \"greeting\"\n").unwrap();
+        let r = ok.rules().iter().find(|r| r.origin.id == "g").unwrap();
+        assert_eq!(
+            (r.from, r.stage.as_slice()),
+            (Some(Origin::Remote), &[Stage::Greeting][..])
+        );
+    }
+
+    #[test]
+    fn rule_without_match_is_refused() {
+        let e = err("\n[[rule]]\nid = \"empty\"\ncause = \"blocked\"\n");
+        assert_eq!(
+            e,
+            "user/x.toml:2: rule \"empty\": nothing to match: give `phrase` (a string or a list) or `regex`"
+        );
+    }
+
+    #[test]
+    fn unknown_field_and_bad_toml_name_the_line() {
+        let e = err("[[rule]]\nid = \"t\"\ncause = \"blocked\"\nphrse = \"x\"\n");
+        assert!(e.starts_with("user/x.toml:4: unknown field `phrse`"), "{e}");
+        let e = err("[[rule]]\nid = \"t\"\ncause = \n");
+        assert!(e.starts_with("user/x.toml:3:"), "{e}");
+    }
+
+    #[test]
+    fn phrase_with_masked_token_is_refused() {
+        let e = err("[[rule]]\nid = \"ip\"\ncause = \"blocked\"\nphrase = \"from 192.0.2.1\"\n");
+        assert!(
+            e.contains("rule \"ip\": phrase \"from 192.0.2.1\" contains an IP address"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn bad_dsn_entry_is_refused() {
+        let e = err("[[dsn]]\ncode = \"5.1\"\nmeaning_en = \"x\"\nmeaning_zh = \"x\"\n");
+        assert!(
+            e.starts_with("user/x.toml:2: dsn \"5.1\": not an enhanced status code"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn missing_cause_description_is_an_error() {
+        let e = Catalogue::from_files(&[("x.toml", "")])
+            .err()
+            .map(|e| e.to_string());
+        assert!(e.is_some_and(|e| e.contains("user_unknown")));
+    }
+
+    #[test]
+    fn rule_line_is_where_the_rule_starts() {
+        let cat = with_causes("# c\n\n[[rule]]\n# why\nid = \"r\"\ncause = \"blocked\"\nphrase = \"x\"\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let r = cat
+            .rules()
+            .iter()
+            .find(|r| r.origin.id == "r")
+            .map(|r| r.origin.clone());
+        assert_eq!(
+            r,
+            Some(RuleRef {
+                id: "r".into(),
+                file: "user/x.toml".into(),
+                line: 3
+            })
+        );
+    }
+
+    #[test]
+    fn user_dir_replaces_builtin_files_and_adds_new_ones() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(
+            dir.path().join("greylist.toml"),
+            "[[rule]]\nid = \"mine\"\ncause = \"greylisted\"\nphrase = \"come back soon\"\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(dir.path().join("notes.txt"), "ignored").unwrap_or_else(|e| panic!("{e}"));
+        let cat = Catalogue::load(Some(dir.path())).unwrap_or_else(|e| panic!("{e}"));
+        let ids: Vec<&str> = cat.rules().iter().map(|r| r.origin.id.as_str()).collect();
+        assert!(ids.contains(&"mine"));
+        assert!(
+            !ids.iter().any(|i| i.starts_with("greylist.")),
+            "built-in greylist.toml was replaced"
+        );
+        let mine = cat.rules().iter().find(|r| r.origin.id == "mine");
+        assert!(mine.is_some_and(|r| r.user && r.origin.file.ends_with("greylist.toml")));
+    }
+
+    #[test]
+    fn missing_user_dir_is_an_io_error_naming_it() {
+        let e = Catalogue::load(Some(Path::new("/nonexistent/patterns")))
+            .err()
+            .map(|e| e.to_string());
+        assert!(e.is_some_and(|e| e.starts_with("/nonexistent/patterns:")));
+    }
+}

@@ -327,3 +327,48 @@ fn stats_say_what_the_run_holds_at_its_end() {
     let quiet = bounce_report().args(["-f", "json"]).arg(&path).output().unwrap();
     assert!(quiet.stderr.is_empty());
 }
+
+/// `classify --explain` shows the reply's anatomy (who wrote it, the SMTP
+/// stage), its codes, the deciding rule and what the stage changed.
+#[test]
+fn classify_explain_shows_origin_stage_codes_and_the_deciding_rule() {
+    let out = bounce_report()
+        .args(["classify", "--explain", "-f", "json"])
+        .arg("host mx.example.net[192.0.2.3] said: 550 5.1.1 <news@example.org>... User unknown (in reply to MAIL FROM command)")
+        .arg("lost connection with mx.example.net[192.0.2.3] while sending RCPT TO")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let lines: Vec<serde_json::Value> = out
+        .stdout
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect();
+    let first = &lines[0];
+    assert_eq!(first["cause"], "rejected");
+    assert_eq!(first["origin"], "remote");
+    assert_eq!(first["stage"], "mail_from");
+    assert_eq!(first["smtp_code"], 550);
+    assert_eq!(first["dsn"], "5.1.1");
+    assert_eq!(first["rule"], "generic.user_unknown");
+    assert!(
+        first["adjusted"].as_str().unwrap().contains("our sender"),
+        "{first}"
+    );
+    let second = &lines[1];
+    assert_eq!(
+        (&second["origin"], &second["stage"]),
+        (&"postfix".into(), &"rcpt_to".into())
+    );
+    assert_eq!(second["cause"], "network_error");
+    assert!(second["adjusted"].is_null());
+
+    let text = bounce_report()
+        .args(["classify", "--explain"])
+        .arg("host mail-in.example.info[192.0.2.1] refused to talk to me: 550 Too many invalid recipients")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.starts_with("bad_reputation\tsoft\t550\t-\n  origin: remote, stage: greeting\n  decided by: generic.too_many_invalid_recipients"), "{text}");
+}

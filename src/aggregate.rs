@@ -15,6 +15,7 @@ use crate::correlate::Fate;
 use crate::distinct::Distinct;
 use crate::event::{lossy, relay_host, Event, Position};
 use crate::parse::Timestamp;
+use crate::unclassified::{Shape, ShapeCache};
 
 /// Counts per status, indexed by `Status as usize`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -312,6 +313,8 @@ pub struct Summary {
     /// is counted without making text of its host, relay and sender;
     /// [`Summary::settle`] does that once per distinct value.
     raw: RawCounts,
+    /// The shapes of the replies seen, by their bytes.
+    shapes: ShapeCache,
 }
 
 /// Per-event counts keyed by logged bytes (see [`Summary::settle`]).
@@ -323,6 +326,8 @@ struct RawCounts {
     hosts: RawMap<StatusCounts>,
     senders: RawMap<StatusCounts>,
     submitters: RawMap<StatusCounts>,
+    /// Undefined replies by shape, with the shape's normalised text.
+    unclassified: HashMap<Shape, (String, Unclassified)>,
 }
 
 /// Counts by the 64-bit hash of the bytes, the bytes kept beside them for
@@ -365,6 +370,7 @@ impl Default for Summary {
             unclassified: HashMap::default(),
             bounced_recipients: Distinct::default(),
             raw: RawCounts::default(),
+            shapes: ShapeCache::default(),
         }
     }
 }
@@ -468,16 +474,20 @@ impl Summary {
             let c = &mut self.by_cause[cause.index()];
             c.counts.add(e.status);
             if let Some(reply) = &e.reply {
-                c.example
-                    .offer(e.position, || (lossy(reply).into_owned(), local()));
+                let text = || (lossy(reply).into_owned(), local());
+                c.example.offer(e.position, text);
                 if cause == Cause::Undefined {
-                    let text = lossy(reply);
-                    let group = self
-                        .unclassified
-                        .entry(crate::unclassified::normalise(&text))
-                        .or_default();
+                    // Normalised once per distinct text, not once per event.
+                    let (shape, key) = self.shapes.shape(reply);
+                    let (_, group) = self.raw.unclassified.entry(shape).or_insert_with(|| {
+                        // Normalised again only when the text was cached
+                        // without its group here (for a reply of another
+                        // cause, or before the groups were settled).
+                        let key = key.unwrap_or_else(|| crate::unclassified::normalise(&lossy(reply)));
+                        (key, Unclassified::default())
+                    });
                     group.events += 1;
-                    group.example.offer(e.position, || (text.into_owned(), local()));
+                    group.example.offer(e.position, text);
                 }
             }
         }
@@ -518,6 +528,14 @@ impl Summary {
         for (user, counts) in raw.submitters.into_values() {
             let key = sender_key(&user).into_owned();
             self.by_sasl_user.entry(key).or_default().merge(&counts);
+        }
+        for (key, group) in raw.unclassified.into_values() {
+            match self.unclassified.get_mut(&key) {
+                Some(mine) => mine.merge(&group),
+                None => {
+                    self.unclassified.insert(key, group);
+                }
+            }
         }
     }
 

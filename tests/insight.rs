@@ -1,7 +1,7 @@
 //! Insight: the suppression list, per-host and per-sender breakdowns,
 //! `--host`, the unclassified reply groups and `--mask`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use predicates::prelude::*;
 
@@ -538,4 +538,91 @@ fn suppression_needs_evidence_about_the_recipient() {
         ("network_error".into(), "soft".into())
     );
     assert_eq!(cause_of("ivy@gmial.com"), ("host_unknown".into(), "hard".into()));
+}
+
+/// Unfamiliar reply templates for `gen-maillog --replies`: every variable
+/// part the generator fills, texts no rule knows.
+fn unfamiliar_replies(dir: &std::path::Path) -> std::path::PathBuf {
+    let templates = [
+        ("bounced", "host {mx}[{ip}] said: 550 5.0.0 <{rcpt}>: grommet assignment lapsed (in reply to RCPT TO command)"),
+        ("bounced", "host {mx}[{ip}] said: 554 zorg ticket zt{n}.44 - flux overheated for {local} (in reply to end of DATA command)"),
+        ("bounced", "host {mx}[{ip}] said: 550 widget steward of {domain} withdrew consent from {sender} via {myip} (in reply to MAIL FROM command)"),
+        ("bounced", "host {mx}[{ip}] said: 554 5.0.0 doohickey handshake ended in a shrug (in reply to end of DATA command)"),
+        ("deferred", "host {mx}[{ip}] said: 451 4.0.0 sprocket queue on {host} is wobbling, ref {n} (in reply to end of DATA command)"),
+        ("deferred", "host {mx}[{ip}] said: 450 whatsit ledger for {senderdomain} is being rewound (in reply to MAIL FROM command)"),
+        ("deferred", "host {mx}[{ip}] said: 451-4.0.0 the frobnicator naps 451-4.0.0 until {n} 451 4.0.0 o'clock (in reply to RCPT TO command)"),
+    ];
+    let mut tsv = String::from("cause\tstatus\tdsn\ttemplate\tprovider\n");
+    for (status, t) in templates {
+        let dsn = if status == "bounced" { "5.0.0" } else { "4.0.0" };
+        tsv.push_str(&format!("undefined\t{status}\t{dsn}\t{t}\t\n"));
+    }
+    let path = dir.join("unfamiliar.tsv");
+    std::fs::write(&path, tsv).unwrap();
+    path
+}
+
+#[test]
+fn unclassified_groups_are_those_of_normalising_every_reply() {
+    let Some(shared) = shared() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let replies = unfamiliar_replies(dir.path());
+    let (log, _) = generate(
+        &shared,
+        dir.path(),
+        "maillog",
+        &[
+            "--size",
+            "3M",
+            "--seed",
+            "57",
+            "--replies",
+            &replies.to_string_lossy(),
+        ],
+    );
+    let path = log.to_string_lossy();
+    let text = std::fs::read_to_string(&log).unwrap();
+    // What counting every event's normalised reply gives: the events per
+    // group, and the reply logged first as its example.
+    let mut want: BTreeMap<String, (u64, usize, String)> = BTreeMap::new();
+    for e in jsonl(&["-f", "jsonl", &path]) {
+        let Some(reply) = e["reply"].as_str().filter(|_| e["cause"] == "undefined") else {
+            continue;
+        };
+        let at = text.find(&format!("({reply})")).expect("the reply is logged");
+        let group = want
+            .entry(bounce_report::unclassified::normalise(reply))
+            .or_insert((0, usize::MAX, String::new()));
+        group.0 += 1;
+        if at < group.1 {
+            (group.1, group.2) = (at, reply.to_string());
+        }
+    }
+    let events: u64 = want.values().map(|g| g.0).sum();
+    assert!(
+        want.len() >= 7 && events > 500,
+        "{} groups, {events} events",
+        want.len()
+    );
+    let want: BTreeMap<String, (u64, String)> = want.into_iter().map(|(k, (n, _, e))| (k, (n, e))).collect();
+    for args in [
+        vec!["--threads", "1"],
+        vec!["--threads", "2"],
+        vec!["--chunk-size", "4099"],
+    ] {
+        let report = json(&[&["-f", "json"], &args[..], &[&path]].concat());
+        let got: BTreeMap<String, (u64, String)> = report["unclassified"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| {
+                let pattern = g["pattern"].as_str().unwrap().to_string();
+                (
+                    pattern,
+                    (n(&g["events"]), g["example"].as_str().unwrap().to_string()),
+                )
+            })
+            .collect();
+        assert_eq!(got, want, "{args:?}");
+    }
 }

@@ -332,19 +332,12 @@ fn stats_say_what_the_run_holds_at_its_end() {
 /// stage), its codes, the deciding rule and what the stage changed.
 #[test]
 fn classify_explain_shows_origin_stage_codes_and_the_deciding_rule() {
-    let out = bounce_report()
-        .args(["classify", "--explain", "-f", "json"])
-        .arg("host mx.example.net[192.0.2.3] said: 550 5.1.1 <news@example.org>... User unknown (in reply to MAIL FROM command)")
-        .arg("lost connection with mx.example.net[192.0.2.3] while sending RCPT TO")
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let lines: Vec<serde_json::Value> = out
-        .stdout
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty())
-        .map(|l| serde_json::from_slice(l).unwrap())
-        .collect();
+    let lines = jsonl_of(
+        bounce_report()
+            .args(["classify", "--explain", "-f", "json"])
+            .arg("host mx.example.net[192.0.2.3] said: 550 5.1.1 <news@example.org>... User unknown (in reply to MAIL FROM command)")
+            .arg("lost connection with mx.example.net[192.0.2.3] while sending RCPT TO"),
+    );
     let first = &lines[0];
     assert_eq!(first["cause"], "rejected");
     assert_eq!(first["origin"], "remote");

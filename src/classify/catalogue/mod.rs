@@ -424,29 +424,30 @@ impl Catalogue {
     /// Whether `domain` is itself one of a provider's recipient domains
     /// (`gmail.com`, not `x.gmail.com`): a domain known to exist.
     pub fn is_provider_domain(&self, domain: &[u8]) -> bool {
-        let domain = domain.strip_suffix(b".").unwrap_or(domain);
         let mut buf = [0u8; 256];
-        let Some(lower) = buf.get_mut(..domain.len()) else {
-            return false;
-        };
-        lower.copy_from_slice(domain);
-        lower.make_ascii_lowercase();
-        self.domain_suffixes.contains_key(&lower[..])
+        lowered(domain, &mut buf).is_some_and(|d| self.domain_suffixes.contains_key(d))
     }
 }
 
 /// Suffix (lower-case, no trailing dot) → provider index.
 type SuffixMap = HashMap<Box<[u8]>, u16, BuildHasherDefault<KeyHasher>>;
 
+/// `name` without a trailing dot, ASCII lower-cased into `buf`; `None`
+/// when it is longer than `buf` (no DNS name is).
+fn lowered<'b>(name: &[u8], buf: &'b mut [u8; 256]) -> Option<&'b [u8]> {
+    let name = name.strip_suffix(b".").unwrap_or(name);
+    let lower = buf.get_mut(..name.len())?;
+    lower.copy_from_slice(name);
+    lower.make_ascii_lowercase();
+    Some(lower)
+}
+
 /// The first provider (lowest index) listing `name` itself or one of its
 /// suffixes at a label boundary (`l.google.com`, `google.com`, `com`),
 /// ASCII case-insensitive. This runs for every reply.
 fn first_suffix(map: &SuffixMap, name: &[u8]) -> Option<u16> {
-    let name = name.strip_suffix(b".").unwrap_or(name);
     let mut buf = [0u8; 256];
-    let lower = buf.get_mut(..name.len())?;
-    lower.copy_from_slice(name);
-    lower.make_ascii_lowercase();
+    let lower = lowered(name, &mut buf)?;
     let mut best: Option<u16> = None;
     let mut start = 0;
     loop {

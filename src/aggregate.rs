@@ -203,6 +203,26 @@ pub struct CauseStats {
     pub counts: StatusCounts,
     /// Distinct recipients (hashed), to say how many addresses a cause hit.
     pub recipients: Distinct,
+    /// Failure events by the kind of reply that had them: the report's
+    /// example for the cause is the commonest kind's, and its advice that
+    /// kind's rule's when the rule has its own.
+    pub kinds: HashMap<ReplyKind, Kind>,
+}
+
+/// A kind of reply within a cause: the rule that decided it (none for an
+/// enhanced or basic code, or nothing) and its reply code. Replies of one
+/// rule are one phrasing up to addresses, hosts and numbers, so counting
+/// kinds costs a hash of two numbers per event, not a normalised text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ReplyKind {
+    pub rule: Option<u32>,
+    pub smtp_code: Option<u16>,
+}
+
+/// Failure events of one [`ReplyKind`], with the earliest reply of the kind.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Kind {
+    pub events: u64,
     pub example: Example,
 }
 
@@ -210,7 +230,28 @@ impl CauseStats {
     pub fn merge(&mut self, o: &CauseStats) {
         self.counts.merge(&o.counts);
         self.recipients.extend(&o.recipients);
-        self.example.merge(&o.example);
+        for (k, kind) in &o.kinds {
+            let mine = self.kinds.entry(*k).or_default();
+            mine.events += kind.events;
+            mine.example.merge(&kind.example);
+        }
+    }
+
+    /// The kind with the most events (ties: the earliest example, then the
+    /// kind), whatever the merge order.
+    pub fn commonest(&self) -> Option<(ReplyKind, &Kind)> {
+        self.kinds
+            .iter()
+            .min_by_key(|(k, kind)| {
+                let pos = kind.example.0.as_ref().map(|(p, _, _)| *p);
+                (std::cmp::Reverse(kind.events), pos.is_none(), pos, **k)
+            })
+            .map(|(k, kind)| (*k, kind))
+    }
+
+    /// The example reply shown for the cause: the commonest kind's.
+    pub fn example(&self) -> Option<&Example> {
+        self.commonest().map(|(_, kind)| &kind.example)
     }
 }
 
@@ -475,7 +516,13 @@ impl Summary {
             c.counts.add(e.status);
             if let Some(reply) = &e.reply {
                 let text = || (lossy(reply).into_owned(), local());
-                c.example.offer(e.position, text);
+                let kind = ReplyKind {
+                    rule: e.rule,
+                    smtp_code: e.smtp_code,
+                };
+                let kind = c.kinds.entry(kind).or_default();
+                kind.events += 1;
+                kind.example.offer(e.position, text);
                 if cause == Cause::Undefined {
                     // Normalised once per distinct text, not once per event.
                     let (shape, key) = self.shapes.shape(reply);
@@ -594,7 +641,9 @@ impl Summary {
             }
         };
         for c in &mut self.by_cause {
-            mask_example(&mut c.example);
+            for kind in c.kinds.values_mut() {
+                mask_example(&mut kind.example);
+            }
         }
         for u in self.unclassified.values_mut() {
             mask_example(&mut u.example);

@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use crate::cause::Cause;
 use crate::event::{lossy, Event};
+use crate::our_dns::{DnsWatch, ResolverIncident};
 use crate::packed::{get_byte, get_bytes, get_int, put_bytes, put_int};
 
 /// One event as the tracker sees it.
@@ -54,18 +55,11 @@ impl Sighting {
             })
         });
         Sighting {
-            domain: domain_hash(domain_name),
+            domain: crate::our_dns::domain_hash(domain_name),
             time: e.time.unix,
             failure,
         }
     }
-}
-
-fn domain_hash(d: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = rustc_hash::FxHasher::default();
-    d.hash(&mut h);
-    h.finish()
 }
 
 /// One incident.
@@ -121,6 +115,8 @@ pub struct Tracker {
     done: Finished,
     /// Failures that were a run of one: no incident.
     pub single_failures: u64,
+    /// Deliveries and Postfix's DNS failures: the local-resolver incidents.
+    dns: DnsWatch,
 }
 
 /// Fewer failures than this in a run are no incident.
@@ -139,6 +135,10 @@ impl Tracker {
     }
 
     pub fn see(&mut self, s: Sighting) {
+        match &s.failure {
+            None => self.dns.delivered(s.domain, s.time),
+            Some(f) => self.dns.failed(&f.domain, s.time, &f.reply),
+        }
         match s.failure {
             None => {
                 if let Some(open) = self.open.remove(&s.domain) {
@@ -211,7 +211,9 @@ impl Tracker {
         for o in open {
             self.finish(o, None, true);
         }
-        (self.done.into_incidents(), self.single_failures)
+        let mut incidents = self.done.into_incidents();
+        incidents.resolver = self.dns.incidents();
+        (incidents, self.single_failures)
     }
 }
 
@@ -226,6 +228,8 @@ pub struct Incidents {
     /// Whether samples are shown with the local part masked (`--mask`).
     masked: bool,
     ongoing: usize,
+    /// Stretches in which this host's resolver, not the domains, failed.
+    pub resolver: Vec<ResolverIncident>,
 }
 
 impl Incidents {
@@ -351,6 +355,7 @@ impl Finished {
             order,
             masked: false,
             ongoing,
+            resolver: Vec::new(),
         }
     }
 }
@@ -384,6 +389,7 @@ fn read_incident(raw: &mut &[u8]) -> Incident {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::our_dns::domain_hash;
 
     fn fail(domain: &str, t: i64, cause: Cause, rcpt: u64) -> Sighting {
         Sighting {

@@ -19,6 +19,7 @@ pub mod incident;
 pub mod input;
 pub mod mask;
 pub mod memory;
+pub mod our_dns;
 pub mod packed;
 pub mod parse;
 pub mod pipeline;

@@ -17,15 +17,16 @@
 //! - Postfix's own "Host not found" (NXDOMAIN) for a domain is our resolver's
 //!   word: it lists nobody at a domain that the same run delivered to, nor
 //!   in a stretch of time when such failures were as many as the
-//!   deliveries ([`ResolverCheck`]): both say our resolver failed, and are
+//!   deliveries ([`DnsWatch`]): both say our resolver failed, and are
 //!   named on stderr instead.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::{self, Write};
 
 use crate::cause::{Cause, Class, Status};
 use crate::classify::{Anatomy, Level, Origin};
 use crate::event::{lossy, Event};
+use crate::our_dns::{domain_hash, DnsWatch};
 use crate::parse::Timestamp;
 
 /// One address on the list.
@@ -40,7 +41,7 @@ pub struct Entry {
     pub last: Timestamp,
     pub last_reply: String,
     /// Every listing event was Postfix's own DNS "Host not found": listed
-    /// only if [`ResolverCheck`] clears the domain.
+    /// only if [`DnsWatch`] clears the domain.
     pub by_our_dns: bool,
 }
 
@@ -68,95 +69,13 @@ impl Evidence {
     }
 }
 
-/// Minutes, either side of a minute, over which Postfix's "Host not found"
-/// failures are weighed against deliveries.
-const RESOLVER_WINDOW_MINUTES: i64 = 10;
-
-/// Distinct domains failing in Postfix's DNS in a window before it can be
-/// called our resolver's fault (one mistyped domain is not).
-const RESOLVER_MIN_DOMAINS: usize = 3;
-
-/// Domains remembered per minute for the check (bounds its memory: a day
-/// is 1,440 minutes).
-const DOMAINS_PER_MINUTE: usize = 64;
-
-/// Tells our resolver's failures from domains that do not exist: a domain
-/// that the run delivered to exists; a window in which Postfix's DNS
-/// failures (not found, or "try again") at several domains are at least as
-/// many as the deliveries is a resolver outage (a real mistyped domain
-/// fails alone, among deliveries).
-#[derive(Debug, Default)]
-pub struct ResolverCheck {
-    /// Domains with at least one delivery (`sent`).
-    delivered: HashSet<String>,
-    /// Per minute: deliveries, DNS failures, and the domains that failed.
-    minutes: BTreeMap<i64, Minute>,
-}
-
-#[derive(Debug, Default)]
-struct Minute {
-    sent: u64,
-    dns_failures: u64,
-    domains: Vec<String>,
-}
-
-/// Postfix's own DNS failure text, as smtp(8) writes it.
-fn dns_failure(reply: &[u8]) -> bool {
-    let reply = reply
-        .strip_prefix(b"delivery temporarily suspended: ")
-        .unwrap_or(reply);
-    reply.starts_with(b"Host or domain name not found")
-}
-
-impl ResolverCheck {
-    pub fn add(&mut self, e: &Event<'_>) {
-        let minute = e.time.unix.div_euclid(60);
-        if e.status == Status::Sent {
-            if let Some(d) = e.domain.as_deref() {
-                if !self.delivered.contains(d) {
-                    self.delivered.insert(d.to_string());
-                }
-            }
-            self.minutes.entry(minute).or_default().sent += 1;
-        } else if e.reply.as_deref().is_some_and(dns_failure) {
-            let m = self.minutes.entry(minute).or_default();
-            m.dns_failures += 1;
-            if let Some(d) = e.domain.as_deref() {
-                if m.domains.len() < DOMAINS_PER_MINUTE && !m.domains.iter().any(|x| x == d) {
-                    m.domains.push(d.to_string());
-                }
-            }
-        }
-    }
-
-    /// Whether "Host not found" for `domain` at `time` is our resolver's fault.
-    pub fn blames_resolver(&self, domain: &str, time: Timestamp) -> bool {
-        if self.delivered.contains(domain) {
-            return true;
-        }
-        let minute = time.unix.div_euclid(60);
-        let (mut sent, mut failures) = (0, 0);
-        let mut domains: HashSet<&str> = HashSet::new();
-        for m in self
-            .minutes
-            .range(minute - RESOLVER_WINDOW_MINUTES..=minute + RESOLVER_WINDOW_MINUTES)
-            .map(|(_, m)| m)
-        {
-            sent += m.sent;
-            failures += m.dns_failures;
-            domains.extend(m.domains.iter().map(String::as_str));
-        }
-        domains.len() >= RESOLVER_MIN_DOMAINS && failures >= sent
-    }
-}
-
 /// Collects the list from events in log order.
 #[derive(Debug, Default)]
 pub struct List {
     /// The causes that put an address on the list; `None`: the hard ones.
     causes: Option<Vec<Cause>>,
     entries: HashMap<String, Entry>,
-    resolver: ResolverCheck,
+    resolver: DnsWatch,
 }
 
 impl List {
@@ -164,7 +83,7 @@ impl List {
         List {
             causes,
             entries: HashMap::new(),
-            resolver: ResolverCheck::default(),
+            resolver: DnsWatch::default(),
         }
     }
 
@@ -183,7 +102,13 @@ impl List {
     pub fn add(&mut self, e: &Event<'_>) {
         let wanted = self.wanted(e);
         let evidence = wanted.map(|c| Evidence::of(e.reply.as_deref().unwrap_or_default(), c));
-        self.resolver.add(e);
+        if let Some(domain) = e.domain.as_deref() {
+            match (e.status, e.reply.as_deref()) {
+                (Status::Sent, _) => self.resolver.delivered(domain_hash(domain), e.time.unix),
+                (_, Some(reply)) => self.resolver.failed(domain, e.time.unix, reply),
+                _ => {}
+            }
+        }
         if evidence == Some(Evidence::NotRecipient) {
             return;
         }
@@ -243,7 +168,7 @@ impl List {
         e.by_our_dns
             && e.domain
                 .as_deref()
-                .is_some_and(|d| self.resolver.blames_resolver(d, e.first))
+                .is_some_and(|d| self.resolver.blames_resolver(d, e.first.unix))
     }
 
     /// The addresses and domains left off because our resolver, not the

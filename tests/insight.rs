@@ -538,6 +538,67 @@ fn suppression_needs_evidence_about_the_recipient() {
         ("network_error".into(), "soft".into())
     );
     assert_eq!(cause_of("ivy@gmial.com"), ("host_unknown".into(), "hard".into()));
+
+    // The report names the resolver's two stretches as such: gmail.com,
+    // which received mail the same day, and the six domains failing at
+    // once; the mistyped gmial.com stays the domain's fault.
+    let report = json(&["-f", "json", log.to_str().unwrap()]);
+    let resolver = report["resolver_incidents"].as_array().unwrap();
+    let seen: Vec<(u64, u64, u64, Vec<&str>)> = resolver
+        .iter()
+        .map(|i| {
+            (
+                n(&i["failures"]),
+                n(&i["domains"]),
+                n(&i["delivered_domains"]),
+                i["sample_domains"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|d| d.as_str().unwrap())
+                    .collect(),
+            )
+        })
+        .collect();
+    assert!(seen.contains(&(2, 1, 1, vec!["gmail.com"])), "{resolver:?}");
+    let six = (
+        6,
+        6,
+        0,
+        vec!["acme.example", "b.example", "c.example", "d.example", "e.example"],
+    );
+    assert!(seen.contains(&six), "{resolver:?}");
+    // The generated day's own "Host not found" bounces at domains it also
+    // delivered to are the resolver's too (gen-maillog draws causes per
+    // event, so a domain can be both); no other stretch is named.
+    let generated = seen.len() - 2;
+    for (failures, domains, delivered, sample) in &seen {
+        assert!(*failures > 0 && !sample.contains(&"gmial.com"), "{resolver:?}");
+        assert!(
+            delivered == domains || (domains, delivered) == (&6, &0),
+            "{resolver:?}"
+        );
+    }
+    let words_of = |format: &str| {
+        let out = bounce_report().args(["-f", format]).arg(&log).output().unwrap();
+        // Words as read, whatever the wrapping.
+        String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    for format in ["table", "markdown", "html"] {
+        let words = words_of(format);
+        assert_eq!(
+            words.matches("Our DNS resolver, not the domains:").count(),
+            2 + generated,
+            "{format}: both stretches are named: {words}"
+        );
+        assert!(
+            words.contains("for gmail.com, which received mail"),
+            "{format}: {words}"
+        );
+    }
 }
 
 /// Unfamiliar reply templates for `gen-maillog --replies`: every variable
@@ -625,4 +686,52 @@ fn unclassified_groups_are_those_of_normalising_every_reply() {
             .collect();
         assert_eq!(got, want, "{args:?}");
     }
+}
+
+/// A cause's example is its commonest kind of reply, and the advice that
+/// kind's rule gives when it has its own: a loop in our own forwarding is
+/// not an MX problem.
+#[test]
+fn a_causes_example_and_advice_are_its_commonest_replys() {
+    let Some(shared) = shared() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (log, _) = generate(&shared, dir.path(), "maillog", &["--size", "2M", "--seed", "52"]);
+    let text = std::fs::read_to_string(&log).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    // 150 local deliveries in the afternoon that loop through a .forward:
+    // more than any one kind of the generated day's network errors, and
+    // all after the first of them.
+    for k in 0..150 {
+        let l = format!(
+            "Nov 21 {:02}:{:02}:{:02} mx1 postfix/local[4242]: LP{k:08X}: to=<user{k}@example.com>, orig_to=<alias{k}@example.com>, relay=local, delay=0.1, delays=0.05/0/0/0.05, dsn=5.4.6, status=bounced (mail forwarding loop for user{k}@example.com)",
+            13 + k / 60,
+            k % 60,
+            k % 50
+        );
+        let at = lines.partition_point(|x| x.get(..15) <= l.get(..15));
+        lines.insert(at, l);
+    }
+    std::fs::write(&log, lines.join("\n") + "\n").unwrap();
+
+    let report = json(&["-f", "json", log.to_str().unwrap()]);
+    let row = report["by_cause"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["cause"] == "network_error")
+        .unwrap();
+    let example = row["example"].as_str().unwrap();
+    assert!(example.starts_with("mail forwarding loop for user"), "{row}");
+    let advice = row["advice"].as_str().unwrap();
+    assert!(advice.starts_with("Our own forwarding loops"), "{row}");
+    let table = bounce_report().arg(&log).output().unwrap();
+    let words = String::from_utf8_lossy(&table.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        words.contains("do: Our own forwarding loops")
+            && words.contains("e.g. mail forwarding loop for user"),
+        "{words}"
+    );
 }

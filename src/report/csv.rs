@@ -103,7 +103,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                     &r.recipients.to_string(),
                     &format!("{:.4}", r.share),
                     info.description(report.lang),
-                    info.advice(report.lang),
+                    super::advice(report.catalogue, &r, report.lang),
                     r.example.unwrap_or(""),
                 ])?;
             }

@@ -286,6 +286,14 @@ fn header(report: &Report<'_>, h: &mut String) {
 }
 
 fn alerts(report: &Report<'_>, h: &mut String) {
+    let resolver = super::resolver_warnings(report);
+    if !resolver.is_empty() {
+        h.push_str("<div class=\"alerts\"><b>Our DNS resolver</b><ul>\n");
+        for w in &resolver {
+            let _ = writeln!(h, "<li>{}</li>", escape(w));
+        }
+        h.push_str("</ul></div>\n");
+    }
     if report.alerts.is_empty() {
         return;
     }
@@ -1221,7 +1229,7 @@ fn advice(report: &Report<'_>, h: &mut String) {
                 escape(&truncate(example, EXAMPLE_CHARS))
             );
         }
-        let advice = info.advice(report.lang);
+        let advice = super::advice(report.catalogue, r, report.lang);
         if !advice.is_empty() {
             let _ = write!(h, "<dt>Do</dt><dd>{}</dd>", escape(advice));
         }

@@ -39,6 +39,9 @@ struct Summary<'a> {
     /// Failure events that stood alone, in no incident: with the incidents'
     /// attempts they add up to all failures.
     single_failures: u64,
+    /// Stretches in which this host's resolver, not the domains, failed
+    /// ("Host not found" for domains that received mail, or for many at once).
+    resolver_incidents: Vec<ResolverIncidentJson<'a>>,
     by_hour: Vec<Hour>,
     deferred_outcomes: DeferredOutcomes,
     /// Against `--compare PREVIOUS.json`: failures now and then.
@@ -245,6 +248,16 @@ pub fn incident_json<'a>(i: &'a crate::incident::Incident, zone: window::Zone) -
 }
 
 #[derive(Serialize)]
+struct ResolverIncidentJson<'a> {
+    start: String,
+    end: String,
+    failures: u64,
+    domains: u64,
+    delivered_domains: u64,
+    sample_domains: &'a [String],
+}
+
+#[derive(Serialize)]
 struct Unclassified<'a> {
     pattern: &'a str,
     events: u64,
@@ -435,7 +448,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                     share: round4(r.share),
                     example: r.example,
                     description: info.description(report.lang),
-                    advice: info.advice(report.lang),
+                    advice: super::advice(report.catalogue, r, report.lang),
                     deferred_outcomes: outcomes(s.outcomes_by_cause.get(r.cause.index())),
                 }
             })
@@ -447,6 +460,23 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         by_host: host_rows(s).iter().map(|r| renamed(r, "host")).collect(),
         incidents: IncidentsJson(&report.analysis.incidents, report.zone),
         single_failures: report.analysis.single_failures,
+        resolver_incidents: report
+            .analysis
+            .incidents
+            .resolver
+            .iter()
+            .map(|i| {
+                let at = |t: i64| window::show(crate::parse::Timestamp { unix: t, offset: 0 }, report.zone);
+                ResolverIncidentJson {
+                    start: at(i.start),
+                    end: at(i.end),
+                    failures: i.failures,
+                    domains: i.domains,
+                    delivered_domains: i.delivered_domains,
+                    sample_domains: &i.sample,
+                }
+            })
+            .collect(),
         unclassified: unclassified_rows(s)
             .into_iter()
             .map(|r| Unclassified {

@@ -52,6 +52,14 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         }
     }
 
+    let resolver = super::resolver_warnings(report);
+    if !resolver.is_empty() {
+        writeln!(out, "\n## Our DNS resolver\n")?;
+        for w in &resolver {
+            writeln!(out, "- {}", escape(w))?;
+        }
+    }
+
     writeln!(out, "\n## Totals\n")?;
     table_header(
         out,
@@ -367,7 +375,7 @@ fn advice(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                 code_span(&truncate(example, EXAMPLE_CHARS))
             )?;
         }
-        let advice = info.advice(report.lang);
+        let advice = super::advice(report.catalogue, r, report.lang);
         if !advice.is_empty() {
             writeln!(out, "- **Do:** {}", escape(advice))?;
         }

@@ -234,7 +234,12 @@ pub struct CauseRow<'a> {
     pub recipients: usize,
     /// Share of all failure events.
     pub share: f64,
+    /// The commonest kind of reply of the cause (for `undefined`, the
+    /// commonest unclassified shape's reply).
     pub example: Option<&'a str>,
+    /// The rule that decided the commonest kind, if one did: its own
+    /// advice, when it has some, is the cause's in the report.
+    pub rule: Option<u32>,
 }
 
 /// Causes with at least one event, most events first.
@@ -249,7 +254,17 @@ pub fn cause_rows(s: &Summary) -> Vec<CauseRow<'_>> {
                 counts: st.counts,
                 recipients: st.recipients.len(),
                 share: st.counts.failures() as f64 / all,
-                example: st.example.text(),
+                example: if c == Cause::Undefined {
+                    // The commonest shape (ties: the first pattern, as
+                    // `unclassified_rows` orders them).
+                    s.unclassified
+                        .iter()
+                        .min_by(|a, b| b.1.events.cmp(&a.1.events).then(a.0.cmp(b.0)))
+                        .and_then(|(_, u)| u.example.text())
+                } else {
+                    st.example().and_then(|e| e.text())
+                },
+                rule: st.commonest().and_then(|(kind, _)| kind.rule),
             }
         })
         .filter(|r| r.counts.failures() > 0)
@@ -261,6 +276,71 @@ pub fn cause_rows(s: &Summary) -> Vec<CauseRow<'_>> {
             .then(a.cause.cmp(&b.cause))
     });
     rows
+}
+
+/// What to do about a cause: the advice of the rule that decided most of
+/// its replies when that rule has its own (a vendor's code, Postfix's own
+/// loop or DNS failure), else the cause's.
+pub fn advice<'a>(catalogue: &'a Catalogue, row: &CauseRow<'_>, lang: Lang) -> &'a str {
+    row.rule
+        .and_then(|i| catalogue.rule_detail(i))
+        .and_then(|r| r.advice(lang))
+        .unwrap_or_else(|| catalogue.cause_info(row.cause).advice(lang))
+}
+
+/// One paragraph per local-resolver incident, the same in every format:
+/// when, how many failures at which domains, why it is the resolver, and
+/// what to do.
+pub fn resolver_warnings(report: &Report<'_>) -> Vec<String> {
+    let at = |t: i64| table::shown(crate::parse::Timestamp { unix: t, offset: 0 }, report.zone);
+    let zh = report.lang == Lang::Zh;
+    report
+        .analysis
+        .incidents
+        .resolver
+        .iter()
+        .map(|i| {
+            let when = match (i.start == i.end, zh) {
+                (true, false) => format!("at {}", at(i.start)),
+                (false, false) => format!("from {} to {}", at(i.start), at(i.end)),
+                (true, true) => format!("于 {}", at(i.start)),
+                (false, true) => format!("于 {} 至 {}", at(i.start), at(i.end)),
+            };
+            let mut domains = i.sample.join(", ");
+            if i.domains > i.sample.len() as u64 {
+                domains.push_str(", …");
+            }
+            let failures = thousands(i.failures);
+            if zh {
+                let why = if i.delivered_domains == i.domains {
+                    "这些域在本次运行中有成功投递，是存在的".to_string()
+                } else {
+                    format!("{} 个域同时失败，失败次数不少于同期投递次数", thousands(i.domains))
+                };
+                return format!(
+                    "本机 DNS 解析器故障，而非对方域名：{when} 共 {failures} 次“Host not found”（{domains}）；{why}。\
+                     请检查本机解析器（resolv.conf、本地 DNS 缓存）；这些地址不会进入 `suppress` 列表。"
+                );
+            }
+            let plural = |n: u64, word: &str| format!("{} {word}{}", thousands(n), if n == 1 { "" } else { "s" });
+            let why = if i.delivered_domains == i.domains {
+                match i.domains {
+                    1 => "which received mail in this run".to_string(),
+                    _ => "each of which received mail in this run".to_string(),
+                }
+            } else {
+                format!(
+                    "{} failing at once, as many as the deliveries then",
+                    plural(i.domains, "domain")
+                )
+            };
+            format!(
+                "Our DNS resolver, not the domains: {} \"Host not found\" {when} for {domains}, {why}. \
+                 Check this host's resolver (resolv.conf, the local DNS cache); these addresses are kept off `suppress`.",
+                if i.failures == 1 { "1".to_string() } else { failures },
+            )
+        })
+        .collect()
 }
 
 /// The class most of a cause's events have: hard or soft for causes seen in

@@ -172,6 +172,9 @@ fn header(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             thousands(lines.probes)
         )?;
     }
+    for w in super::resolver_warnings(report) {
+        write_wrapped(out, "WARNING: ", &w)?;
+    }
     Ok(())
 }
 
@@ -436,7 +439,7 @@ fn advice(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                 &truncate(&sanitize(example), 230),
             )?;
         }
-        let advice = info.advice(report.lang);
+        let advice = super::advice(report.catalogue, r, report.lang);
         if !advice.is_empty() {
             write_wrapped(out, tr(report.lang, "  do:   "), advice)?;
         }
@@ -556,7 +559,7 @@ fn write_table(out: &mut dyn Write, mut t: Table) -> io::Result<()> {
 }
 
 /// `2026-11-21 03:14:07 +01:00` in the report's zone.
-fn shown(t: Timestamp, zone: Zone) -> String {
+pub(crate) fn shown(t: Timestamp, zone: Zone) -> String {
     let utc = DateTime::from_timestamp(t.unix, 0).unwrap_or_default();
     match zone {
         Zone::Utc => utc.format("%Y-%m-%d %H:%M:%S +00:00").to_string(),

@@ -1210,6 +1210,11 @@ fn advice(report: &Report<'_>, h: &mut String) {
         return;
     }
     h.push_str("<h2>What to do</h2>\n");
+    let _ = writeln!(
+        h,
+        "<p class=\"note\">{}</p>",
+        escape(super::hard_note(report.lang))
+    );
     for r in rows.iter().take(report.top) {
         let info = report.catalogue.cause_info(r.cause);
         let _ = write!(

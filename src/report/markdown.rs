@@ -357,7 +357,8 @@ fn advice(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
-    writeln!(out, "\n## What to do")?;
+    writeln!(out, "\n## What to do\n")?;
+    writeln!(out, "{}", escape(super::hard_note(report.lang)))?;
     for r in rows.iter().take(report.top) {
         let info = report.catalogue.cause_info(r.cause);
         writeln!(

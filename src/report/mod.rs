@@ -278,6 +278,26 @@ pub fn cause_rows(s: &Summary) -> Vec<CauseRow<'_>> {
     rows
 }
 
+/// What makes a cause hard, said once above the advice in every format.
+pub fn hard_note(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => {
+            "Hard (stop mailing the address): a bounce or expiry with user_unknown, host_unknown, \
+             not_accept, has_moved or suspend whose reply is about the recipient: a refusal at RCPT \
+             TO or later, our own local delivery's, or a domain that does not exist. A refusal at \
+             the greeting, HELO, STARTTLS or MAIL FROM is about our connection or sender, and \
+             \"Host not found\" from our failing resolver is about our DNS: neither puts an \
+             address in `suppress`."
+        }
+        Lang::Zh => {
+            "硬失败（应停止向该地址发信）：原因为 user_unknown、host_unknown、not_accept、has_moved 或 \
+             suspend 的退信或过期，且回复针对的是收件人：在 RCPT TO 及之后被拒、本机本地投递拒收，或域名不存在。\
+             在问候、HELO、STARTTLS 或 MAIL FROM 阶段的拒绝针对的是我方连接或发件人，本机解析器故障导致的\
+             “Host not found”针对的是我方 DNS：二者都不会让地址进入 `suppress` 列表。"
+        }
+    }
+}
+
 /// What to do about a cause: the advice of the rule that decided most of
 /// its replies when that rule has its own (a vendor's code, Postfix's own
 /// loop or DNS failure), else the cause's.

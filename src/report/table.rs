@@ -422,6 +422,7 @@ fn advice(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         return Ok(());
     }
     writeln!(out, "\n{}", tr(report.lang, "What to do"))?;
+    write_wrapped(out, "", super::hard_note(report.lang))?;
     for r in rows.iter().take(report.top) {
         let info = report.catalogue.cause_info(r.cause);
         writeln!(

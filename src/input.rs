@@ -181,25 +181,78 @@ pub fn resolve(inputs: &[PathBuf]) -> (Vec<Source>, Vec<InputError>) {
             }),
         }
     }
-    sources.extend(order_rotated(files).into_iter().map(Source::file));
+    sources.extend(order_rotated(once_each(files)).into_iter().map(Source::file));
     (sources, errors)
 }
 
-/// The mail log files of a directory: names starting with `maillog`,
-/// `mail.log`, `mail.info` or `mail`, but not `mail.err` and `mail.warn`
-/// (syslog's copies of a subset of the same lines).
+/// The files with each one kept once: a file named twice, or beside a
+/// (sym)link to it, would count every line twice. Said on stderr.
+fn once_each(files: Vec<PathBuf>) -> Vec<PathBuf> {
+    use std::os::unix::fs::MetadataExt;
+    let mut seen: std::collections::HashMap<(u64, u64), PathBuf> = std::collections::HashMap::new();
+    files
+        .into_iter()
+        .filter(|path| {
+            let Ok(meta) = std::fs::metadata(path) else {
+                return true; // opened later, and its error reported then
+            };
+            match seen.entry((meta.dev(), meta.ino())) {
+                std::collections::hash_map::Entry::Occupied(first) => {
+                    eprintln!(
+                        "bounce-report: {} is the same file as {}: read once",
+                        path.display(),
+                        first.get().display()
+                    );
+                    false
+                }
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(path.clone());
+                    true
+                }
+            }
+        })
+        .collect()
+}
+
+/// The names of a directory's mail log sets, the one to read first: syslog
+/// setups write the same lines to more than one (Debian's rsyslog: all of
+/// `mail.*` to `mail.log`, and `mail.info` and above again to `mail.info`;
+/// `mail.warn` and `mail.err` are subsets too), so one set is read.
+const LOG_SETS: [&str; 4] = ["maillog", "mail.log", "mail", "mail.info"];
+
+/// The mail log files of a directory: the rotated set of the first name of
+/// [`LOG_SETS`] present (the others are syslog's copies of the same lines,
+/// left out with a word on stderr); never `mail.err` or `mail.warn`.
 fn mail_logs_in(dir: &Path) -> io::Result<Vec<PathBuf>> {
-    let mut found = Vec::new();
+    let mut sets: [Vec<PathBuf>; LOG_SETS.len()] = Default::default();
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
         let (base, _) = rotation_of(name);
-        let wanted = matches!(base, "maillog" | "mail.log" | "mail.info" | "mail");
-        if wanted && entry.file_type().map(|t| t.is_file()).unwrap_or(false) {
-            found.push(entry.path());
+        let Some(set) = LOG_SETS.iter().position(|&b| b == base) else {
+            continue;
+        };
+        if entry.file_type().map(|t| t.is_file()).unwrap_or(false) {
+            sets[set].push(entry.path());
         }
     }
+    let Some(first) = sets.iter().position(|s| !s.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let copies: Vec<&str> = (first + 1..LOG_SETS.len())
+        .filter(|&i| !sets[i].is_empty())
+        .map(|i| LOG_SETS[i])
+        .collect();
+    if !copies.is_empty() {
+        eprintln!(
+            "bounce-report: {}: reading {}*; left out {}* (syslog's copies of the same lines)",
+            dir.display(),
+            LOG_SETS[first],
+            copies.join("*, ")
+        );
+    }
+    let mut found = std::mem::take(&mut sets[first]);
     found.sort();
     Ok(found)
 }

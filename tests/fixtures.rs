@@ -67,6 +67,45 @@ fn directory_argument_means_its_mail_logs() {
     );
 }
 
+/// Debian's rsyslog writes the mail lines to `mail.log` and again to
+/// `mail.info` (and subsets to `mail.warn`, `mail.err`); a file beside a
+/// symlink to it is one file. Each line counts once.
+#[test]
+fn a_debian_directory_and_a_symlink_count_each_line_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = fixture("maillog");
+    let truth = read_json(&fixture("maillog.truth.json"));
+    for name in ["mail.log", "mail.info", "mail.warn"] {
+        std::fs::copy(&log, dir.path().join(name)).unwrap();
+    }
+    let out = bounce_report()
+        .args(["-f", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_matches_truth(&report, &truth);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("left out mail.info*"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let link = dir.path().join("maillog.link");
+    std::os::unix::fs::symlink(&log, &link).unwrap();
+    let out = bounce_report()
+        .args(["-f", "json"])
+        .arg(&log)
+        .arg(&link)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_matches_truth(&report, &truth);
+    assert_eq!(report["files"].as_array().unwrap().len(), 1);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is the same file as"));
+}
+
 #[test]
 fn jsonl_of_rotated_set_is_in_time_order() {
     let events = jsonl(&["-f", "jsonl", &fx("rotated")]);

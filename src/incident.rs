@@ -147,7 +147,10 @@ impl Tracker {
             }
             Some(f) => {
                 if let Some(open) = self.open.get_mut(&s.domain) {
-                    if open.incident.cause == f.cause {
+                    // An expiry whose cause is only `expired` (its last
+                    // reply named nothing more specific) ends the same
+                    // outage: it is no new incident of another cause.
+                    if open.incident.cause == f.cause || f.cause == Cause::Expired {
                         open.incident.end = open.incident.end.max(s.time);
                         open.incident.attempts += 1;
                         let r = f.recipient.unwrap_or(0);

@@ -735,3 +735,45 @@ fn a_causes_example_and_advice_are_its_commonest_replys() {
         "{words}"
     );
 }
+
+/// A domain unreachable until qmgr gives its messages up: the deferrals and
+/// the expiries (cause `expired`, the last reply being only a failed
+/// connection) are one incident, not two with the first ending "other cause".
+#[test]
+fn an_outage_that_ends_in_expiry_is_one_incident() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("maillog");
+    let mut lines = Vec::new();
+    for (k, who) in ["ann", "bo"].iter().enumerate() {
+        let id = format!("3C0000000{k}");
+        lines.push(format!(
+            "2026-11-21T08:0{k}:00+00:00 mx1 postfix/qmgr[1100]: {id}: from=<news@example.org>, size=2048, nrcpt=1 (queue active)"
+        ));
+        for (h, m) in [(8, 1), (9, 1), (11, 1), (15, 1)] {
+            lines.push(format!(
+                "2026-11-21T{h:02}:{m:02}:0{k}+00:00 mx1 postfix/smtp[4242]: {id}: to=<{who}@down.example>, relay=none, delay=1, delays=0.1/0/1/0, dsn=4.4.1, status=deferred (connect to mx.down.example[192.0.2.9]:25: Connection timed out)"
+            ));
+        }
+        lines.push(format!(
+            "2026-11-22T08:0{k}:00+00:00 mx1 postfix/qmgr[1100]: {id}: from=<news@example.org>, status=expired, returned to sender"
+        ));
+    }
+    lines.sort();
+    std::fs::write(&log, lines.join("\n") + "\n").unwrap();
+    let report = json(&["-f", "json", log.to_str().unwrap()]);
+    let incidents = report["incidents"].as_array().unwrap();
+    assert_eq!(incidents.len(), 1, "{incidents:?}");
+    let i = &incidents[0];
+    assert_eq!(
+        (
+            i["cause"].as_str(),
+            n(&i["attempts"]),
+            n(&i["recipients"]),
+            i["ongoing"].as_bool()
+        ),
+        (Some("network_error"), 10, 2, Some(true)),
+        "{i}"
+    );
+    assert_eq!(i["end"], "2026-11-22T08:01:00+00:00");
+    assert_eq!(report["totals"]["expired"], 2);
+}

@@ -135,17 +135,15 @@ impl Tracker {
     }
 
     pub fn see(&mut self, s: Sighting) {
-        match &s.failure {
-            None => self.dns.delivered(s.domain, s.time),
-            Some(f) => self.dns.failed(&f.domain, s.time, &f.reply),
-        }
         match s.failure {
             None => {
+                self.dns.delivered(s.domain, s.time);
                 if let Some(open) = self.open.remove(&s.domain) {
                     self.finish(open, Some(s.time), false);
                 }
             }
             Some(f) => {
+                self.dns.failed(&f.domain, s.time, &f.reply);
                 if let Some(open) = self.open.get_mut(&s.domain) {
                     // An expiry whose cause is only `expired` (its last
                     // reply named nothing more specific) ends the same

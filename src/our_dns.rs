@@ -31,7 +31,7 @@ const MIN_DOMAINS: usize = 3;
 
 /// Domains remembered per minute (bounds the memory: a day is 1,440
 /// minutes); failures past it are counted, their domains not named.
-pub const DOMAINS_PER_MINUTE: usize = 64;
+const DOMAINS_PER_MINUTE: usize = 64;
 
 /// Blamed failures more than this many minutes apart are two incidents.
 const INCIDENT_GAP_MINUTES: i64 = 30;
@@ -41,7 +41,7 @@ const SAMPLE_DOMAINS: usize = 5;
 
 /// Postfix's own DNS failure text, as smtp(8) writes it: "Host or domain
 /// name not found. Name service error for name=… type=…: Host not found".
-pub fn dns_failure(reply: &[u8]) -> bool {
+fn dns_failure(reply: &[u8]) -> bool {
     let reply = reply
         .strip_prefix(b"delivery temporarily suspended: ")
         .unwrap_or(reply);
@@ -55,7 +55,7 @@ pub fn domain_hash(d: &str) -> u64 {
     h.finish()
 }
 
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default)]
 struct Minute {
     failures: u64,
     /// First and last failure, seconds since the epoch.
@@ -174,7 +174,7 @@ impl DnsWatch {
             }
             if let Some((i, _)) = &current {
                 if m.first.div_euclid(60) - i.end.div_euclid(60) > INCIDENT_GAP_MINUTES {
-                    out.push(self.close(current.take()));
+                    out.extend(current.take().map(|c| self.close(c)));
                 }
             }
             let (i, domains) = current.get_or_insert_with(|| {
@@ -196,14 +196,12 @@ impl DnsWatch {
                 *domains.entry(d).or_default() += n;
             }
         }
-        if current.is_some() {
-            out.push(self.close(current));
-        }
+        out.extend(current.map(|c| self.close(c)));
         out
     }
 
-    fn close(&self, current: Option<(ResolverIncident, FxHashMap<&str, u64>)>) -> ResolverIncident {
-        let (mut i, domains) = current.expect("an open incident");
+    /// An incident with its domains counted and named, most failures first.
+    fn close(&self, (mut i, domains): (ResolverIncident, FxHashMap<&str, u64>)) -> ResolverIncident {
         let mut named: Vec<(&str, u64)> = domains.into_iter().collect();
         named.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
         i.domains = named.len() as u64;

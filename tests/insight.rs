@@ -387,13 +387,27 @@ fn without_recipient_evidence(log: &str) -> BTreeSet<String> {
     by_resolver.chain(at_greeting).collect()
 }
 
+/// Writes `lines` (a generated day) back to `log` with `injected` each at
+/// its place in time (classic stamps of one day sort as text).
+fn write_with_injected<'a>(
+    log: &std::path::Path,
+    mut lines: Vec<String>,
+    injected: impl IntoIterator<Item = &'a str>,
+) {
+    for l in injected {
+        let at = lines.partition_point(|x| x.get(..15) <= l.get(..15));
+        lines.insert(at, l.to_string());
+    }
+    std::fs::write(log, lines.join("\n") + "\n").unwrap();
+}
+
 #[test]
 fn suppression_needs_evidence_about_the_recipient() {
     let Some(shared) = shared() else { return };
     let dir = tempfile::tempdir().unwrap();
     let (log, truth) = generate(&shared, dir.path(), "maillog", &["--size", "2M", "--seed", "52"]);
     let text = std::fs::read_to_string(&log).unwrap();
-    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let lines: Vec<String> = text.lines().map(str::to_string).collect();
     assert!(
         text.contains("@gmail.com>, relay=") && text.contains("status=sent"),
         "the generated day delivers to gmail.com"
@@ -477,12 +491,7 @@ fn suppression_needs_evidence_about_the_recipient() {
             "",
         );
     }
-    // Each line at its place in time (classic stamps of one day sort as text).
-    for (l, _) in &injected {
-        let at = lines.partition_point(|x| x.get(..15) <= l.get(..15));
-        lines.insert(at, l.clone());
-    }
-    std::fs::write(&log, lines.join("\n") + "\n").unwrap();
+    write_with_injected(&log, lines, injected.iter().map(|(l, _)| l.as_str()));
 
     let out = bounce_report().arg("suppress").arg(&log).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -697,21 +706,21 @@ fn a_causes_example_and_advice_are_its_commonest_replys() {
     let dir = tempfile::tempdir().unwrap();
     let (log, _) = generate(&shared, dir.path(), "maillog", &["--size", "2M", "--seed", "52"]);
     let text = std::fs::read_to_string(&log).unwrap();
-    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
     // 150 local deliveries in the afternoon that loop through a .forward:
     // more than any one kind of the generated day's network errors, and
     // all after the first of them.
-    for k in 0..150 {
-        let l = format!(
-            "Nov 21 {:02}:{:02}:{:02} mx1 postfix/local[4242]: LP{k:08X}: to=<user{k}@example.com>, orig_to=<alias{k}@example.com>, relay=local, delay=0.1, delays=0.05/0/0/0.05, dsn=5.4.6, status=bounced (mail forwarding loop for user{k}@example.com)",
-            13 + k / 60,
-            k % 60,
-            k % 50
-        );
-        let at = lines.partition_point(|x| x.get(..15) <= l.get(..15));
-        lines.insert(at, l);
-    }
-    std::fs::write(&log, lines.join("\n") + "\n").unwrap();
+    let loops: Vec<String> = (0..150)
+        .map(|k| {
+            format!(
+                "Nov 21 {:02}:{:02}:{:02} mx1 postfix/local[4242]: LP{k:08X}: to=<user{k}@example.com>, orig_to=<alias{k}@example.com>, relay=local, delay=0.1, delays=0.05/0/0/0.05, dsn=5.4.6, status=bounced (mail forwarding loop for user{k}@example.com)",
+                13 + k / 60,
+                k % 60,
+                k % 50
+            )
+        })
+        .collect();
+    let lines = text.lines().map(str::to_string).collect();
+    write_with_injected(&log, lines, loops.iter().map(String::as_str));
 
     let report = json(&["-f", "json", log.to_str().unwrap()]);
     let row = report["by_cause"]

@@ -233,7 +233,7 @@ impl Serialize for IncidentsJson<'_> {
 }
 
 pub fn incident_json<'a>(i: &'a crate::incident::Incident, zone: window::Zone) -> IncidentJson<'a> {
-    let at = |t: i64| window::show(crate::parse::Timestamp { unix: t, offset: 0 }, zone);
+    let at = |t: i64| shown_at(t, zone);
     IncidentJson {
         domain: &i.domain,
         cause: i.cause.as_str(),
@@ -245,6 +245,11 @@ pub fn incident_json<'a>(i: &'a crate::incident::Incident, zone: window::Zone) -
         ongoing: i.ongoing,
         sample: i.sample(),
     }
+}
+
+/// Seconds since the epoch as RFC 3339 in the report's zone.
+fn shown_at(t: i64, zone: window::Zone) -> String {
+    window::show(crate::parse::Timestamp { unix: t, offset: 0 }, zone)
 }
 
 #[derive(Serialize)]
@@ -465,16 +470,13 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             .incidents
             .resolver
             .iter()
-            .map(|i| {
-                let at = |t: i64| window::show(crate::parse::Timestamp { unix: t, offset: 0 }, report.zone);
-                ResolverIncidentJson {
-                    start: at(i.start),
-                    end: at(i.end),
-                    failures: i.failures,
-                    domains: i.domains,
-                    delivered_domains: i.delivered_domains,
-                    sample_domains: &i.sample,
-                }
+            .map(|i| ResolverIncidentJson {
+                start: shown_at(i.start, report.zone),
+                end: shown_at(i.end, report.zone),
+                failures: i.failures,
+                domains: i.domains,
+                delivered_domains: i.delivered_domains,
+                sample_domains: &i.sample,
             })
             .collect(),
         unclassified: unclassified_rows(s)

@@ -355,9 +355,8 @@ pub fn resolver_warnings(report: &Report<'_>) -> Vec<String> {
                 )
             };
             format!(
-                "Our DNS resolver, not the domains: {} \"Host not found\" {when} for {domains}, {why}. \
-                 Check this host's resolver (resolv.conf, the local DNS cache); these addresses are kept off `suppress`.",
-                if i.failures == 1 { "1".to_string() } else { failures },
+                "Our DNS resolver, not the domains: {failures} \"Host not found\" {when} for {domains}, {why}. \
+                 Check this host's resolver (resolv.conf, the local DNS cache); these addresses are kept off `suppress`."
             )
         })
         .collect()

@@ -14,7 +14,7 @@
 //!
 //! Bounds: a count per minute with deliveries (525,600 a year of log, 16
 //! bytes each), the hash of each delivered domain (8 bytes each), and per
-//! minute with DNS failures at most [`DOMAINS_PER_MINUTE`] domain names.
+//! minute with DNS failures at most `DOMAINS_PER_MINUTE` (64) domain names.
 
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};

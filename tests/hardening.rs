@@ -30,3 +30,29 @@ fn issue_21_span_past_the_calendar_is_a_usage_error_not_a_panic() {
         assert!(out.stdout.is_empty(), "{args:?}");
     }
 }
+
+/// `--threads 100000` never finished (10,000: 76 s and 446 MB on a 7-line
+/// file); more than 4 per core (at least 8) is a usage error, at once.
+#[test]
+fn issue_21_threads_past_the_ceiling_are_refused_at_once() {
+    let log = fixture("maillog");
+    for args in [
+        vec!["--threads", "100000"],
+        vec!["suppress", "--threads", "100000"],
+        vec!["--threads", "18446744073709551615"],
+    ] {
+        let out = bounce_report()
+            .args(&args)
+            .arg(&log)
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("too many: at most"), "{args:?}: {stderr}");
+    }
+    // The ceiling itself still runs.
+    let max = bounce_report::cli::max_threads().to_string();
+    let report = json(&["-f", "json", "--threads", &max, &log.to_string_lossy()]);
+    assert_matches_truth(&report, &read_json(&fixture("maillog.truth.json")));
+}

@@ -56,3 +56,36 @@ fn issue_21_threads_past_the_ceiling_are_refused_at_once() {
     let report = json(&["-f", "json", "--threads", &max, &log.to_string_lossy()]);
     assert_matches_truth(&report, &read_json(&fixture("maillog.truth.json")));
 }
+
+/// An empty regex in a user pattern file was accepted and made every
+/// failure `blocked`; a regex that can match the empty string, or a blank
+/// phrase, is refused at load (exit 2) naming the file and the rule.
+#[test]
+fn issue_21_pattern_matching_the_empty_string_is_refused_at_load() {
+    let log = fixture("maillog");
+    for (rule, what) in [
+        ("regex = ''", "regex \"\" can match the empty string"),
+        ("regex = '(?:x)*'", "regex \"(?:x)*\" can match the empty string"),
+        ("phrase = ''", "phrase \"\" is blank"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("local.toml"),
+            format!("[[rule]]\nid = \"catch-all\"\ncause = \"blocked\"\n{rule}\n"),
+        )
+        .unwrap();
+        let out = bounce_report()
+            .args(["-f", "json", "--patterns"])
+            .arg(dir.path())
+            .arg(&log)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{rule}: {stderr}");
+        assert!(
+            stderr.contains("local.toml:") && stderr.contains("rule \"catch-all\"") && stderr.contains(what),
+            "{rule}: {stderr}"
+        );
+        assert!(out.stdout.is_empty(), "{rule}");
+    }
+}

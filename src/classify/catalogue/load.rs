@@ -770,7 +770,7 @@ fn matches_empty(src: &str) -> bool {
         .utf8(false)
         .build()
         .parse(src)
-        .map_or(false, |hir| hir.properties().minimum_len() == Some(0))
+        .is_ok_and(|hir| hir.properties().minimum_len() == Some(0))
 }
 
 fn one_line(s: &str) -> String {

@@ -157,7 +157,7 @@ fn suppress_list(
         writeln!(
             err,
             "bounce-report: {addresses} address(es) at {} left off: \"Host not found\" from this host's resolver for domains that resolved for other mail in the same run, or while most lookups failed; check the resolver (resolv.conf, the local DNS cache), not the addresses",
-            domains.join(", ")
+            report::escape::visible(&domains.join(", "))
         )?;
     }
     match &config.output {

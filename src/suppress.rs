@@ -27,6 +27,7 @@ use crate::cause::{Cause, Class, Status};
 use crate::classify::{Anatomy, Level, Origin};
 use crate::event::{lossy, Event};
 use crate::parse::Timestamp;
+use crate::report::escape::csv_record;
 
 /// One address on the list.
 #[derive(Debug, Clone)]
@@ -262,18 +263,24 @@ impl List {
         (addresses, domains)
     }
 
-    /// Writes the CSV: a header, then one address per row.
+    /// Writes the CSV: a header, then one address per row, every cell
+    /// through [`csv_record`] (controls shown as escapes, formula cells
+    /// guarded: the list is printed to a terminal by default and opened in
+    /// spreadsheets).
     pub fn write_csv(&self, min_count: u64, mask: bool, out: &mut dyn Write) -> io::Result<()> {
         let mut w = csv::Writer::from_writer(out);
-        w.write_record([
-            "address",
-            "domain",
-            "cause",
-            "count",
-            "first_seen",
-            "last_seen",
-            "last_reply",
-        ])?;
+        csv_record(
+            &mut w,
+            [
+                "address",
+                "domain",
+                "cause",
+                "count",
+                "first_seen",
+                "last_seen",
+                "last_reply",
+            ],
+        )?;
         for e in self.entries(min_count) {
             let (address, reply) = if mask {
                 let local = crate::mask::local_part(&e.address).to_string();
@@ -284,15 +291,18 @@ impl List {
             } else {
                 (e.address.clone(), e.last_reply.clone())
             };
-            w.write_record([
-                address.as_str(),
-                e.domain.as_deref().unwrap_or(""),
-                e.cause.as_str(),
-                &e.count.to_string(),
-                &e.first.rfc3339(),
-                &e.last.rfc3339(),
-                &reply,
-            ])?;
+            csv_record(
+                &mut w,
+                [
+                    address.as_str(),
+                    e.domain.as_deref().unwrap_or(""),
+                    e.cause.as_str(),
+                    &e.count.to_string(),
+                    &e.first.rfc3339(),
+                    &e.last.rfc3339(),
+                    &reply,
+                ],
+            )?;
         }
         w.flush()
     }

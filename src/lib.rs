@@ -152,6 +152,13 @@ fn suppress_list(
     })
     .context("reading the logs")?;
     let code = read_status(&missing, &analysis, err)?;
+    let empty = list.empty_recipients();
+    if empty > 0 {
+        writeln!(
+            err,
+            "bounce-report: {empty} event(s) with an empty recipient (to=<>) left off the list: there is no address to stop mailing"
+        )?;
+    }
     let (addresses, domains) = list.left_off_by_resolver();
     if addresses > 0 {
         writeln!(

@@ -158,6 +158,9 @@ pub struct List {
     causes: Option<Vec<Cause>>,
     entries: HashMap<String, Entry>,
     resolver: ResolverCheck,
+    /// Listing events whose recipient is empty (`to=<>`): counted, never
+    /// listed, as an empty address cannot be unsubscribed (issue 21).
+    empty_recipients: u64,
 }
 
 impl List {
@@ -166,6 +169,7 @@ impl List {
             causes,
             entries: HashMap::new(),
             resolver: ResolverCheck::default(),
+            empty_recipients: 0,
         }
     }
 
@@ -192,6 +196,10 @@ impl List {
         let (Some(cause), Some(recipient)) = (wanted, e.recipient.as_deref()) else {
             return;
         };
+        if recipient.trim_ascii().is_empty() {
+            self.empty_recipients += 1;
+            return;
+        }
         let address = lossy(recipient);
         let key = match address.rfind('@') {
             Some(at) => format!("{}{}", &address[..at], address[at..].to_lowercase()),
@@ -245,6 +253,11 @@ impl List {
             && e.domain
                 .as_deref()
                 .is_some_and(|d| self.resolver.blames_resolver(d, e.first))
+    }
+
+    /// How many events would have listed an empty recipient (`to=<>`).
+    pub fn empty_recipients(&self) -> u64 {
+        self.empty_recipients
     }
 
     /// The addresses and domains left off because our resolver, not the

@@ -282,3 +282,43 @@ fn issue_21_table_markdown_html_and_prometheus_show_controls_as_escapes() {
         assert!(metrics.contains(want), "prometheus lacks {want:?}:\n{metrics}");
     }
 }
+
+/// A hard bounce for an empty recipient (`to=<>`) put an empty address on
+/// the suppression list; it is counted on stderr and not listed.
+#[test]
+fn issue_21_empty_recipient_is_counted_not_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("maillog");
+    let line = |s: u32, qid: &str, to: &str| {
+        format!(
+            "{} mx1 postfix/smtp[3201]: {qid}: to=<{to}>, relay=mx.x.example[192.0.2.1]:25, delay=1.2, \
+             delays=0.1/0/0.5/0.6, dsn=5.1.1, status=bounced (host mx.x.example[192.0.2.1] said: 550 5.1.1 \
+             User unknown (in reply to RCPT TO command))\n",
+            at(s)
+        )
+    };
+    std::fs::write(
+        &log,
+        [
+            line(1, "4BQ3Tz0X1Cz9vA", ""),
+            line(2, "4BQ3Tz0X1Cz9vB", "bob@x.example"),
+            line(3, "4BQ3Tz0X1Cz9vC", ""),
+        ]
+        .concat(),
+    )
+    .unwrap();
+    let out = bounce_report().arg("suppress").arg(&log).output().unwrap();
+    assert!(out.status.success());
+    let csv = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(rows.len(), 1, "{csv}");
+    assert!(
+        rows[0].starts_with("bob@x.example,x.example,user_unknown,1,"),
+        "{csv}"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("2 event(s) with an empty recipient (to=<>) left off the list"),
+        "{stderr}"
+    );
+}

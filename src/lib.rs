@@ -153,12 +153,19 @@ fn suppress_list(
     })
     .context("reading the logs")?;
     let code = read_status(&missing, &analysis, err)?;
+    let empty = list.empty_recipients();
+    if empty > 0 {
+        writeln!(
+            err,
+            "bounce-report: {empty} event(s) with an empty recipient (to=<>) left off the list: there is no address to stop mailing"
+        )?;
+    }
     let (addresses, domains) = list.left_off_by_resolver();
     if addresses > 0 {
         writeln!(
             err,
             "bounce-report: {addresses} address(es) at {} left off: \"Host not found\" from this host's resolver for domains that resolved for other mail in the same run, or while most lookups failed; check the resolver (resolv.conf, the local DNS cache), not the addresses",
-            domains.join(", ")
+            report::escape::visible(&domains.join(", "))
         )?;
     }
     match &config.output {

@@ -28,6 +28,7 @@ use crate::classify::{Anatomy, Level, Origin};
 use crate::event::{lossy, Event};
 use crate::our_dns::{domain_hash, DnsWatch};
 use crate::parse::Timestamp;
+use crate::report::escape::csv_record;
 
 /// One address on the list.
 #[derive(Debug, Clone)]
@@ -76,6 +77,9 @@ pub struct List {
     causes: Option<Vec<Cause>>,
     entries: HashMap<String, Entry>,
     resolver: DnsWatch,
+    /// Listing events whose recipient is empty (`to=<>`): counted, never
+    /// listed, as an empty address cannot be unsubscribed (issue 21).
+    empty_recipients: u64,
 }
 
 impl List {
@@ -84,6 +88,7 @@ impl List {
             causes,
             entries: HashMap::new(),
             resolver: DnsWatch::default(),
+            empty_recipients: 0,
         }
     }
 
@@ -116,6 +121,10 @@ impl List {
         let (Some(cause), Some(recipient)) = (wanted, e.recipient.as_deref()) else {
             return;
         };
+        if recipient.trim_ascii().is_empty() {
+            self.empty_recipients += 1;
+            return;
+        }
         let address = lossy(recipient);
         let key = match address.rfind('@') {
             Some(at) => format!("{}{}", &address[..at], address[at..].to_lowercase()),
@@ -171,6 +180,11 @@ impl List {
                 .is_some_and(|d| self.resolver.blames_resolver(d, e.first.unix))
     }
 
+    /// How many events would have listed an empty recipient (`to=<>`).
+    pub fn empty_recipients(&self) -> u64 {
+        self.empty_recipients
+    }
+
     /// The addresses and domains left off because our resolver, not the
     /// domain, failed: `(addresses, domains)`, for a word on stderr.
     pub fn left_off_by_resolver(&self) -> (usize, Vec<&str>) {
@@ -187,18 +201,24 @@ impl List {
         (addresses, domains)
     }
 
-    /// Writes the CSV: a header, then one address per row.
+    /// Writes the CSV: a header, then one address per row, every cell
+    /// through [`csv_record`] (controls shown as escapes, formula cells
+    /// guarded: the list is printed to a terminal by default and opened in
+    /// spreadsheets).
     pub fn write_csv(&self, min_count: u64, mask: bool, out: &mut dyn Write) -> io::Result<()> {
         let mut w = csv::Writer::from_writer(out);
-        w.write_record([
-            "address",
-            "domain",
-            "cause",
-            "count",
-            "first_seen",
-            "last_seen",
-            "last_reply",
-        ])?;
+        csv_record(
+            &mut w,
+            [
+                "address",
+                "domain",
+                "cause",
+                "count",
+                "first_seen",
+                "last_seen",
+                "last_reply",
+            ],
+        )?;
         for e in self.entries(min_count) {
             let (address, reply) = if mask {
                 let local = crate::mask::local_part(&e.address).to_string();
@@ -209,15 +229,18 @@ impl List {
             } else {
                 (e.address.clone(), e.last_reply.clone())
             };
-            w.write_record([
-                address.as_str(),
-                e.domain.as_deref().unwrap_or(""),
-                e.cause.as_str(),
-                &e.count.to_string(),
-                &e.first.rfc3339(),
-                &e.last.rfc3339(),
-                &reply,
-            ])?;
+            csv_record(
+                &mut w,
+                [
+                    address.as_str(),
+                    e.domain.as_deref().unwrap_or(""),
+                    e.cause.as_str(),
+                    &e.count.to_string(),
+                    &e.first.rfc3339(),
+                    &e.last.rfc3339(),
+                    &reply,
+                ],
+            )?;
         }
         w.flush()
     }

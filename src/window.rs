@@ -36,14 +36,22 @@ pub enum Zone {
     Utc,
 }
 
-/// A time the user gave that could not be read.
+/// A time the user gave that could not be read, or that lies outside the
+/// dates chrono can hold (years -262143 to 262142).
 #[derive(Debug, thiserror::Error)]
-#[error(
-    "cannot read time {given:?}: use RFC 3339 (2026-11-21T03:00:00+01:00), a date (2026-11-21), \
+pub enum BadTime {
+    #[error(
+        "cannot read time {given:?}: use RFC 3339 (2026-11-21T03:00:00+01:00), a date (2026-11-21), \
          a local time (2026-11-21T03:00), today, yesterday, now, or a span back from now (24h, 7d, 30m)"
-)]
-pub struct BadTime {
-    pub given: String,
+    )]
+    Unreadable { given: String },
+    /// A span so long (`106751991d`), or a time so near the end of the
+    /// calendar, that the instant cannot be represented: issue 21 found
+    /// `now - span` panicking with "DateTime - TimeDelta overflowed".
+    #[error(
+        "time {given:?} is out of range: a span back from now must reach no further than the year -262143"
+    )]
+    OutOfRange { given: String },
 }
 
 /// Which day `-d` names.
@@ -72,7 +80,7 @@ pub fn day_window(day: Day, now: DateTime<Utc>, zone: Zone) -> Window {
 
 /// Reads one `--since`/`--until` value, relative to `now`.
 pub fn parse_time(s: &str, now: DateTime<Utc>, zone: Zone) -> Result<Timestamp, BadTime> {
-    let bad = || BadTime { given: s.to_string() };
+    let bad = || BadTime::Unreadable { given: s.to_string() };
     let t = s.trim();
     match t {
         "now" => return Ok(Timestamp::from_datetime(&now)),
@@ -82,7 +90,12 @@ pub fn parse_time(s: &str, now: DateTime<Utc>, zone: Zone) -> Result<Timestamp, 
         _ => {}
     }
     if let Some(span) = parse_span(t) {
-        return Ok(Timestamp::from_datetime(&(now - span)));
+        // Checked: a span past chrono's range (`106751991d`) is the user's
+        // mistake to name, not a panic.
+        return span
+            .and_then(|span| now.checked_sub_signed(span))
+            .map(|t| Timestamp::from_datetime(&t))
+            .ok_or_else(|| BadTime::OutOfRange { given: s.to_string() });
     }
     if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
         return Ok(Timestamp::from_datetime(&dt));
@@ -103,21 +116,25 @@ pub fn parse_time(s: &str, now: DateTime<Utc>, zone: Zone) -> Result<Timestamp, 
     Err(bad())
 }
 
-/// `24h`, `7d`, `30m`, `90s`, `2w`: a span back from now.
-fn parse_span(s: &str) -> Option<Duration> {
+/// `24h`, `7d`, `30m`, `90s`, `2w`: a span back from now. `None`: not a
+/// span; `Some(None)`: a span too long for chrono's `TimeDelta` (about
+/// 292 million years, or more digits than an `i64` holds).
+fn parse_span(s: &str) -> Option<Option<Duration>> {
     let unit = s.chars().last()?;
-    let n: i64 = s[..s.len() - unit.len_utf8()].parse().ok()?;
-    if n < 0 {
+    let digits = &s[..s.len() - unit.len_utf8()];
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    match unit {
-        's' => Duration::try_seconds(n),
-        'm' => Duration::try_minutes(n),
-        'h' => Duration::try_hours(n),
-        'd' => Duration::try_days(n),
-        'w' => Duration::try_weeks(n),
-        _ => None,
-    }
+    let n: Option<i64> = digits.parse().ok();
+    let span = match unit {
+        's' => n.and_then(Duration::try_seconds),
+        'm' => n.and_then(Duration::try_minutes),
+        'h' => n.and_then(Duration::try_hours),
+        'd' => n.and_then(Duration::try_days),
+        'w' => n.and_then(Duration::try_weeks),
+        _ => return None,
+    };
+    Some(span)
 }
 
 fn midnight(date: NaiveDate, zone: Zone) -> Option<Timestamp> {
@@ -130,7 +147,7 @@ fn wall_clock(naive: NaiveDateTime, zone: Zone) -> Option<Timestamp> {
     match zone {
         Zone::Utc => Some(Timestamp::from_datetime(&Utc.from_utc_datetime(&naive))),
         Zone::Local => (0..=4)
-            .find_map(|h| local_instant(naive + Duration::hours(h)))
+            .find_map(|h| local_instant(naive.checked_add_signed(Duration::hours(h))?))
             .map(|dt| Timestamp::from_datetime(&dt)),
     }
 }
@@ -218,6 +235,34 @@ mod tests {
         for bad in ["", "last week", "2026-13-01", "-5h", "5y", "12:00"] {
             let e = parse_time(bad, now(), Zone::Utc).unwrap_err();
             assert!(e.to_string().contains("RFC 3339"), "{bad}");
+        }
+    }
+
+    /// Issue 21: `--since 106751991d` panicked ("DateTime - TimeDelta
+    /// overflowed"); every span or time past chrono's range is an error.
+    #[test]
+    fn spans_past_the_calendar_are_out_of_range_not_a_panic() {
+        for long in [
+            "106751991d",
+            "15250284w",
+            "9223372036854775807s",
+            "99999999999999999999999d",
+        ] {
+            for zone in [Zone::Utc, Zone::Local] {
+                let e = parse_time(long, now(), zone).unwrap_err();
+                assert!(matches!(e, BadTime::OutOfRange { .. }), "{long}: {e}");
+                assert!(e.to_string().contains("out of range"), "{long}: {e}");
+            }
+        }
+        // The longest span that still fits is read.
+        assert!(parse_time("95000000d", now(), Zone::Utc).is_ok());
+    }
+
+    #[test]
+    fn wall_clock_times_at_the_end_of_the_calendar_are_no_panic() {
+        for zone in [Zone::Utc, Zone::Local] {
+            let _ = parse_time("+262142-12-31T23:59", now(), zone);
+            let _ = parse_time("+262142-12-31", now(), zone);
         }
     }
 

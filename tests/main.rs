@@ -12,6 +12,7 @@ mod cron;
 mod fixtures;
 mod formats;
 mod generated;
+mod hardening;
 mod insight;
 mod journal;
 mod ops;

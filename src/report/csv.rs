@@ -1,8 +1,11 @@
 //! `--format csv`: one breakdown (`--by`, default domains), complete, with a
-//! header row, through the csv crate (quoting is its job, not ours).
+//! header row, through the csv crate (quoting is its job, not ours); every
+//! cell through [`csv_record`], which shows controls as escapes and guards
+//! cells a spreadsheet would read as formulas.
 
 use std::io::{self, Write};
 
+use super::escape::csv_record;
 use super::{
     cause_class, cause_rows, domain_rows, host_rows, relay_rows, sender_domain_rows, sender_rows,
     unclassified_rows, Report, Row,
@@ -15,26 +18,32 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     let rate = |r: Option<f64>| r.map_or(String::new(), |x| format!("{x:.4}"));
     let named = |w: &mut csv::Writer<&mut dyn Write>, name: &str, rows: Vec<Row<'_>>| -> csv::Result<()> {
-        w.write_record([
-            name,
-            "sent",
-            "bounced",
-            "deferred",
-            "expired",
-            "bounce_rate",
-            "main_cause",
-        ])?;
+        csv_record(
+            w,
+            [
+                name,
+                "sent",
+                "bounced",
+                "deferred",
+                "expired",
+                "bounce_rate",
+                "main_cause",
+            ],
+        )?;
         for r in rows {
             let c = r.counts;
-            w.write_record([
-                r.key.unwrap_or(""),
-                &c.get(Status::Sent).to_string(),
-                &c.get(Status::Bounced).to_string(),
-                &c.get(Status::Deferred).to_string(),
-                &c.get(Status::Expired).to_string(),
-                &rate(c.bounce_rate()),
-                r.main_cause.map_or("", |c| c.as_str()),
-            ])?;
+            csv_record(
+                w,
+                [
+                    r.key.unwrap_or(""),
+                    &c.get(Status::Sent).to_string(),
+                    &c.get(Status::Bounced).to_string(),
+                    &c.get(Status::Deferred).to_string(),
+                    &c.get(Status::Expired).to_string(),
+                    &rate(c.bounce_rate()),
+                    r.main_cause.map_or("", |c| c.as_str()),
+                ],
+            )?;
         }
         Ok(())
     };
@@ -45,83 +54,101 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         By::Sender => named(&mut w, "sender", sender_rows(s)),
         By::Host => named(&mut w, "host", host_rows(s)),
         By::Incident => (|| {
-            w.write_record([
-                "domain",
-                "cause",
-                "start",
-                "end",
-                "attempts",
-                "recipients",
-                "recovered",
-                "ongoing",
-                "sample",
-            ])?;
+            csv_record(
+                &mut w,
+                [
+                    "domain",
+                    "cause",
+                    "start",
+                    "end",
+                    "attempts",
+                    "recipients",
+                    "recovered",
+                    "ongoing",
+                    "sample",
+                ],
+            )?;
             for i in report.analysis.incidents.iter() {
                 let at = |t: i64| crate::parse::Timestamp { unix: t, offset: 0 }.rfc3339();
-                w.write_record([
-                    &*i.domain,
-                    i.cause.as_str(),
-                    &at(i.start),
-                    &at(i.end),
-                    &i.attempts.to_string(),
-                    &i.recipients.to_string(),
-                    &i.recovered.map(at).unwrap_or_default(),
-                    if i.ongoing { "true" } else { "false" },
-                    &i.sample(),
-                ])?;
+                csv_record(
+                    &mut w,
+                    [
+                        &*i.domain,
+                        i.cause.as_str(),
+                        &at(i.start),
+                        &at(i.end),
+                        &i.attempts.to_string(),
+                        &i.recipients.to_string(),
+                        &i.recovered.map(at).unwrap_or_default(),
+                        if i.ongoing { "true" } else { "false" },
+                        &i.sample(),
+                    ],
+                )?;
             }
             Ok(())
         })(),
         By::Unclassified => (|| {
-            w.write_record(["pattern", "events", "example"])?;
+            csv_record(&mut w, ["pattern", "events", "example"])?;
             for r in unclassified_rows(s) {
-                w.write_record([r.pattern, &r.events.to_string(), r.example.unwrap_or("")])?;
+                csv_record(
+                    &mut w,
+                    [r.pattern, &r.events.to_string(), r.example.unwrap_or("")],
+                )?;
             }
             Ok(())
         })(),
         By::Cause => (|| {
-            w.write_record([
-                "cause",
-                "class",
-                "bounced",
-                "deferred",
-                "expired",
-                "recipients",
-                "share",
-                "description",
-                "advice",
-                "example",
-            ])?;
+            csv_record(
+                &mut w,
+                [
+                    "cause",
+                    "class",
+                    "bounced",
+                    "deferred",
+                    "expired",
+                    "recipients",
+                    "share",
+                    "description",
+                    "advice",
+                    "example",
+                ],
+            )?;
             for r in cause_rows(s) {
                 let info = report.catalogue.cause_info(r.cause);
-                w.write_record([
-                    r.cause.as_str(),
-                    cause_class(r.cause, &r.counts).as_str(),
-                    &r.counts.get(Status::Bounced).to_string(),
-                    &r.counts.get(Status::Deferred).to_string(),
-                    &r.counts.get(Status::Expired).to_string(),
-                    &r.recipients.to_string(),
-                    &format!("{:.4}", r.share),
-                    info.description(report.lang),
-                    super::advice(report.catalogue, &r, report.lang),
-                    r.example.unwrap_or(""),
-                ])?;
+                csv_record(
+                    &mut w,
+                    [
+                        r.cause.as_str(),
+                        cause_class(r.cause, &r.counts).as_str(),
+                        &r.counts.get(Status::Bounced).to_string(),
+                        &r.counts.get(Status::Deferred).to_string(),
+                        &r.counts.get(Status::Expired).to_string(),
+                        &r.recipients.to_string(),
+                        &format!("{:.4}", r.share),
+                        info.description(report.lang),
+                        super::advice(report.catalogue, &r, report.lang),
+                        r.example.unwrap_or(""),
+                    ],
+                )?;
             }
             Ok(())
         })(),
         By::Hour => (|| {
-            w.write_record(["hour", "bounced", "deferred", "expired"])?;
+            csv_record(&mut w, ["hour", "bounced", "deferred", "expired"])?;
             for (&h, c) in &s.by_hour {
-                w.write_record([
-                    crate::parse::Timestamp {
-                        unix: h * 3600,
-                        offset: 0,
-                    }
-                    .rfc3339(),
-                    c.get(Status::Bounced).to_string(),
-                    c.get(Status::Deferred).to_string(),
-                    c.get(Status::Expired).to_string(),
-                ])?;
+                csv_record(
+                    &mut w,
+                    [
+                        crate::parse::Timestamp {
+                            unix: h * 3600,
+                            offset: 0,
+                        }
+                        .rfc3339(),
+                        c.get(Status::Bounced).to_string(),
+                        c.get(Status::Deferred).to_string(),
+                        c.get(Status::Expired).to_string(),
+                    ],
+                )?;
             }
             Ok(())
         })(),

@@ -27,12 +27,13 @@ use std::io::{self, Write};
 
 use chrono::{DateTime, FixedOffset, Local};
 
+use super::escape::visible;
 use super::markdown::{change, cut, local_time, percent, window_text, EXAMPLE_CHARS, UNCLASSIFIED_SHOWN};
 use super::DEFERRAL_COLUMNS;
 use super::{
     breakdown_columns, cause_class, cause_rows, deferral_domains, deferral_sentence, domain_rows, duration,
-    has_main_cause, host_rows, relay_rows, sanitize, sender_domain_rows, sender_rows, truncate,
-    unclassified_rows, CauseRow, Report, Row,
+    has_main_cause, host_rows, relay_rows, sender_domain_rows, sender_rows, truncate, unclassified_rows,
+    CauseRow, Report, Row,
 };
 use crate::aggregate::StatusCounts;
 use crate::cause::{Cause, Class, Status};
@@ -1271,9 +1272,10 @@ fn table_start(h: &mut String, names: &[&str], numeric: impl Fn(usize) -> bool) 
 
 /// Text as HTML element content or a quoted attribute value: `&`, `<`, `>`,
 /// `"` and `'` as character references, control characters (which HTML
-/// does not allow, NUL among them) replaced.
+/// does not allow, NUL among them) and BiDi controls shown as escapes
+/// ([`visible`]).
 pub fn escape(text: &str) -> String {
-    let text = sanitize(text);
+    let text = visible(text);
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     for c in text.chars() {
         match c {
@@ -1298,7 +1300,7 @@ mod tests {
             escape("<script>alert('x')</script> & \"q\""),
             "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
         );
-        assert_eq!(escape("a\0b\nc"), "a\u{fffd}b\u{fffd}c");
+        assert_eq!(escape("a\0b\nc\u{202e}"), r"a\x00b\x0ac\u{202e}");
         assert_eq!(escape("用户邮箱空间已满"), "用户邮箱空间已满");
     }
 

@@ -17,10 +17,11 @@ use std::io::{self, Write};
 
 use chrono::{DateTime, Local};
 
+use super::escape::visible;
 use super::{
     breakdown_columns, cause_class, cause_rows, deferral_domains, deferral_sentence, domain_rows, duration,
-    has_main_cause, host_rows, relay_rows, sanitize, sender_domain_rows, sender_rows, truncate,
-    unclassified_rows, Report, Row, DEFERRAL_COLUMNS,
+    has_main_cause, host_rows, relay_rows, sender_domain_rows, sender_rows, truncate, unclassified_rows,
+    Report, Row, DEFERRAL_COLUMNS,
 };
 use crate::cause::Status;
 use crate::cli::By;
@@ -418,8 +419,8 @@ fn table_row(out: &mut dyn Write, cells: &[String]) -> io::Result<()> {
 
 /// Text as inert Markdown inline content, on one line.
 ///
-/// Control characters (newlines included, which would end a table row) are
-/// replaced first; then every character that can start inline markup or a
+/// Control and BiDi characters (newlines included, which would end a table
+/// row) are shown as escapes first ([`visible`]); then every character that can start inline markup or a
 /// table cell is backslash-escaped (CommonMark allows that before any ASCII
 /// punctuation). `!` and `#` are left alone: an image needs the `[` that is
 /// escaped, and a heading needs a `#` at the start of a line, where log text
@@ -427,7 +428,7 @@ fn table_row(out: &mut dyn Write, cells: &[String]) -> io::Result<()> {
 /// open or close emphasis there ("left-flanking" rules), and `rate_delay`
 /// reads better than `rate\_delay` in a chat window.
 pub fn escape(text: &str) -> String {
-    let text = sanitize(text);
+    let text = visible(text);
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     for (i, &c) in chars.iter().enumerate() {
@@ -477,7 +478,7 @@ fn fenced(text: &str) -> String {
 /// splits a GFM table cell and an escaped `\|` would show its backslash in a
 /// code span outside a table. An empty text is an empty string.
 pub fn code_span(text: &str) -> String {
-    let text = sanitize(text);
+    let text = visible(text);
     if text.trim().is_empty() {
         return escape(&text);
     }
@@ -539,7 +540,7 @@ mod tests {
         assert_eq!(escape("[x](http://e.com)"), "\\[x\\](http://e.com)");
         assert_eq!(escape("<script>&amp;"), "\\<script\\>\\&amp;");
         assert_eq!(escape("back\\slash"), "back\\\\slash");
-        assert_eq!(escape("line\nbreak"), "line\u{fffd}break");
+        assert_eq!(escape("line\nbreak"), r"line\\x0abreak");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! row views below, so every format shows the same numbers.
 
 pub mod csv;
+pub mod escape;
 pub mod html;
 pub mod json;
 pub mod jsonl;
@@ -370,13 +371,6 @@ pub fn cause_class(c: Cause, counts: &StatusCounts) -> Class {
     } else {
         Class::Transient
     }
-}
-
-/// Replaces control characters so that log text cannot drive a terminal.
-pub fn sanitize(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
-        .collect()
 }
 
 /// At most `max` characters, with an ellipsis when cut.

@@ -34,6 +34,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use super::escape::visible;
 use super::{domain_rows, Report};
 use crate::aggregate::StatusCounts;
 use crate::cause::{Cause, Class, Status};
@@ -194,9 +195,11 @@ fn sample(m: &mut String, name: &str, labels: &[(&str, &str)], value: u64) {
     let _ = writeln!(m, " {value}");
 }
 
-/// A label value as the exposition format quotes it: backslash, double
-/// quote and line feed escaped, everything else (any UTF-8) as it is.
+/// A label value as the exposition format quotes it: log text made
+/// [`visible`] first (a raw ESC reached a label value, issue 21), then
+/// backslash, double quote and line feed escaped; other UTF-8 as it is.
 pub fn escape_label(v: &str) -> String {
+    let v = visible(v);
     let mut out = String::with_capacity(v.len());
     for c in v.chars() {
         match c {
@@ -221,7 +224,8 @@ mod tests {
     #[test]
     fn label_values_escape_backslash_quote_and_newline() {
         assert_eq!(escape_label(r#"a\b"c"#), r#"a\\b\"c"#);
-        assert_eq!(escape_label("x\ny"), "x\\ny");
+        assert_eq!(escape_label("x\ny"), r"x\\x0ay");
+        assert_eq!(escape_label("\x1b[31m\u{202e}"), r"\\x1b[31m\\u{202e}");
         assert_eq!(escape_label("例え.jp"), "例え.jp");
     }
 

@@ -9,11 +9,11 @@ use chrono::{DateTime, Local};
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
+use super::escape::visible;
 use super::DEFERRAL_COLUMNS;
 use super::{
     cause_class, cause_rows, deferral_domains, deferral_sentence, domain_rows, duration, host_rows,
-    relay_rows, sanitize, sasl_rows, sender_domain_rows, sender_rows, truncate, unclassified_rows, Report,
-    Row,
+    relay_rows, sasl_rows, sender_domain_rows, sender_rows, truncate, unclassified_rows, Report, Row,
 };
 use crate::cause::Status;
 use crate::classify::Lang;
@@ -22,6 +22,7 @@ use crate::compare::{self, Change};
 use crate::input::Compression;
 use crate::parse::Timestamp;
 use crate::window::Zone;
+use std::borrow::Cow;
 
 pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let tty = io::stdout().is_terminal();
@@ -94,7 +95,7 @@ fn header(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let a = report.analysis;
     let s = &a.summary;
     let lines = s.lines();
-    let names: Vec<&str> = a.sources.iter().map(|s| s.name.as_str()).collect();
+    let names: Vec<Cow<'_, str>> = a.sources.iter().map(|s| visible(&s.name)).collect();
     writeln!(
         out,
         "bounce-report: {}",
@@ -116,25 +117,33 @@ fn header(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             } else {
                 String::new()
             };
-            writeln!(out, "  {}{kind}: {read}skipped: {}", src.name, why.as_str())?;
+            writeln!(
+                out,
+                "  {}{kind}: {read}skipped: {}",
+                visible(&src.name),
+                why.as_str()
+            )?;
             continue;
         }
         match &src.error {
             Some(e) => writeln!(
                 out,
                 "  {}{kind}: {} lines, then: {}",
-                src.name,
+                visible(&src.name),
                 thousands(c.lines),
-                sanitize(e)
+                visible(e)
             )?,
-            None if a.sources.len() > 1 => {
-                writeln!(out, "  {}{kind}: {} lines", src.name, thousands(c.lines))?
-            }
+            None if a.sources.len() > 1 => writeln!(
+                out,
+                "  {}{kind}: {} lines",
+                visible(&src.name),
+                thousands(c.lines)
+            )?,
             None => {}
         }
     }
     for m in report.missing {
-        writeln!(out, "  not read: {}", sanitize(&m.to_string()))?;
+        writeln!(out, "  not read: {}", visible(&m.to_string()))?;
     }
     if !report.window.is_open() {
         let end = |t: Option<Timestamp>| t.map_or("(open)".to_string(), |t| shown(t, report.zone));
@@ -229,7 +238,7 @@ fn named_table(
             None => percent(c.bounce_rate()),
         };
         t.add_row(vec![
-            Cell::new(sanitize(r.key.unwrap_or("(none)"))),
+            Cell::new(visible(r.key.unwrap_or("(none)"))),
             num(c.get(Status::Sent)),
             num(c.get(Status::Bounced)),
             num(c.get(Status::Deferred)),
@@ -327,7 +336,7 @@ fn incidents(report: &Report<'_>, out: &mut dyn Write, tty: bool, top: usize) ->
             (false, None) => "other cause".to_string(),
         };
         t.add_row(vec![
-            Cell::new(sanitize(&i.domain)),
+            Cell::new(visible(&i.domain)),
             Cell::new(i.cause.as_str()),
             Cell::new(minute(i.start)),
             Cell::new(later(i.start, i.end)),
@@ -356,10 +365,7 @@ fn unclassified(report: &Report<'_>, out: &mut dyn Write, tty: bool, top: usize)
     let mut t = table(tty);
     set_header(report.lang, &mut t, &["events", "reply (normalised)"], |i| i == 0);
     for r in rows.iter().take(top) {
-        t.add_row(vec![
-            num(r.events),
-            Cell::new(truncate(&sanitize(r.pattern), 160)),
-        ]);
+        t.add_row(vec![num(r.events), Cell::new(truncate(&visible(r.pattern), 160))]);
     }
     write_table(out, t)
 }
@@ -377,7 +383,7 @@ fn deferrals(report: &Report<'_>, out: &mut dyn Write, tty: bool) -> io::Result<
     set_header(report.lang, &mut t, &DEFERRAL_COLUMNS, |i| i >= 1);
     for (domain, o) in deferral_domains(report) {
         t.add_row(vec![
-            Cell::new(sanitize(if domain.is_empty() { "(none)" } else { domain })),
+            Cell::new(visible(if domain.is_empty() { "(none)" } else { domain })),
             num(o.total()),
             num(o.delivered),
             right(o.median_delay().map_or("-".into(), duration)),
@@ -398,17 +404,17 @@ fn gone(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         out,
         "\n{} {}",
         tr(report.lang, "Compared with"),
-        sanitize(&previous.name)
+        visible(&previous.name)
     )?;
     let (domains, causes) = compare::gone(previous, &report.analysis.summary);
     let list = |v: &[String]| match v.len() {
         0 => "none".to_string(),
         n if n > report.top => format!(
             "{}, and {} more",
-            sanitize(&v[..report.top].join(", ")),
+            visible(&v[..report.top].join(", ")),
             n - report.top
         ),
-        _ => sanitize(&v.join(", ")),
+        _ => visible(&v.join(", ")).into_owned(),
     };
     write_wrapped(out, "  causes no longer seen:  ", &list(&causes))?;
     write_wrapped(out, "  domains now failing-free: ", &list(&domains))?;
@@ -437,7 +443,7 @@ fn advice(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             write_wrapped(
                 out,
                 tr(report.lang, "  e.g.  "),
-                &truncate(&sanitize(example), 230),
+                &truncate(&visible(example), 230),
             )?;
         }
         let advice = super::advice(report.catalogue, r, report.lang);

@@ -681,21 +681,24 @@ fn dsn_constraints(
         .collect()
 }
 
-/// The phrases of rule `item` (starting at byte `start`), blank ones
-/// dropped; one that holds a token the cache masks is an error.
+/// The phrases of rule `item` (starting at byte `start`); a blank one (it
+/// would match every reply), or one that holds a token the cache masks, is
+/// an error.
 fn checked_phrases(
     s: &Source,
     start: usize,
     item: &str,
     phrase: Option<&OneOrMany<String>>,
 ) -> Result<Vec<String>, CatalogueError> {
-    let phrases: Vec<String> = phrase
-        .cloned()
-        .map_or_else(Vec::new, OneOrMany::into_vec)
-        .into_iter()
-        .filter(|p| !p.trim().is_empty())
-        .collect();
+    let phrases: Vec<String> = phrase.cloned().map_or_else(Vec::new, OneOrMany::into_vec);
     for p in &phrases {
+        if p.trim().is_empty() {
+            return Err(s.invalid(
+                start,
+                item,
+                format!("phrase {p:?} is blank, so it would match every reply; give some words"),
+            ));
+        }
         if let Some(why) = masked_token(p.as_bytes()) {
             return Err(s.invalid(
                 start,
@@ -743,7 +746,31 @@ fn checked_regex(s: &Source, item: &str, re: &Spanned<String>) -> Result<String,
             format!("bad regex: {}", one_line(&e.to_string())),
         ));
     }
+    if matches_empty(src) {
+        return Err(s.invalid(
+            re.span().start,
+            item,
+            format!(
+                "regex {src:?} can match the empty string, so it would match every reply; \
+                 make it match some text"
+            ),
+        ));
+    }
     Ok(src.clone())
+}
+
+/// Whether regex `src` (which compiles) can match an empty span: `""`,
+/// `x*`, `^`, `\b` and the like. Such a rule matches every reply: issue 21
+/// found an empty regex turning every event `blocked`. Read from the
+/// pattern's syntax tree (its minimum length), not from sample texts.
+fn matches_empty(src: &str) -> bool {
+    regex_syntax::ParserBuilder::new()
+        .case_insensitive(true)
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(src)
+        .is_ok_and(|hir| hir.properties().minimum_len() == Some(0))
 }
 
 fn one_line(s: &str) -> String {
@@ -893,6 +920,35 @@ mod tests {
         assert_eq!(hits("发信IP被封"), vec![0]);
         assert_eq!(hits("IPs"), Vec::<usize>::new());
         assert_eq!(hits("账户已冻结"), vec![1]);
+    }
+
+    /// Issue 21: an empty regex was accepted and made every event
+    /// `blocked`; any regex that can match the empty string, and a blank
+    /// phrase, is refused with the file, line and rule.
+    #[test]
+    fn regex_or_phrase_matching_the_empty_string_is_refused() {
+        for re in ["", "x*", "(?:)", "^", "$", r"\b", "a?|b", "(?i)(foo)?"] {
+            let e = err(&format!(
+                "[[rule]]\nid = \"any\"\ncause = \"blocked\"\nregex = '{re}'\n"
+            ));
+            assert!(
+                e.starts_with("user/x.toml:4: rule \"any\": regex ") && e.contains("empty string"),
+                "{re:?}: {e}"
+            );
+        }
+        for phrase in ["\"\"", "\"  \"", "[\"x\", \"\"]"] {
+            let e = err(&format!(
+                "[[rule]]\nid = \"any\"\ncause = \"blocked\"\nphrase = {phrase}\n"
+            ));
+            assert!(
+                e.starts_with("user/x.toml:1: rule \"any\": phrase ") && e.contains("blank"),
+                "{phrase}: {e}"
+            );
+        }
+        // Text around an optional part is fine.
+        assert!(
+            with_causes("[[rule]]\nid = \"ok\"\ncause = \"blocked\"\nregex = \"\\\\bblock(ed)?\"\n").is_ok()
+        );
     }
 
     #[test]

@@ -76,6 +76,13 @@ pub struct Args {
     #[arg(long = "host", value_name = "HOST", global = true)]
     pub hosts: Vec<String>,
 
+    /// A relay that is a content filter (HOST, HOST:PORT or [ADDRESS]:PORT;
+    /// repeatable): mail sent to it is counted as handed to filter, not as
+    /// sent, as is mail sent to a relay on a loopback address, localhost or
+    /// a Unix socket that answers "queued as" (amavis on 127.0.0.1:10024).
+    #[arg(long = "content-filter-relay", value_name = "RELAY", global = true)]
+    pub content_filter_relays: Vec<String>,
+
     /// Replace the local part of every recipient and sender address with a
     /// short stable hash, in every output.
     #[arg(long, global = true)]
@@ -232,6 +239,7 @@ pub struct Config {
     pub output: Option<PathBuf>,
     pub journal: bool,
     pub hosts: Vec<String>,
+    pub content_filter_relays: Vec<String>,
     pub mask: bool,
 }
 
@@ -280,6 +288,7 @@ impl Args {
             output: self.output.clone(),
             journal: self.journal,
             hosts: self.hosts.clone(),
+            content_filter_relays: self.content_filter_relays.clone(),
             mask: self.mask,
         })
     }

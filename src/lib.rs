@@ -15,6 +15,7 @@ pub mod correlate;
 pub mod distinct;
 pub mod event;
 pub mod exit_codes;
+pub mod handoff;
 pub mod incident;
 pub mod input;
 pub mod mask;
@@ -125,6 +126,7 @@ fn options(config: &Config, sources: &[input::Source], keep_events: bool) -> pip
         keep_events,
         window: config.window,
         hosts: config.hosts.clone(),
+        filter_relays: handoff::FilterRelays::new(&config.content_filter_relays),
         // Only for a person watching a large input: never when stderr is
         // piped or logged (cron), nor with --quiet.
         progress: !config.quiet

@@ -219,6 +219,25 @@ pub enum LangArg {
     Zh,
 }
 
+/// Options that cannot be used: exit status 2.
+#[derive(Debug, thiserror::Error)]
+pub enum BadConfig {
+    #[error(transparent)]
+    Time(#[from] BadTime),
+    /// `--until` at or before `--since` (issue 20): no event could count,
+    /// and the report would read as an all-clear.
+    #[error(
+        "--until {until:?} ({until_at}) is not after --since {since:?} ({since_at}): \
+         the window holds no time, so no event could be counted"
+    )]
+    EmptyWindow {
+        since: String,
+        since_at: String,
+        until: String,
+        until_at: String,
+    },
+}
+
 /// The run's settings, decided once from the arguments and the environment.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -245,7 +264,7 @@ pub struct Config {
 
 impl Args {
     /// The frozen configuration; times are read against `now`.
-    pub fn config(&self, now: DateTime<Utc>) -> Result<Config, BadTime> {
+    pub fn config(&self, now: DateTime<Utc>) -> Result<Config, BadConfig> {
         let zone = if self.utc { Zone::Utc } else { Zone::Local };
         let window = match self.day {
             Some(DayArg::Today) => window::day_window(Day::Today, now, zone),
@@ -263,6 +282,16 @@ impl Args {
                     .transpose()?,
             },
         };
+        if let (Some(since), Some(until)) = (window.since, window.until) {
+            if until.unix <= since.unix {
+                return Err(BadConfig::EmptyWindow {
+                    since: self.since.clone().unwrap_or_default(),
+                    since_at: window::show(since, zone),
+                    until: self.until.clone().unwrap_or_default(),
+                    until_at: window::show(until, zone),
+                });
+            }
+        }
         Ok(Config {
             inputs: self.inputs.clone(),
             format: self.format,

@@ -745,6 +745,9 @@ impl Worker<'_> {
     /// borrowed: what outlives the call is made owned.
     fn record(&mut self, r: parse::Record<'_>, position: Position) {
         self.parsed += 1;
+        if !self.context.filter.hosts.is_empty() && !self.summary.hosts_seen.contains(r.host) {
+            self.summary.hosts_seen.insert(r.host.into());
+        }
         let key = queue_key(r.host, r.queue_id);
         let fact = match r.body {
             Body::From { sender } => Fact::Other(Step::From {

@@ -37,8 +37,8 @@ if [ ! -s "$rotated/maillog.1.gz" ]; then
     split -n l/4 -d -a 1 "$plain" "$rotated/part."
     for i in 0 1 2 3; do gzip -6 -c "$rotated/part.$i" > "$rotated/maillog.$((4 - i)).gz"; rm "$rotated/part.$i"; done
 fi
-cargo build --release --quiet
-br=target/release/bounce-report
+cargo build --profile release-lto --locked --quiet
+br=target/release-lto/bounce-report
 bytes=$(stat -L -c %s "$plain")
 cat "$plain" "$gz" "$rotated"/* > /dev/null # into the page cache
 

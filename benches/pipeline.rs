@@ -122,6 +122,7 @@ fn pipeline(c: &mut Criterion) {
             progress: false,
             hosts: Vec::new(),
             stats: false,
+            ..Options::default()
         };
         g.bench_function(format!("{threads} threads"), |b| {
             b.iter(|| {

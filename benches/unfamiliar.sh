@@ -21,8 +21,8 @@ familiar=$dir/familiar-$size
 unfamiliar=$dir/unfamiliar-$size
 [ -s "$familiar" ] || python3 "$gen" --size "$size" --seed 7 -o "$familiar"
 [ -s "$unfamiliar" ] || python3 "$gen" --size "$size" --seed 7 --replies benches/unfamiliar-replies.tsv -o "$unfamiliar"
-cargo build --release --quiet
-bins=(target/release/bounce-report)
+cargo build --profile release-lto --locked --quiet
+bins=(target/release-lto/bounce-report)
 [ -n "${BASE:-}" ] && bins+=("$BASE")
 cat "$familiar" "$unfamiliar" > /dev/null # into the page cache
 

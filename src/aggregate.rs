@@ -320,6 +320,12 @@ pub struct Summary {
     /// Line accounting per source, indexed like the sources.
     pub files: Vec<LineCounts>,
     pub totals: StatusCounts,
+    /// Recipients handed to a content filter (`handoff`): not sent, and
+    /// not events; the filter's re-injected message carries their fate.
+    pub handed_to_filter: u64,
+    /// With `--host`, every host that logged a Postfix line read (in the
+    /// window or not), to refuse a `--host` that names none of them.
+    pub hosts_seen: std::collections::BTreeSet<Box<[u8]>>,
     pub span: Span,
     /// Keyed by lower-cased domain; "" for recipients without a domain.
     pub by_domain: HashMap<String, DomainStats>,
@@ -394,6 +400,8 @@ impl Default for Summary {
         Summary {
             files: Vec::new(),
             totals: StatusCounts::default(),
+            handed_to_filter: 0,
+            hosts_seen: Default::default(),
             span: Span::default(),
             by_domain: HashMap::default(),
             by_cause: vec![CauseStats::default(); Cause::COUNT],
@@ -593,6 +601,8 @@ impl Summary {
             self.file_mut(i).merge(f);
         }
         self.totals.merge(&other.totals);
+        self.handed_to_filter += other.handed_to_filter;
+        self.hosts_seen.extend(other.hosts_seen);
         self.span.merge(&other.span);
         merge_map(&mut self.by_domain, other.by_domain, DomainStats::merge);
         for (mine, theirs) in self.by_cause.iter_mut().zip(&other.by_cause) {

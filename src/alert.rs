@@ -8,6 +8,12 @@
 //!   `domain:NAME:STATUS` or `domain:NAME:bounce_rate`;
 //! - OP: `>`, `>=`, `<`, `<=`, `==`, `!=`;
 //! - VALUE: a number, or a percentage for rates (`5%`, or `0.05`).
+//!
+//! A condition that can never hold is refused, not accepted to stay silent
+//! (issue 20): a rate above 1 written without `%` (`bounce_rate>5` is 500%;
+//! write `5%` or `0.05`), a rate outside 0–100%, and any comparison no
+//! value of the metric (a count: 0 or more; a rate: 0 to 1) can meet, such
+//! as `bounced<0` or `bounce_rate>100%`.
 
 use std::fmt;
 use std::str::FromStr;
@@ -50,6 +56,19 @@ enum Op {
     Ne,
 }
 
+impl Op {
+    fn words(self) -> &'static str {
+        match self {
+            Op::Gt => "above",
+            Op::Ge => "at or above",
+            Op::Lt => "below",
+            Op::Le => "at or below",
+            Op::Eq => "equal to",
+            Op::Ne => "other than",
+        }
+    }
+}
+
 /// A condition that could not be read.
 #[derive(Debug, thiserror::Error)]
 #[error("--fail-if {given:?}: {why} (e.g. bounce_rate>5%, bounced>100, cause:blocked>0, domain:gmail.com:deferred>50)")]
@@ -83,6 +102,7 @@ impl FromStr for Condition {
         .find_map(|(sym, op)| rest.strip_prefix(sym).map(|v| (*op, v)))
         .ok_or_else(|| bad("no comparison (>, >=, <, <=, ==, !=)"))?;
         let metric = parse_metric(lhs).map_err(|why| bad(&why))?;
+        let percent = value.ends_with('%');
         let value = match value.strip_suffix('%') {
             Some(p) => p.parse::<f64>().map(|p| p / 100.0),
             None => value.parse::<f64>(),
@@ -91,12 +111,34 @@ impl FromStr for Condition {
         if !value.is_finite() {
             return Err(bad("the value is not a number"));
         }
-        Ok(Condition {
+        let c = Condition {
             text,
             metric,
             op,
             value,
-        })
+        };
+        if c.is_rate() && !percent && value > 1.0 {
+            return Err(bad(&format!(
+                "a rate is a fraction from 0 to 1 or a percentage with %: {value} would be {}%; write {value}% or {}",
+                value * 100.0,
+                value / 100.0
+            )));
+        }
+        if c.is_rate() && !(0.0..=1.0).contains(&value) {
+            return Err(bad("a rate is from 0% to 100%"));
+        }
+        if c.never_holds() {
+            return Err(bad(&format!(
+                "it can never hold: {} is never {} {}",
+                if c.is_rate() { "a rate" } else { "a count" },
+                c.op.words(),
+                c.show(value)
+            )));
+        }
+        if percent && !c.is_rate() {
+            return Err(bad("only a rate (bounce_rate) takes a percentage"));
+        }
+        Ok(c)
     }
 }
 
@@ -164,6 +206,25 @@ impl Condition {
                 status.map_or(counts.failures(), |st| counts.get(st)) as f64
             }
             Metric::Domain(d, m) => s.by_domain.get(d).map_or(0.0, |st| measure(&st.counts, *m)),
+        }
+    }
+
+    /// Whether no value the metric can take (a count: 0 and up; a rate:
+    /// 0 to 1) meets the condition.
+    fn never_holds(&self) -> bool {
+        let (low, high) = if self.is_rate() {
+            (0.0, 1.0)
+        } else {
+            (0.0, f64::INFINITY)
+        };
+        let v = self.value;
+        match self.op {
+            Op::Gt => v >= high,
+            Op::Ge => v > high,
+            Op::Lt => v <= low,
+            Op::Le => v < low,
+            Op::Eq => v < low || v > high || (!self.is_rate() && v.fract() != 0.0),
+            Op::Ne => false,
         }
     }
 
@@ -244,9 +305,37 @@ mod tests {
             ("bouncd>1", "unknown measure"),
             ("cause:user_unknwon>0", "did you mean \"user_unknown\""),
             ("domain::deferred>1", "no domain"),
+            // Issue 20: conditions that can never hold.
+            ("bounce_rate>5", "write 5% or 0.05"),
+            ("domain:gmail.com:bounce_rate>=2", "write 2% or 0.02"),
+            ("bounce_rate>150%", "from 0% to 100%"),
+            ("bounce_rate>-1%", "from 0% to 100%"),
+            ("bounce_rate>100%", "never above 100.00%"),
+            ("bounce_rate>1", "never above 100.00%"),
+            ("bounced<0", "a count is never below 0"),
+            ("deferred==2.5", "never equal to 2.5"),
+            ("lines<=-1", "never at or below -1"),
+            ("bounced>5%", "only a rate"),
         ] {
             let e = bad.parse::<Condition>().unwrap_err().to_string();
             assert!(e.contains(why), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn conditions_at_the_edge_of_what_can_hold_are_accepted() {
+        for ok in [
+            "bounce_rate>0.05",
+            "bounce_rate>=100%",
+            "bounce_rate>=1",
+            "bounce_rate<=0",
+            "bounce_rate>0%",
+            "bounced<1",
+            "lines<1",
+            "bounced==0",
+            "sent!=0",
+        ] {
+            assert!(ok.parse::<Condition>().is_ok(), "{ok}");
         }
     }
 

@@ -76,6 +76,13 @@ pub struct Args {
     #[arg(long = "host", value_name = "HOST", global = true)]
     pub hosts: Vec<String>,
 
+    /// A relay that is a content filter (HOST, HOST:PORT or [ADDRESS]:PORT;
+    /// repeatable): mail sent to it is counted as handed to filter, not as
+    /// sent, as is mail sent to a relay on a loopback address, localhost or
+    /// a Unix socket that answers "queued as" (amavis on 127.0.0.1:10024).
+    #[arg(long = "content-filter-relay", value_name = "RELAY", global = true)]
+    pub content_filter_relays: Vec<String>,
+
     /// Replace the local part of every recipient and sender address with a
     /// short stable hash, in every output.
     #[arg(long, global = true)]
@@ -242,6 +249,25 @@ fn threads_value(s: &str) -> Result<usize, String> {
     Ok(n)
 }
 
+/// Options that cannot be used: exit status 2.
+#[derive(Debug, thiserror::Error)]
+pub enum BadConfig {
+    #[error(transparent)]
+    Time(#[from] BadTime),
+    /// `--until` at or before `--since` (issue 20): no event could count,
+    /// and the report would read as an all-clear.
+    #[error(
+        "--until {until:?} ({until_at}) is not after --since {since:?} ({since_at}): \
+         the window holds no time, so no event could be counted"
+    )]
+    EmptyWindow {
+        since: String,
+        since_at: String,
+        until: String,
+        until_at: String,
+    },
+}
+
 /// The run's settings, decided once from the arguments and the environment.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -262,12 +288,13 @@ pub struct Config {
     pub output: Option<PathBuf>,
     pub journal: bool,
     pub hosts: Vec<String>,
+    pub content_filter_relays: Vec<String>,
     pub mask: bool,
 }
 
 impl Args {
     /// The frozen configuration; times are read against `now`.
-    pub fn config(&self, now: DateTime<Utc>) -> Result<Config, BadTime> {
+    pub fn config(&self, now: DateTime<Utc>) -> Result<Config, BadConfig> {
         let zone = if self.utc { Zone::Utc } else { Zone::Local };
         let window = match self.day {
             Some(DayArg::Today) => window::day_window(Day::Today, now, zone),
@@ -285,6 +312,16 @@ impl Args {
                     .transpose()?,
             },
         };
+        if let (Some(since), Some(until)) = (window.since, window.until) {
+            if until.unix <= since.unix {
+                return Err(BadConfig::EmptyWindow {
+                    since: self.since.clone().unwrap_or_default(),
+                    since_at: window::show(since, zone),
+                    until: self.until.clone().unwrap_or_default(),
+                    until_at: window::show(until, zone),
+                });
+            }
+        }
         Ok(Config {
             inputs: self.inputs.clone(),
             format: self.format,
@@ -310,6 +347,7 @@ impl Args {
             output: self.output.clone(),
             journal: self.journal,
             hosts: self.hosts.clone(),
+            content_filter_relays: self.content_filter_relays.clone(),
             mask: self.mask,
         })
     }

@@ -15,6 +15,7 @@ pub mod correlate;
 pub mod distinct;
 pub mod event;
 pub mod exit_codes;
+pub mod handoff;
 pub mod incident;
 pub mod input;
 pub mod mask;
@@ -126,6 +127,7 @@ fn options(config: &Config, sources: &[input::Source], keep_events: bool) -> pip
         keep_events,
         window: config.window,
         hosts: config.hosts.clone(),
+        filter_relays: handoff::FilterRelays::new(&config.content_filter_relays),
         // Only for a person watching a large input: never when stderr is
         // piped or logged (cron), nor with --quiet.
         progress: !config.quiet
@@ -152,6 +154,7 @@ fn suppress_list(
         Ok(())
     })
     .context("reading the logs")?;
+    check_hosts(config, &analysis)?;
     let code = read_status(&missing, &analysis, err)?;
     let empty = list.empty_recipients();
     if empty > 0 {
@@ -211,6 +214,57 @@ pub enum UsageError {
     Catalogue(#[from] classify::CatalogueError),
     #[error(transparent)]
     Compare(#[from] compare::BadPrevious),
+    /// `--host` names a host that logged no Postfix line of the input
+    /// (issue 20): a filter that can match nothing would report an
+    /// all-clear.
+    #[error("--host {names}: no Postfix line of the input was logged by {}; {}", if *.count > 1 { "them" } else { "it" }, seen_text(.seen))]
+    UnknownHost {
+        names: String,
+        count: usize,
+        seen: Vec<String>,
+    },
+}
+
+/// The hosts of the input, for the message of [`UsageError::UnknownHost`].
+fn seen_text(seen: &[String]) -> String {
+    const SHOWN: usize = 10;
+    match seen.len() {
+        0 => "the input has no Postfix lines".to_string(),
+        n if n <= SHOWN => format!("the hosts in it: {}", seen.join(", ")),
+        n => format!(
+            "the hosts in it: {}, and {} more",
+            seen[..SHOWN].join(", "),
+            n - SHOWN
+        ),
+    }
+}
+
+/// Refuses `--host` names that logged nothing in the input. Only when
+/// every source was read whole: a source skipped or left early for the
+/// time window, or unreadable, may hold the host.
+fn check_hosts(config: &Config, analysis: &pipeline::Analysis) -> Result<(), UsageError> {
+    if analysis
+        .sources
+        .iter()
+        .any(|s| s.skipped.is_some() || s.error.is_some())
+    {
+        return Ok(());
+    }
+    let seen = &analysis.summary.hosts_seen;
+    let unknown: Vec<&str> = config
+        .hosts
+        .iter()
+        .filter(|h| !seen.contains(h.as_bytes()))
+        .map(String::as_str)
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    Err(UsageError::UnknownHost {
+        names: unknown.join(", "),
+        count: unknown.len(),
+        seen: seen.iter().map(|h| event::lossy(h).into_owned()).collect(),
+    })
 }
 
 fn report_logs(
@@ -253,6 +307,7 @@ fn report_logs(
         }
     })
     .context("reading the logs")?;
+    check_hosts(config, &analysis)?;
     if config.mask {
         analysis.summary.mask_addresses();
         analysis.incidents.mask();

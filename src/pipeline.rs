@@ -20,6 +20,7 @@ use crate::cause::Status;
 use crate::classify::{Catalogue, Classifier, Dsn, Query};
 use crate::correlate::{queue_key, Deferral, Expiry, Fate, QueueKey, QueueTable, Step};
 use crate::event::{lower_domain, Event, Position, SharedBytes};
+use crate::handoff::FilterRelays;
 use crate::incident::{Incidents, Sighting, Tracker};
 use crate::input::{Compression, Source};
 use crate::parse::Timestamp;
@@ -47,6 +48,9 @@ pub struct Options {
     pub progress: bool,
     /// When not empty, only events logged by these hosts count.
     pub hosts: Vec<String>,
+    /// The relays that are content filters: a `status=sent` to one is
+    /// counted as handed to filter, not as an event.
+    pub filter_relays: FilterRelays,
     /// Print on standard error what the run holds at its end.
     pub stats: bool,
 }
@@ -60,6 +64,7 @@ impl Default for Options {
             window: Window::default(),
             progress: false,
             hosts: Vec::new(),
+            filter_relays: FilterRelays::default(),
             stats: false,
         }
     }
@@ -99,6 +104,7 @@ struct Context {
     years: Vec<YearContext>,
     keep_events: bool,
     filter: Filter,
+    filter_relays: FilterRelays,
 }
 
 /// Which events count: those in the window, from the chosen hosts.
@@ -111,7 +117,11 @@ struct Filter {
 
 impl Filter {
     fn admits(&self, e: &Event<'_>) -> bool {
-        self.window.contains(e.time) && self.host_ok(&e.host)
+        self.admits_line(e.time, &e.host)
+    }
+
+    fn admits_line(&self, time: Timestamp, host: &[u8]) -> bool {
+        self.window.contains(time) && self.host_ok(host)
     }
 
     fn host_ok(&self, host: &[u8]) -> bool {
@@ -224,6 +234,7 @@ pub fn analyse(
             window: options.window,
             hosts: options.hosts.iter().map(|h| h.as_bytes().to_vec()).collect(),
         },
+        filter_relays: options.filter_relays.clone(),
     };
     let (recycle, recycled) = channel();
     let reader = Reader {
@@ -734,6 +745,9 @@ impl Worker<'_> {
     /// borrowed: what outlives the call is made owned.
     fn record(&mut self, r: parse::Record<'_>, position: Position) {
         self.parsed += 1;
+        if !self.context.filter.hosts.is_empty() && !self.summary.hosts_seen.contains(r.host) {
+            self.summary.hosts_seen.insert(r.host.into());
+        }
         let key = queue_key(r.host, r.queue_id);
         let fact = match r.body {
             Body::From { sender } => Fact::Other(Step::From {
@@ -752,6 +766,13 @@ impl Worker<'_> {
             }))),
             Body::Delivery(d) => {
                 let status = match d.status {
+                    // Not mail delivered: counted apart, not an event.
+                    DeliveryStatus::Sent if self.context.filter_relays.is_handoff(d.relay, d.text) => {
+                        if self.context.filter.admits_line(r.time, r.host) {
+                            self.summary.handed_to_filter += 1;
+                        }
+                        return;
+                    }
                     DeliveryStatus::Sent => Status::Sent,
                     DeliveryStatus::Bounced => Status::Bounced,
                     DeliveryStatus::Deferred => Status::Deferred,

@@ -1206,10 +1206,11 @@ fn prometheus_output_parses_and_matches_the_json_report() {
     let report = json(&["-f", "json", &log]);
     let m = Metrics::parse(&text);
 
-    // Four families, each with HELP and TYPE.
+    // Five families, each with HELP and TYPE.
     for (name, kind) in [
         ("bounce_report_events", "counter"),
         ("bounce_report_domain_events", "counter"),
+        ("bounce_report_filter_handoffs", "counter"),
         ("bounce_report_lines", "counter"),
         ("bounce_report_last_run_timestamp_seconds", "gauge"),
     ] {
@@ -1269,6 +1270,15 @@ fn prometheus_output_parses_and_matches_the_json_report() {
             );
         }
     }
+
+    assert_eq!(
+        m.value(
+            "bounce_report_filter_handoffs",
+            "bounce_report_filter_handoffs_total",
+            &[]
+        ),
+        n(&t["handed_to_filter"]) as f64
+    );
 
     // Lines add up to the lines read.
     let lines = "bounce_report_lines";
@@ -1387,4 +1397,60 @@ fn prometheus_output_is_the_same_for_any_thread_count_but_for_the_time() {
             .count(),
         1 + 33 * 3
     );
+}
+
+/// Issue 20: recipients handed to a content filter are a total of their
+/// own, and every format that shows totals shows it, with the same number;
+/// without a filter the people-facing formats leave the column out.
+#[test]
+fn every_format_with_totals_shows_the_handoffs_to_a_content_filter() {
+    let Some(shared) = shared() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (log, truth) = generate(
+        &shared,
+        dir.path(),
+        "maillog",
+        &["--lines", "3000", "--seed", "5", "--content-filter", "0.5"],
+    );
+    let log = log.to_string_lossy().into_owned();
+    let handoffs = n(&truth["content_filter_handoffs"]);
+    assert!(
+        (100..1000).contains(&handoffs),
+        "{handoffs}: no thousands separator"
+    );
+    let report = json(&["-f", "json", &log]);
+    assert_eq!(n(&report["totals"]["handed_to_filter"]), handoffs);
+    let table = run(&[&log]);
+    let heading = table
+        .lines()
+        .find(|l| l.contains("handed to filter"))
+        .expect(&table);
+    let row = table.lines().skip_while(|l| *l != heading).nth(2).unwrap();
+    let at = heading.find("handed to filter").unwrap() + "handed to filter".len();
+    assert_eq!(
+        row[..at].split_whitespace().last(),
+        Some(handoffs.to_string().as_str()),
+        "{table}"
+    );
+    let markdown = run(&["-f", "markdown", &log]);
+    assert!(markdown.contains("| handed to filter |"), "{markdown}");
+    assert!(markdown.contains(&format!("| {handoffs} |")), "{markdown}");
+    let html = run(&["-f", "html", &log]);
+    assert!(
+        html.contains(&format!(
+            "<div class=\"card filter\"><span class=\"n\">{handoffs}</span><span class=\"l\">handed to filter</span></div>"
+        )),
+        "no hand-off card"
+    );
+    let prom = run(&["-f", "prometheus", &log]);
+    assert!(
+        prom.contains(&format!("\nbounce_report_filter_handoffs_total {handoffs}\n")),
+        "{prom}"
+    );
+    // A log without a filter: zero in JSON and Prometheus, no column.
+    let plain = fx("maillog");
+    assert_eq!(n(&json(&["-f", "json", &plain])["totals"]["handed_to_filter"]), 0);
+    assert!(!run(&[&plain]).contains("handed to filter"));
+    assert!(!run(&["-f", "markdown", &plain]).contains("handed to filter"));
+    assert!(run(&["-f", "prometheus", &plain]).contains("\nbounce_report_filter_handoffs_total 0\n"));
 }

@@ -21,6 +21,58 @@ fn plain_classic_log_equals_truth() {
     assert_matches_truth(&json(&["-f", "json", &s(&log)]), &truth);
 }
 
+/// Issue 20: on a server with a content filter (amavis on 127.0.0.1:10024),
+/// the hand-off's `status=sent` is no delivery; the re-injected message's
+/// delivery or bounce is the recipient's fate. Sent, bounced, the bounce
+/// rates per domain (`assert_matches_truth` compares every domain's counts)
+/// and the hand-offs equal the truth.
+#[test]
+fn content_filter_handoffs_are_counted_apart_not_as_sent() {
+    let Some(shared) = shared() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (log, truth) = generate(
+        &shared,
+        dir.path(),
+        "maillog",
+        &["--size", "2M", "--seed", "26", "--content-filter", "0.5"],
+    );
+    assert!(
+        n(&truth["content_filter_handoffs"]) > 100,
+        "the log has hand-offs"
+    );
+    let report = json(&["-f", "json", &s(&log)]);
+    assert_matches_truth(&report, &truth);
+    let rate = |d: &serde_json::Value| {
+        let c = |k: &str| n(&d[k]) as f64;
+        (c("bounced") + c("expired")) / (c("sent") + c("bounced") + c("expired"))
+    };
+    for d in report["by_domain"].as_array().unwrap() {
+        let name = d["domain"].as_str().unwrap_or("-");
+        let want = &truth["by_domain"][name];
+        if let Some(got) = d["bounce_rate"].as_f64() {
+            assert!(
+                (got - rate(want)).abs() < 0.00005,
+                "{name}: {got} vs {}",
+                rate(want)
+            );
+        }
+    }
+    // No hand-off is an event, nor a relay of sent mail.
+    let events = jsonl(&["-f", "jsonl", &s(&log)]);
+    assert!(events
+        .iter()
+        .all(|e| !e["relay"].as_str().unwrap_or("").contains(":10024")));
+    // Named as the filter, the same relay gives the same counts.
+    let named = json(&[
+        "-f",
+        "json",
+        "--content-filter-relay",
+        "127.0.0.1:10024",
+        &s(&log),
+    ]);
+    assert_eq!(named["totals"], report["totals"]);
+}
+
 #[test]
 fn gzip_log_equals_truth_and_is_recognised_by_magic_not_name() {
     let Some(shared) = shared() else { return };

@@ -102,6 +102,96 @@ fn bad_condition_is_a_usage_error() {
         .stderr(predicate::str::contains("did you mean \"blocked\""));
 }
 
+/// Issue 20: a condition that can never hold was accepted and stayed
+/// silent (`bounce_rate>5` means 500%). Refused, exit 2, nothing reported.
+#[test]
+fn alerts_that_can_never_fire_are_refused() {
+    for (cond, why) in [
+        ("bounce_rate>5", "write 5% or 0.05"),
+        ("bounce_rate>150%", "from 0% to 100%"),
+        ("domain:gmail.com:bounce_rate>100%", "never above 100.00%"),
+        ("bounced<0", "a count is never below 0"),
+    ] {
+        bounce_report()
+            .args(["--fail-if", cond])
+            .arg(fixture("maillog"))
+            .assert()
+            .code(2)
+            .stdout(predicate::str::is_empty())
+            .stderr(predicate::str::contains(why));
+    }
+    // The same rate as a fraction or a percentage fires alike.
+    for cond in ["bounce_rate>0.01", "bounce_rate>1%"] {
+        bounce_report()
+            .args(["-f", "json", "--fail-if", cond])
+            .arg(fixture("maillog"))
+            .assert()
+            .code(3);
+    }
+}
+
+/// Issue 20: `--until` before `--since` gave an empty window and an
+/// all-clear report.
+#[test]
+fn until_not_after_since_is_refused() {
+    for (since, until) in [
+        ("2026-11-21", "2026-11-20"),
+        ("2026-11-21T06:00", "2026-11-21T06:00"),
+    ] {
+        bounce_report()
+            .args(["--since", since, "--until", until])
+            .arg(fixture("maillog"))
+            .assert()
+            .code(2)
+            .stdout(predicate::str::is_empty())
+            .stderr(predicate::str::contains("is not after --since"));
+    }
+    // Spans back from now: --until 2h is before --since 1h.
+    bounce_report()
+        .args(["--since", "1h", "--until", "2h"])
+        .arg(fixture("maillog"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--until \"2h\""));
+}
+
+/// Issue 20: `--host` naming no host of the input counted nothing and
+/// reported an all-clear. Refused after reading, with the hosts there are.
+#[test]
+fn host_naming_no_host_of_the_input_is_refused() {
+    let log = fixture("maillog");
+    let report = json(&["-f", "json", &log.to_string_lossy()]);
+    let host = report["by_host"][0]["host"].as_str().unwrap().to_string();
+    bounce_report()
+        .args(["-f", "json", "--host", "no-such-host"])
+        .arg(&log)
+        .assert()
+        .code(2)
+        .stdout(predicate::str::is_empty())
+        .stderr(
+            predicate::str::contains("--host no-such-host: no Postfix line of the input was logged by it")
+                .and(predicate::str::contains(format!("the hosts in it: {host}"))),
+        );
+    // With a window the file cannot hold, it is skipped unread: the host
+    // may be in it, so there is nothing to refuse.
+    bounce_report()
+        .args([
+            "-f",
+            "json",
+            "--host",
+            &host,
+            "--since",
+            "2000-01-01",
+            "--until",
+            "2000-01-02",
+        ])
+        .arg(&log)
+        .assert()
+        .code(0);
+    let one = json(&["-f", "json", "--host", &host, &log.to_string_lossy()]);
+    assert_eq!(one["totals"], report["totals"]);
+}
+
 #[test]
 fn compare_marks_new_up_down_and_gone() {
     let dir = tempfile::tempdir().unwrap();

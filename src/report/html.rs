@@ -32,10 +32,10 @@ use super::markdown::{change, cut, local_time, percent, window_text, EXAMPLE_CHA
 use super::DEFERRAL_COLUMNS;
 use super::{
     breakdown_columns, cause_class, cause_rows, deferral_domains, deferral_sentence, domain_rows, duration,
-    has_main_cause, host_rows, relay_rows, sender_domain_rows, sender_rows, truncate, unclassified_rows,
-    CauseRow, Report, Row,
+    has_main_cause, host_rows, relay_rows, sender_domain_rows, sender_rows, totals, truncate,
+    unclassified_rows, CauseRow, Report, Row, Total,
 };
-use crate::aggregate::StatusCounts;
+use crate::aggregate::{StatusCounts, Summary};
 use crate::cause::{Cause, Class, Status};
 use crate::classify::Lang;
 use crate::cli::By;
@@ -105,7 +105,7 @@ h2 .count,h3 .count{color:#7b8794;font-weight:400;font-size:14px}
 .card .n{display:block;font-size:26px;font-weight:650;font-variant-numeric:tabular-nums}
 .card .l{display:block;font-size:12px;color:#616e7c;text-transform:uppercase;letter-spacing:.05em}
 .card.bounced{border-top:4px solid #e5676b}.card.deferred{border-top:4px solid #f2b24c}
-.card.expired{border-top:4px solid #8f7fd0}.card.sent{border-top:4px solid #7cc4a4}.card.rate{border-top:4px solid #9aa5b1}
+.card.expired{border-top:4px solid #8f7fd0}.card.filter{border-top:4px solid #c9ced4}.card.sent{border-top:4px solid #7cc4a4}.card.rate{border-top:4px solid #9aa5b1}
 .panel{background:#fff;border:1px solid #e4e7eb;border-radius:10px;padding:14px 16px;margin:0 0 14px}
 .scroll{overflow-x:auto}
 .legend{display:flex;flex-wrap:wrap;gap:6px 18px;font-size:13px;color:#52606d;margin:0 0 6px}
@@ -165,7 +165,7 @@ fn page(report: &Report<'_>, h: &mut String) {
     );
     header(report, h);
     alerts(report, h);
-    cards(&s.totals, h);
+    cards(s, h);
     match report.by {
         None => {
             cause_chart(report, h);
@@ -310,18 +310,18 @@ fn alerts(report: &Report<'_>, h: &mut String) {
     h.push_str("</ul></div>\n");
 }
 
-fn cards(t: &StatusCounts, h: &mut String) {
+fn cards(s: &Summary, h: &mut String) {
     h.push_str("<div class=\"cards\">\n");
-    for (class, label, value) in [
-        ("sent", "sent", thousands(t.get(Status::Sent))),
-        ("bounced", "bounced", thousands(t.get(Status::Bounced))),
-        ("deferred", "deferred", thousands(t.get(Status::Deferred))),
-        ("expired", "expired", thousands(t.get(Status::Expired))),
-        ("rate", "bounce rate", percent(t.bounce_rate())),
-    ] {
+    for Total {
+        key,
+        label,
+        figure: f,
+    } in totals(s)
+    {
         let _ = writeln!(
             h,
-            "<div class=\"card {class}\"><span class=\"n\">{value}</span><span class=\"l\">{label}</span></div>"
+            "<div class=\"card {key}\"><span class=\"n\">{}</span><span class=\"l\">{label}</span></div>",
+            f.text()
         );
     }
     h.push_str("</div>\n");

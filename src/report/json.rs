@@ -161,6 +161,8 @@ struct Totals {
     bounced: u64,
     deferred: u64,
     expired: u64,
+    /// Recipients handed to a content filter: not sent, not events.
+    handed_to_filter: u64,
     bounce_rate: Option<f64>,
     /// Distinct recipient addresses with a bounced event.
     distinct_bounced_recipients: usize,
@@ -424,6 +426,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             bounced: s.totals.get(Status::Bounced),
             deferred: s.totals.get(Status::Deferred),
             expired: s.totals.get(Status::Expired),
+            handed_to_filter: s.handed_to_filter,
             bounce_rate: s.totals.bounce_rate().map(round4),
             distinct_bounced_recipients: s.bounced_recipients.len(),
             lines: lines.lines,

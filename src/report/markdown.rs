@@ -62,21 +62,11 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     }
 
     writeln!(out, "\n## Totals\n")?;
-    table_header(
-        out,
-        &["sent", "bounced", "deferred", "expired", "bounce rate"],
-        |_| true,
-    )?;
-    table_row(
-        out,
-        &[
-            thousands(s.totals.get(Status::Sent)),
-            thousands(s.totals.get(Status::Bounced)),
-            thousands(s.totals.get(Status::Deferred)),
-            thousands(s.totals.get(Status::Expired)),
-            percent(s.totals.bounce_rate()),
-        ],
-    )?;
+    let totals = super::totals(s);
+    let labels: Vec<&str> = totals.iter().map(|c| c.label).collect();
+    table_header(out, &labels, |_| true)?;
+    let cells: Vec<String> = totals.iter().map(|c| c.figure.text()).collect();
+    table_row(out, &cells)?;
 
     match report.by {
         None => {

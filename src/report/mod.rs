@@ -45,6 +45,59 @@ pub struct Report<'a> {
     pub previous: Option<&'a Previous>,
 }
 
+/// A figure of the totals: a count, or a rate (`None`: nothing to divide).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Figure {
+    Count(u64),
+    Rate(Option<f64>),
+}
+
+impl Figure {
+    /// `1,234` or `4.7%` (`-` for a rate of nothing).
+    pub fn text(self) -> String {
+        match self {
+            Figure::Count(n) => thousands(n),
+            Figure::Rate(r) => markdown::percent(r),
+        }
+    }
+}
+
+/// One figure of the totals, as the people-facing formats show it.
+pub struct Total {
+    /// A short name (the HTML card's class).
+    pub key: &'static str,
+    /// The heading, in English (the table translates it).
+    pub label: &'static str,
+    pub figure: Figure,
+}
+
+/// The totals every people-facing format (table, Markdown, HTML) shows, in
+/// order. Recipients handed to a content filter are shown only when there
+/// were some: most servers have no such filter, and the table must still
+/// fit in 80 columns.
+pub fn totals(s: &Summary) -> Vec<Total> {
+    let count = |key, label, n| Total {
+        key,
+        label,
+        figure: Figure::Count(n),
+    };
+    let mut t = vec![
+        count("sent", "sent", s.totals.get(Status::Sent)),
+        count("bounced", "bounced", s.totals.get(Status::Bounced)),
+        count("deferred", "deferred", s.totals.get(Status::Deferred)),
+        count("expired", "expired", s.totals.get(Status::Expired)),
+    ];
+    if s.handed_to_filter > 0 {
+        t.push(count("filter", "handed to filter", s.handed_to_filter));
+    }
+    t.push(Total {
+        key: "rate",
+        label: "bounce rate",
+        figure: Figure::Rate(s.totals.bounce_rate()),
+    });
+    t
+}
+
 /// One row of a breakdown by a name (domain, relay, sender domain).
 pub struct Row<'a> {
     /// `None` for "no domain" (a recipient without `@`, an expiry whose

@@ -17,6 +17,10 @@
 //!   however many domains a log holds. Events without a recipient domain are
 //!   `domain="(none)"`. Recipients and senders are never labels: they are
 //!   unbounded and personal.
+//! - `bounce_report_filter_handoffs_total`: recipients handed to a content
+//!   filter (`handoff`), not sent and not events: the filter's re-injected
+//!   message is counted under `bounce_report_events_total`, so adding the
+//!   two would count those recipients twice.
 //! - `bounce_report_lines_total{kind}`: `parsed`, `other`, `malformed`; they
 //!   add up to the lines read.
 //! - `bounce_report_last_run_timestamp_seconds`: when the report was made, to
@@ -61,6 +65,18 @@ pub fn write_at(report: &Report<'_>, now_unix: u64, out: &mut dyn Write) -> io::
     let mut m = String::new();
     events(report, &mut m);
     domains(report, &mut m);
+    family(
+        &mut m,
+        "bounce_report_filter_handoffs_total",
+        "counter",
+        "Recipients handed to a content filter (not sent: the re-injected message's events carry their fate).",
+    );
+    sample(
+        &mut m,
+        "bounce_report_filter_handoffs_total",
+        &[],
+        report.analysis.summary.handed_to_filter,
+    );
     lines(report, &mut m);
     family(
         &mut m,

@@ -13,7 +13,7 @@ use super::escape::visible;
 use super::DEFERRAL_COLUMNS;
 use super::{
     cause_class, cause_rows, deferral_domains, deferral_sentence, domain_rows, duration, host_rows,
-    relay_rows, sasl_rows, sender_domain_rows, sender_rows, truncate, unclassified_rows, Report, Row,
+    relay_rows, sasl_rows, sender_domain_rows, sender_rows, truncate, unclassified_rows, Figure, Report, Row,
 };
 use crate::cause::Status;
 use crate::classify::Lang;
@@ -31,19 +31,18 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
 
     writeln!(out, "\n{}", tr(report.lang, "Totals"))?;
     let mut t = table(tty);
-    set_header(
-        report.lang,
-        &mut t,
-        &["sent", "bounced", "deferred", "expired", "bounce rate"],
-        |_| true,
+    let totals = super::totals(s);
+    let labels: Vec<&str> = totals.iter().map(|c| c.label).collect();
+    set_header(report.lang, &mut t, &labels, |_| true);
+    t.add_row(
+        totals
+            .iter()
+            .map(|c| match c.figure {
+                Figure::Count(n) => num(n),
+                Figure::Rate(r) => right(percent(r)),
+            })
+            .collect::<Vec<_>>(),
     );
-    t.add_row(vec![
-        num(s.totals.get(Status::Sent)),
-        num(s.totals.get(Status::Bounced)),
-        num(s.totals.get(Status::Deferred)),
-        num(s.totals.get(Status::Expired)),
-        right(percent(s.totals.bounce_rate())),
-    ]);
     write_table(out, t)?;
 
     match report.by {
@@ -629,6 +628,7 @@ fn tr(lang: Lang, en: &str) -> &str {
         "deferred" => "延迟",
         "expired" => "过期",
         "bounce rate" => "退信率",
+        "handed to filter" => "转交过滤器",
         "main cause" => "主要原因",
         "domain" => "域名",
         "cause" => "原因",

@@ -187,6 +187,24 @@ pub fn assert_matches_truth(report: &Value, truth: &Value) {
             report["totals"]["probes"], truth["verification_probes"]
         ));
     }
+    // Hand-offs to a content filter are no delivery (issue 20); a truth
+    // without a filter has none.
+    let handoffs = truth["content_filter_handoffs"].as_u64().unwrap_or(0);
+    if report["totals"]["handed_to_filter"].as_u64() != Some(handoffs) {
+        problems.push(format!(
+            "handed_to_filter: got {} want {handoffs}",
+            report["totals"]["handed_to_filter"]
+        ));
+    }
+    let t = |s: &str| n(&truth["totals"][s]) as f64;
+    let finals = t("sent") + t("bounced") + t("expired");
+    if finals > 0.0 {
+        let want = (t("bounced") + t("expired")) / finals;
+        let got = report["totals"]["bounce_rate"].as_f64().unwrap_or(f64::NAN);
+        if (got - want).abs() > 0.00005 {
+            problems.push(format!("bounce_rate: got {got} want {want:.4}"));
+        }
+    }
     let got = domains(report);
     let want = truth_domains(truth);
     for (d, w) in &want {

@@ -3,8 +3,11 @@
 //! One reader thread decompresses and reads while the workers analyse the
 //! chunks before; buffers are cut after their last `\n`, the unfinished
 //! tail rolls to the front of the next one, and a line longer than a buffer
-//! grows it rather than being cut. Used buffers come back for reuse, and the
-//! channel is bounded, so memory stays flat however large the input.
+//! grows it, up to [`MAX_LINE`]: a longer line is cut there (its first
+//! `MAX_LINE + 1` bytes are passed on, for the workers to count it as
+//! overlong, and the rest is read and dropped). Used buffers come back for
+//! reuse, and the channel is bounded, so memory stays flat however large
+//! the input, and however long its lines.
 //!
 //! A plain file, when several workers share the work, is not read here: it
 //! is cut into [`Span`]s of byte offsets that the workers read themselves,
@@ -21,6 +24,13 @@ use crate::input::{self, Compression, Source};
 use crate::parse::{self, YearContext};
 use crate::window::Window;
 
+/// The longest line read: a line longer than this (1 MiB, without its
+/// newline) is counted as overlong and not parsed, and no reader keeps more
+/// than `MAX_LINE + 1` bytes of it. Postfix's own lines are a few KiB at
+/// most (syslog daemons cut them at 8 KiB by default); anything longer is
+/// damage (NUL runs, a binary file, `/dev/zero`).
+pub const MAX_LINE: usize = 1 << 20;
+
 /// A run of whole lines of one source.
 #[derive(Debug)]
 pub struct Chunk {
@@ -28,7 +38,9 @@ pub struct Chunk {
     pub source: usize,
     /// Byte offset of `bytes[0]` in the (decompressed) source.
     pub offset: u64,
-    /// Whole lines; only a source's last chunk may end without `\n`.
+    /// Whole lines; only a source's last chunk, or a chunk ending with the
+    /// cut first `MAX_LINE + 1` bytes of an overlong line, may end without
+    /// `\n`.
     pub bytes: Vec<u8>,
 }
 
@@ -70,8 +82,12 @@ impl Span {
                 None => return Ok((self.end, 0..0)),
             }
         };
-        // The span ends after the first `\n` at or after its last byte.
+        // The span ends after the first `\n` at or after its last byte, or
+        // with the first `MAX_LINE + 1` bytes of a line running over its
+        // end that is longer (the spans after it hold the rest, and find no
+        // line start in it).
         let mut from = last;
+        let mut running: Option<usize> = None;
         let end = loop {
             if let Some(p) = buf[..len]
                 .get(from..)
@@ -81,6 +97,13 @@ impl Span {
             }
             if eof {
                 break len;
+            }
+            let start = *running.get_or_insert_with(|| {
+                let before = &buf[head..last.min(len)];
+                memchr::memrchr(b'\n', before).map_or(head, |p| head + p + 1)
+            });
+            if len - start > MAX_LINE {
+                break start + MAX_LINE + 1;
             }
             from = from.max(len);
             (len, eof) = self.read_at(base, buf, len, len + (64 << 10))?;
@@ -273,6 +296,9 @@ impl Reader {
     ) -> Result<(), Gone> {
         let mut offset = 0u64;
         let mut carry: Vec<u8> = Vec::new();
+        // How much of `carry` is known to hold no `\n`: all of it, but for
+        // what follows an overlong line.
+        let mut searched = 0;
         loop {
             let mut buf = self.buffer();
             let kept = carry.len();
@@ -281,21 +307,32 @@ impl Reader {
             }
             buf[..kept].copy_from_slice(&carry);
             carry.clear();
-            // A line longer than a chunk grows the buffer.
-            let target = kept + self.chunk_size;
-            let (eof, error) = fill(&mut reader, &mut buf, kept, target);
-            let cut = if eof || error.is_some() {
-                buf.len()
-            } else {
-                match memchr::memrchr(b'\n', &buf) {
-                    Some(pos) => pos + 1,
-                    None => {
-                        carry = buf;
-                        continue;
-                    }
+            // A line longer than a chunk grows the buffer, up to MAX_LINE.
+            // Only the bytes not searched yet are searched for a `\n`, so
+            // that a long line costs time linear in its length.
+            let mut from = searched.min(kept);
+            // A recycled buffer holds its old chunk past `kept`: overwritten.
+            let mut len = kept;
+            let (eof, error, cut, overlong) = loop {
+                let (eof, error) = fill(&mut reader, &mut buf, len, len + self.chunk_size);
+                len = buf.len();
+                if eof || error.is_some() {
+                    break (eof, error, buf.len(), false);
+                }
+                if let Some(p) = memchr::memrchr(b'\n', &buf[from..]) {
+                    break (false, None, from + p + 1, false);
+                }
+                // No `\n` in the buffer: it is one line, from its start.
+                from = buf.len();
+                if buf.len() > MAX_LINE {
+                    break (false, None, MAX_LINE + 1, true);
                 }
             };
-            carry.extend_from_slice(&buf[cut..]);
+            let read = buf.len();
+            if !overlong {
+                carry.extend_from_slice(&buf[cut..]);
+                searched = carry.len();
+            }
             buf.truncate(cut);
             // A file whose first lines are all at or after the window's end
             // holds none of it; later, a chunk well past the end means the
@@ -306,7 +343,6 @@ impl Reader {
                 return out(Message::Skipped { source, why });
             }
             if !buf.is_empty() {
-                let len = buf.len() as u64;
                 out(Message::Chunk(Piece::Chunk(Chunk {
                     seq: *seq,
                     source,
@@ -314,7 +350,20 @@ impl Reader {
                     bytes: buf,
                 })))?;
                 *seq += 1;
-                offset += len;
+            }
+            offset += if overlong { read as u64 } else { cut as u64 };
+            if overlong {
+                // The rest of the line is read and dropped; what follows its
+                // `\n` starts the next chunk.
+                match self.skip_line(&mut reader) {
+                    Ok((skipped, rest)) => {
+                        offset += skipped;
+                        carry = rest;
+                        searched = 0;
+                        continue;
+                    }
+                    Err(error) => return out(Message::Failed { source, error }),
+                }
             }
             if let Some(error) = error {
                 out(Message::Failed { source, error })?;
@@ -322,6 +371,28 @@ impl Reader {
             }
             if eof {
                 return Ok(());
+            }
+        }
+    }
+
+    /// Reads through the next `\n` (or to the end of the input) in
+    /// chunk-sized reads into one buffer; returns how many bytes that was,
+    /// `\n` included, and what was read after it.
+    fn skip_line(&self, reader: &mut dyn Read) -> io::Result<(u64, Vec<u8>)> {
+        let mut buf = self.buffer();
+        let mut skipped = 0u64;
+        loop {
+            buf.clear();
+            let (eof, error) = fill(reader, &mut buf, 0, self.chunk_size);
+            if let Some(p) = memchr::memchr(b'\n', &buf) {
+                return Ok((skipped + p as u64 + 1, buf[p + 1..].to_vec()));
+            }
+            skipped += buf.len() as u64;
+            if let Some(error) = error {
+                return Err(error);
+            }
+            if eof {
+                return Ok((skipped, Vec::new()));
             }
         }
     }
@@ -482,6 +553,45 @@ mod tests {
         let chunks = chunks_of(&data, 64);
         assert!(chunks[0].bytes.len() >= 10_001 && chunks[0].bytes[10_000] == b'\n');
         assert_eq!(chunks.iter().map(|c| c.bytes.len()).sum::<usize>(), data.len());
+    }
+
+    #[test]
+    fn a_line_over_the_limit_is_cut_and_what_follows_keeps_its_offset() {
+        let mut data = b"first\n".to_vec();
+        data.extend(std::iter::repeat_n(b'x', 3 * MAX_LINE));
+        data.extend_from_slice(b"\nafter\nlast");
+        for size in [1000, 64 << 10, 1 << 20] {
+            let chunks = chunks_of(&data, size);
+            let cut = chunks
+                .iter()
+                .find(|c| c.bytes.len() > MAX_LINE)
+                .expect("the cut line");
+            assert_eq!((cut.offset, cut.bytes.len()), (6, MAX_LINE + 1), "size {size}");
+            assert!(chunks.iter().all(|c| c.bytes.len() <= MAX_LINE + 1 + size));
+            let after = chunks
+                .iter()
+                .find(|c| c.bytes.starts_with(b"after"))
+                .expect("after");
+            assert_eq!(after.offset as usize, 6 + 3 * MAX_LINE + 1, "size {size}");
+            assert_eq!(after.bytes, b"after\nlast");
+        }
+    }
+
+    #[test]
+    fn a_span_keeps_at_most_the_limit_of_a_line_running_over_its_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("maillog");
+        let mut data = b"first\n".to_vec();
+        data.extend(std::iter::repeat_n(0u8, 3 * MAX_LINE));
+        data.extend_from_slice(b"\nafter\n");
+        std::fs::write(&path, &data).unwrap();
+        let spans = spans_of(&path, 1 << 20, |_| {});
+        let pieces: Vec<(u64, usize)> = spans
+            .iter()
+            .filter(|(_, b)| !b.is_empty())
+            .map(|(o, b)| (*o, b.len()))
+            .collect();
+        assert_eq!(pieces, [(0, 6 + MAX_LINE + 1), (6 + 3 * MAX_LINE as u64 + 1, 6)]);
     }
 
     #[test]

@@ -131,6 +131,8 @@ struct File<'a> {
     name: &'a str,
     compression: Option<&'static str>,
     lines: u64,
+    /// Lines over 1 MiB: cut, not parsed.
+    overlong: u64,
     bytes: u64,
     error: Option<&'a str>,
     /// Why the file, or its rest, was not read: it cannot hold the window.
@@ -168,6 +170,8 @@ struct Totals {
     parsed: u64,
     other: u64,
     malformed: u64,
+    /// Lines over 1 MiB (`scan::MAX_LINE`): cut, counted, not parsed.
+    overlong: u64,
     probes: u64,
 }
 
@@ -390,6 +394,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                 name: &src.name,
                 compression: src.compression.map(|c| c.as_str()),
                 lines: counts.lines,
+                overlong: counts.overlong,
                 bytes: counts.bytes,
                 error: src.error.as_deref(),
                 skipped: src.skipped.map(|w| w.as_str()),
@@ -425,6 +430,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             parsed: lines.parsed,
             other: lines.other,
             malformed: lines.malformed,
+            overlong: lines.overlong,
             probes: lines.probes,
         },
         by_domain: domain_rows(s)

@@ -17,7 +17,7 @@
 //!   however many domains a log holds. Events without a recipient domain are
 //!   `domain="(none)"`. Recipients and senders are never labels: they are
 //!   unbounded and personal.
-//! - `bounce_report_lines_total{kind}`: `parsed`, `other`, `malformed`; they
+//! - `bounce_report_lines_total{kind}`: `parsed`, `other`, `malformed`, `overlong`; they
 //!   add up to the lines read.
 //! - `bounce_report_last_run_timestamp_seconds`: when the report was made, to
 //!   alert on a cron job that stopped running.
@@ -163,12 +163,13 @@ fn lines(report: &Report<'_>, m: &mut String) {
         m,
         "bounce_report_lines_total",
         "counter",
-        "Log lines read: Postfix delivery and queue lines (parsed), other lines, malformed lines.",
+        "Log lines read: Postfix delivery and queue lines (parsed), other lines, malformed lines, lines over 1 MiB (overlong).",
     );
     for (kind, n) in [
         ("parsed", l.parsed),
         ("other", l.other),
         ("malformed", l.malformed),
+        ("overlong", l.overlong),
     ] {
         sample(m, "bounce_report_lines_total", &[("kind", kind)], n);
     }

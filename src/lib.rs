@@ -186,6 +186,13 @@ fn read_status(
         if let Some(e) = &s.error {
             writeln!(err, "bounce-report: {}: {e}", s.name)?;
         }
+        if s.out_of_order > 0 {
+            writeln!(
+                err,
+                "bounce-report: {}: {} lines stamped after --until came before lines inside the window (out of order: another host's clock, a jump); read on to the end of the file",
+                s.name, s.out_of_order
+            )?;
+        }
     }
     Ok(if !missing.is_empty() || analysis.had_read_errors() {
         ExitCode::InputError

@@ -74,6 +74,9 @@ pub struct SourceReport {
     pub error: Option<String>,
     /// Why it, or its rest, was not read: it cannot hold the time window.
     pub skipped: Option<Skip>,
+    /// Lines stamped past `--until` that came before lines inside the
+    /// window, read over (the file was read to its end).
+    pub out_of_order: u64,
 }
 
 /// The result of a run.
@@ -240,6 +243,7 @@ pub fn analyse(
         // their ends for the resolver to join.
         // One thread reads in order: larger chunks did not help it.
         span: (threads > 1).then_some(8 * options.chunk_size.max(1) as u64),
+        until_margin: crate::scan::UNTIL_MARGIN,
     };
     let bar = reader.progress.clone();
     let mut resolver = Resolver {
@@ -254,6 +258,7 @@ pub fn analyse(
                 compression: None,
                 error: None,
                 skipped: None,
+                out_of_order: 0,
             })
             .collect(),
         sink,
@@ -485,6 +490,7 @@ impl Resolver<'_, '_> {
             // The chunks read before the failure are counted as usual.
             Message::Failed { source, error } => self.reports[source].error = Some(error.to_string()),
             Message::Skipped { source, why } => self.reports[source].skipped = Some(why),
+            Message::OutOfOrder { source, lines } => self.reports[source].out_of_order = lines,
         }
         Ok(())
     }

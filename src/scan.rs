@@ -157,6 +157,12 @@ pub enum Message<C = Piece> {
         source: usize,
         why: Skip,
     },
+    /// Lines stamped past the window's end came before lines inside it:
+    /// `lines` of them, read over (the file was then read to its end).
+    OutOfOrder {
+        source: usize,
+        lines: u64,
+    },
     /// The source could not be opened, or reading it failed part-way (the
     /// lines before the failure have been sent; a span that could not be
     /// read is reported by its worker, and the spans after it are read).
@@ -173,6 +179,7 @@ impl<C> Message<C> {
             Message::Chunk(c) => Message::Chunk(f(c)),
             Message::Opened { source, compression } => Message::Opened { source, compression },
             Message::Skipped { source, why } => Message::Skipped { source, why },
+            Message::OutOfOrder { source, lines } => Message::OutOfOrder { source, lines },
             Message::Failed { source, error } => Message::Failed { source, error },
         }
     }
@@ -185,7 +192,9 @@ pub enum Skip {
     Before,
     /// Its first lines are after the window ends: only they were read.
     After,
-    /// Past the window's end, the rest of a file in time order was left.
+    /// Past the window's end, the rest of a file in time order was left:
+    /// [`UNTIL_MARGIN`] bytes read after its last line inside the window
+    /// were all past it, and no line before them was out of order.
     Rest,
 }
 
@@ -199,9 +208,29 @@ impl Skip {
     }
 }
 
-/// How far past the window's end a chunk must start before the rest of its
-/// file is left: lines of several hosts can be slightly out of order.
+/// How far past the window's end a line must be to count as past it, when
+/// the rest of a file may be left: lines of several hosts can be slightly
+/// out of order.
 const PAST_UNTIL_SLACK: i64 = 3600;
+
+/// Bytes of lines all past the window's end read before the rest of a file
+/// is left. A block of lines stamped later than their neighbours (another
+/// host's clock, a jump) shorter than this is read over, and once one has
+/// been seen the file is read to its end.
+pub const UNTIL_MARGIN: u64 = 16 << 20;
+
+/// Past the window's end, what the reader has seen of a source: once a
+/// chunk starts past it, every line's time is read.
+#[derive(Debug, Default)]
+struct Tail {
+    checking: bool,
+    /// Bytes read since the last line inside the window (or before it).
+    past: u64,
+    /// Lines past the window's end since that line.
+    late: u64,
+    /// Lines past the window's end that came before lines inside it.
+    out_of_order: u64,
+}
 
 /// The receiving side hung up: nothing more to do.
 #[derive(Debug)]
@@ -225,6 +254,8 @@ pub struct Reader {
     /// read, unless `None` or the window has an end (whether the rest of a
     /// file is past it is seen reading the file in order).
     pub span: Option<u64>,
+    /// [`UNTIL_MARGIN`], but in tests.
+    pub until_margin: u64,
 }
 
 impl Reader {
@@ -294,6 +325,27 @@ impl Reader {
         seq: &mut u64,
         out: &mut Out<'_>,
     ) -> Result<(), Gone> {
+        let mut tail = Tail::default();
+        self.read_lines(source, &mut reader, seq, &mut tail, out)?;
+        if tail.out_of_order > 0 {
+            out(Message::OutOfOrder {
+                source,
+                lines: tail.out_of_order,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// [`read_source`](Self::read_source)'s reading, with what it saw past
+    /// the window's end in `tail`.
+    fn read_lines(
+        &self,
+        source: usize,
+        reader: &mut dyn Read,
+        seq: &mut u64,
+        tail: &mut Tail,
+        out: &mut Out<'_>,
+    ) -> Result<(), Gone> {
         let mut offset = 0u64;
         let mut carry: Vec<u8> = Vec::new();
         // How much of `carry` is known to hold no `\n`: all of it, but for
@@ -314,7 +366,7 @@ impl Reader {
             // A recycled buffer holds its old chunk past `kept`: overwritten.
             let mut len = kept;
             let (eof, error, cut, overlong) = loop {
-                let (eof, error) = fill(&mut reader, &mut buf, len, len + self.chunk_size);
+                let (eof, error) = fill(reader, &mut buf, len, len + self.chunk_size);
                 len = buf.len();
                 if eof || error.is_some() {
                     break (eof, error, buf.len(), false);
@@ -335,13 +387,15 @@ impl Reader {
             }
             buf.truncate(cut);
             // A file whose first lines are all at or after the window's end
-            // holds none of it; later, a chunk well past the end means the
-            // rest of a file in time order is past it too.
-            let slack = if offset == 0 { 0 } else { PAST_UNTIL_SLACK };
-            if self.past_until(source, &buf, slack) {
-                let why = if offset == 0 { Skip::After } else { Skip::Rest };
-                return out(Message::Skipped { source, why });
+            // holds none of it; later, a margin of lines all well past the
+            // end means the rest of a file in time order is past it too.
+            if offset == 0 && self.past_until(source, &buf, 0) {
+                return out(Message::Skipped {
+                    source,
+                    why: Skip::After,
+                });
             }
+            let leave = self.past_margin(source, &buf, tail);
             if !buf.is_empty() {
                 out(Message::Chunk(Piece::Chunk(Chunk {
                     seq: *seq,
@@ -355,7 +409,7 @@ impl Reader {
             if overlong {
                 // The rest of the line is read and dropped; what follows its
                 // `\n` starts the next chunk.
-                match self.skip_line(&mut reader) {
+                match self.skip_line(reader) {
                     Ok((skipped, rest)) => {
                         offset += skipped;
                         carry = rest;
@@ -365,6 +419,12 @@ impl Reader {
                     Err(error) => return out(Message::Failed { source, error }),
                 }
             }
+            if leave {
+                return out(Message::Skipped {
+                    source,
+                    why: Skip::Rest,
+                });
+            }
             if let Some(error) = error {
                 out(Message::Failed { source, error })?;
                 return Ok(());
@@ -373,6 +433,42 @@ impl Reader {
                 return Ok(());
             }
         }
+    }
+
+    /// Whether the rest of a source can be left after `chunk`: once a
+    /// chunk starts well past the window's end, every line's time is read;
+    /// the rest is left after [`UNTIL_MARGIN`] bytes with no line inside
+    /// the window or before it, unless lines were seen out of order (lines
+    /// past the end, then lines inside the window), which are counted.
+    fn past_margin(&self, source: usize, chunk: &[u8], tail: &mut Tail) -> bool {
+        let (Some(until), Some(years)) = (self.window.until, self.years.get(source)) else {
+            return false;
+        };
+        if !tail.checking {
+            if !self.past_until(source, chunk, PAST_UNTIL_SLACK) {
+                return false;
+            }
+            tail.checking = true;
+        }
+        let mut inside_end = None;
+        let mut at = 0;
+        for line in chunk.split(|&b| b == b'\n') {
+            at += line.len() + 1;
+            match parse::time::parse_prefix(line, years) {
+                Some((t, _)) if t.unix >= until.unix + PAST_UNTIL_SLACK => tail.late += 1,
+                Some((t, _)) if t.unix < until.unix => {
+                    tail.out_of_order += tail.late;
+                    tail.late = 0;
+                    inside_end = Some(at.min(chunk.len()));
+                }
+                _ => {}
+            }
+        }
+        tail.past = match inside_end {
+            Some(end) => (chunk.len() - end) as u64,
+            None => tail.past + chunk.len() as u64,
+        };
+        tail.out_of_order == 0 && tail.past >= self.until_margin
     }
 
     /// Reads through the next `\n` (or to the end of the input) in
@@ -513,6 +609,7 @@ mod tests {
             years: Vec::new(),
             progress: None,
             span: None,
+            until_margin: UNTIL_MARGIN,
         };
         let mut seq = 0;
         let mut chunks = Vec::new();
@@ -594,6 +691,78 @@ mod tests {
         assert_eq!(pieces, [(0, 6 + MAX_LINE + 1), (6 + 3 * MAX_LINE as u64 + 1, 6)]);
     }
 
+    /// The messages a reader with `--until` 10:00 and a margin of 4 KiB
+    /// sends for a log of a line a minute, with `late` lines of the evening
+    /// put before 09:00: (bytes read, messages that are not chunks).
+    fn read_until(late: usize) -> (usize, Vec<String>) {
+        let line = |h: usize, m: usize| {
+            format!("2026-11-21T{h:02}:{m:02}:00+00:00 mx1 postfix/qmgr[1]: A: removed\n")
+        };
+        let mut text = String::new();
+        for h in 0..24 {
+            if h == 9 {
+                (0..late).for_each(|m| text.push_str(&line(20, m % 60)));
+            }
+            (0..60).for_each(|m| text.push_str(&line(h, m)));
+        }
+        let (_back, recycled) = channel();
+        let until = parse::Timestamp {
+            unix: 1_795_255_200, // 2026-11-21T10:00:00Z
+            offset: 0,
+        };
+        let reader = Reader {
+            chunk_size: 1000,
+            recycled,
+            window: Window {
+                since: None,
+                until: Some(until),
+            },
+            years: vec![YearContext::now()],
+            progress: None,
+            span: None,
+            until_margin: 4 << 10,
+        };
+        let (mut read, mut said) = (0, Vec::new());
+        reader
+            .read_source(
+                0,
+                Box::new(io::Cursor::new(text.into_bytes())),
+                &mut 0,
+                &mut |m| {
+                    match m {
+                        Message::Chunk(Piece::Chunk(c)) => read += c.bytes.len(),
+                        other => said.push(format!("{other:?}")),
+                    }
+                    Ok(())
+                },
+            )
+            .unwrap();
+        (read, said)
+    }
+
+    #[test]
+    fn past_until_a_file_in_order_is_left_after_the_margin() {
+        let (read, said) = read_until(0);
+        // 11:00 (the slack) and the 4 KiB margin: about 12:00.
+        assert!(read > 11 * 60 * 58 && read < 13 * 60 * 58, "{read} bytes");
+        assert_eq!(said, ["Skipped { source: 0, why: Rest }"]);
+    }
+
+    #[test]
+    fn lines_past_until_before_lines_inside_it_are_read_over_and_counted() {
+        // 50 late lines, shorter than the margin: read over, counted, and
+        // the file read to its end.
+        let (read, said) = read_until(50);
+        assert_eq!(read, (24 * 60 + 50) * 58);
+        assert_eq!(said.len(), 1, "{said:?}");
+        assert!(said[0].starts_with("OutOfOrder { source: 0, lines: "), "{said:?}");
+        // A block longer than the margin looks like the end of the window:
+        // the bound that UNTIL_MARGIN sets.
+        let (read, said) = read_until(200);
+        assert!(read < (9 * 60 + 200) * 58, "{read}");
+        assert_eq!(said, ["Skipped { source: 0, why: Rest }"]);
+    }
+
     #[test]
     fn empty_input_has_no_chunk() {
         assert!(chunks_of(b"", 16).is_empty());
@@ -611,6 +780,7 @@ mod tests {
             years: Vec::new(),
             progress: None,
             span: Some(span),
+            until_margin: UNTIL_MARGIN,
         };
         let mut spans = Vec::new();
         reader.run(&[Source::file(path.to_path_buf())], &mut |m| {

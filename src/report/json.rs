@@ -137,6 +137,9 @@ struct File<'a> {
     error: Option<&'a str>,
     /// Why the file, or its rest, was not read: it cannot hold the window.
     skipped: Option<&'static str>,
+    /// Lines stamped past `--until` that came before lines inside the
+    /// window: read over, and the file read to its end.
+    out_of_order: u64,
 }
 
 #[derive(Serialize)]
@@ -398,6 +401,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                 bytes: counts.bytes,
                 error: src.error.as_deref(),
                 skipped: src.skipped.map(|w| w.as_str()),
+                out_of_order: src.out_of_order,
             }
         })
         .collect();

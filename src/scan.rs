@@ -65,8 +65,8 @@ impl Span {
     /// grows when a span needs more, and is never cut, so that its bytes
     /// are zeroed once, not for every span. Returns the offset in the file
     /// of the lines' first byte and where they are in `buf`; none when no
-    /// line starts in the span (inside a line longer than a span, or past
-    /// the end of a file that shrank).
+    /// line starts in the span (inside a line longer than a span). A file
+    /// that ends before the span does shrank while it was read: an error.
     pub fn read(&self, buf: &mut Vec<u8>) -> io::Result<(u64, std::ops::Range<usize>)> {
         // From the byte before `start`: the first line starting in the span
         // is the one after the first `\n` at or after `start - 1`.
@@ -74,6 +74,11 @@ impl Span {
         // `buf[last]` is the span's last byte.
         let last = (self.end - 1 - base) as usize;
         let (mut len, mut eof) = self.read_at(base, buf, 0, last + 1 + SPAN_SLACK)?;
+        // The span was cut from the file's size: a file that ends before
+        // it was truncated since (copytruncate), and its lines are lost.
+        if eof && base + (len as u64) < self.end {
+            return Err(shrank());
+        }
         let head = if self.start == 0 {
             0
         } else {
@@ -284,19 +289,28 @@ impl Reader {
             if let Some(bar) = &self.progress {
                 bar.set_message(format!("file {}/{}: {}", i + 1, sources.len(), source.name));
             }
+            // What the file was when it was opened, to tell at the end
+            // whether it shrank or was replaced while it was read.
+            let opened = source.path.as_ref().and_then(|p| std::fs::metadata(p).ok());
             let span = self.span.filter(|_| self.window.until.is_none());
             let sent = match span.and_then(|span| Some((span, plain_file(source)?))) {
                 Some((span, (file, size))) => out(Message::Opened {
                     source: i,
                     compression: Compression::None,
                 })
-                .and_then(|()| self.send_spans(i, file, size, span, out)),
+                .and_then(|()| self.send_spans(i, file, size, span, out))
+                .and_then(|()| unchanged(i, source, opened.as_ref(), None, out)),
                 None => match input::open(source, self.progress.as_ref()) {
                     Ok((reader, compression)) => out(Message::Opened {
                         source: i,
                         compression,
                     })
-                    .and_then(|()| self.read_source(i, reader, &mut seq, out)),
+                    .and_then(|()| self.read_source(i, reader, &mut seq, out))
+                    .and_then(|read| {
+                        // Plain bytes read to the end are the file's.
+                        let read = read.filter(|_| compression == Compression::None);
+                        unchanged(i, source, opened.as_ref(), read, out)
+                    }),
                     Err(error) => out(Message::Failed { source: i, error }),
                 },
             };
@@ -317,23 +331,24 @@ impl Reader {
     }
 
     /// Sends the source's chunks, and a `Failed` message if reading stops
-    /// on an error (a truncated gzip member, an I/O error).
+    /// on an error (a truncated gzip member, an I/O error). Returns how
+    /// many bytes were read when the source was read to its end.
     fn read_source(
         &self,
         source: usize,
         mut reader: Box<dyn Read + Send>,
         seq: &mut u64,
         out: &mut Out<'_>,
-    ) -> Result<(), Gone> {
+    ) -> Result<Option<u64>, Gone> {
         let mut tail = Tail::default();
-        self.read_lines(source, &mut reader, seq, &mut tail, out)?;
+        let read = self.read_lines(source, &mut reader, seq, &mut tail, out)?;
         if tail.out_of_order > 0 {
             out(Message::OutOfOrder {
                 source,
                 lines: tail.out_of_order,
             })?;
         }
-        Ok(())
+        Ok(read)
     }
 
     /// [`read_source`](Self::read_source)'s reading, with what it saw past
@@ -345,7 +360,7 @@ impl Reader {
         seq: &mut u64,
         tail: &mut Tail,
         out: &mut Out<'_>,
-    ) -> Result<(), Gone> {
+    ) -> Result<Option<u64>, Gone> {
         let mut offset = 0u64;
         let mut carry: Vec<u8> = Vec::new();
         // How much of `carry` is known to hold no `\n`: all of it, but for
@@ -393,7 +408,8 @@ impl Reader {
                 return out(Message::Skipped {
                     source,
                     why: Skip::After,
-                });
+                })
+                .map(|()| None);
             }
             let leave = self.past_margin(source, &buf, tail);
             if !buf.is_empty() {
@@ -416,21 +432,21 @@ impl Reader {
                         searched = 0;
                         continue;
                     }
-                    Err(error) => return out(Message::Failed { source, error }),
+                    Err(error) => return out(Message::Failed { source, error }).map(|()| None),
                 }
             }
             if leave {
                 return out(Message::Skipped {
                     source,
                     why: Skip::Rest,
-                });
+                })
+                .map(|()| None);
             }
             if let Some(error) = error {
-                out(Message::Failed { source, error })?;
-                return Ok(());
+                return out(Message::Failed { source, error }).map(|()| None);
             }
             if eof {
-                return Ok(());
+                return Ok(Some(offset));
             }
         }
     }
@@ -545,6 +561,39 @@ impl Reader {
             .min()
             .is_some_and(|t| t >= until.unix + slack)
     }
+}
+
+/// Why a file's lines were lost: it shrank while it was read.
+fn shrank() -> io::Error {
+    io::Error::other(
+        "shrank while it was read (truncated, as by copytruncate): lines were lost; read it again, or its rotated copy",
+    )
+}
+
+/// After a source was read: a `Failed` message when the file at its path
+/// is not the one opened (replaced or removed, as by a rotation), or is
+/// shorter than it was when opened, or than the `read` bytes of a plain
+/// file read to its end: never a silent partial report.
+fn unchanged(
+    source: usize,
+    named: &Source,
+    opened: Option<&std::fs::Metadata>,
+    read: Option<u64>,
+    out: &mut Out<'_>,
+) -> Result<(), Gone> {
+    use std::os::unix::fs::MetadataExt;
+    let (Some(path), Some(opened)) = (&named.path, opened.filter(|m| m.is_file())) else {
+        return Ok(());
+    };
+    let error = match std::fs::metadata(path) {
+        Ok(now) if (now.dev(), now.ino()) != (opened.dev(), opened.ino()) => io::Error::other(
+            "replaced while it was read (another file is at its path now, as after a rotation): the report is of the file that was there; read the new one too",
+        ),
+        Ok(now) if now.len() < opened.len() || read.is_some_and(|r| r < opened.len()) => shrank(),
+        Ok(_) => return Ok(()),
+        Err(e) => io::Error::new(e.kind(), format!("gone from its path while it was read ({e})")),
+    };
+    out(Message::Failed { source, error })
 }
 
 /// A source that is a plain (not compressed) regular file: opened, with
@@ -852,6 +901,102 @@ mod tests {
         });
         let joined: Vec<u8> = spans.into_iter().flat_map(|(_, b)| b).collect();
         assert_eq!(String::from_utf8(joined).unwrap(), first + &added);
+    }
+
+    /// Reads `path` in order with 64-byte chunks, calling `first` after the
+    /// first chunk; returns the errors reported.
+    fn errors_reading(path: &std::path::Path, first: impl FnOnce()) -> Vec<String> {
+        let (_back, recycled) = channel();
+        let reader = Reader {
+            chunk_size: 64,
+            recycled,
+            window: Window::default(),
+            years: Vec::new(),
+            progress: None,
+            span: None,
+            until_margin: UNTIL_MARGIN,
+        };
+        let mut first = Some(first);
+        let mut errors = Vec::new();
+        reader.run(&[Source::file(path.to_path_buf())], &mut |m| {
+            match m {
+                Message::Chunk(_) => {
+                    if let Some(f) = first.take() {
+                        f()
+                    }
+                }
+                Message::Failed { error, .. } => errors.push(error.to_string()),
+                _ => {}
+            }
+            Ok(())
+        });
+        errors
+    }
+
+    #[test]
+    fn a_file_truncated_or_replaced_while_it_is_read_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("maillog");
+        let text = "line one\nline two\nline three\n".repeat(20);
+        std::fs::write(&path, &text).unwrap();
+        assert!(errors_reading(&path, || {}).is_empty());
+        // copytruncate: the same file, emptied.
+        let errors = errors_reading(&path, || {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .unwrap()
+                .set_len(0)
+                .unwrap()
+        });
+        assert!(
+            errors.len() == 1 && errors[0].starts_with("shrank while it was read"),
+            "{errors:?}"
+        );
+        // Another file renamed over it: the one opened is read whole, and
+        // the new one is named.
+        std::fs::write(&path, &text).unwrap();
+        let other = dir.path().join("new");
+        std::fs::write(&other, "new\n").unwrap();
+        let errors = errors_reading(&path, || std::fs::rename(&other, &path).unwrap());
+        assert!(
+            errors.len() == 1 && errors[0].starts_with("replaced while it was read"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn a_span_of_a_file_truncated_before_it_is_read_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("maillog");
+        std::fs::write(&path, "line one\nline two\nline three\n".repeat(20)).unwrap();
+        let (_back, recycled) = channel();
+        let reader = Reader {
+            chunk_size: 64,
+            recycled,
+            window: Window::default(),
+            years: Vec::new(),
+            progress: None,
+            span: Some(64),
+            until_margin: UNTIL_MARGIN,
+        };
+        let mut spans = Vec::new();
+        reader.run(&[Source::file(path.clone())], &mut |m| {
+            if let Message::Chunk(Piece::Span(s)) = m {
+                spans.push(s);
+            }
+            Ok(())
+        });
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(100)
+            .unwrap();
+        let mut buf = Vec::new();
+        assert!(spans[0].read(&mut buf).is_ok());
+        let e = spans[5].read(&mut buf).unwrap_err();
+        assert!(e.to_string().starts_with("shrank while it was read"), "{e}");
     }
 
     #[test]

@@ -98,3 +98,57 @@ fn zeros_without_a_newline_and_a_gzip_bomb_give_a_report() {
         );
     }
 }
+
+/// Runs `-f jsonl --threads 1` on `log`, calls `meanwhile` once the first
+/// byte of output is out (the log is open, and the run cannot read far
+/// ahead of what is read from its output: a few hundred KiB of an 8 MB
+/// log), reads the rest; returns (exit status, stderr).
+fn while_read(log: &std::path::Path, meanwhile: impl FnOnce()) -> (Option<i32>, String) {
+    use std::io::Read;
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("bounce-report"))
+        .env("TZ", "UTC")
+        .args(["--threads", "1", "-f", "jsonl"])
+        .arg(log)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 1];
+    stdout.read_exact(&mut first).unwrap();
+    meanwhile();
+    std::io::copy(&mut stdout, &mut std::io::sink()).unwrap();
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    (child.wait().unwrap().code(), stderr)
+}
+
+#[test]
+fn a_log_truncated_or_replaced_while_it_is_read_is_named_and_exits_1() {
+    let Some(shared) = shared() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (log, _) = generate(&shared, dir.path(), "maillog", &["--size", "8M", "--seed", "73"]);
+    let whole = std::fs::read(&log).unwrap();
+    // copytruncate: the same file, cut to half.
+    let (code, stderr) = while_read(&log, || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&log)
+            .unwrap()
+            .set_len(whole.len() as u64 / 2)
+            .unwrap()
+    });
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("maillog: shrank while it was read"), "{stderr}");
+    // A rotation: another file renamed to its name.
+    std::fs::write(&log, &whole).unwrap();
+    let new = dir.path().join("new");
+    std::fs::write(&new, "").unwrap();
+    let (code, stderr) = while_read(&log, || std::fs::rename(&new, &log).unwrap());
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("maillog: replaced while it was read"), "{stderr}");
+    // Untouched: exit 0, nothing said.
+    std::fs::write(&log, &whole).unwrap();
+    let (code, stderr) = while_read(&log, || {});
+    assert_eq!((code, stderr.as_str()), (Some(0), ""));
+}

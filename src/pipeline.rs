@@ -591,8 +591,18 @@ fn resolve(
 /// The strings that mark a line worth parsing: delivery lines have `: to=`,
 /// qmgr's lines `/qmgr[` (`/qmgr"` in journal JSON, where the identifier is
 /// a field of its own), and smtpd's `client=…, sasl_username=…` names who
-/// submitted a message. Everything else is counted, never parsed.
-const CANDIDATE_MARKS: [&str; 4] = [": to=", "/qmgr[", "/qmgr\"", ", sasl_username="];
+/// submitted a message. A journal JSON entry whose message is not UTF-8
+/// holds it as an array of byte values, where no mark can be seen: such
+/// entries (rare) are all parsed, in journalctl's compact and spaced
+/// spellings. Everything else is counted, never parsed.
+const CANDIDATE_MARKS: [&str; 6] = [
+    ": to=",
+    "/qmgr[",
+    "/qmgr\"",
+    ", sasl_username=",
+    "\"MESSAGE\":[",
+    "\"MESSAGE\" : [",
+];
 
 /// What [`for_each_candidate`] counted: every newline, and the lines
 /// longer than [`MAX_LINE`] (never passed on to be parsed).
@@ -625,7 +635,7 @@ pub fn for_each_candidate(bytes: &[u8], mut f: impl FnMut(usize, usize)) -> Line
     let marks = MARKS.get_or_init(|| match packed::Searcher::new(CANDIDATE_MARKS.iter()) {
         Some(s) => Marks::Packed(s),
         // No SIMD on this machine: the automaton, with its own prefilter.
-        None => Marks::Automaton(AhoCorasick::new(CANDIDATE_MARKS).expect("four short literals")),
+        None => Marks::Automaton(AhoCorasick::new(CANDIDATE_MARKS).expect("six short literals")),
     });
     let mut newlines = memchr::memchr_iter(b'\n', bytes);
     let mut counted = Lines::default();

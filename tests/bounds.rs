@@ -1,5 +1,8 @@
-//! Hostile and broken input (issue 21): lines of any length are cut at
-//! 1 MiB and counted as overlong whatever the source, in bounded memory.
+//! Hostile and broken input, and output faults (issue 21): lines of any
+//! length are cut at 1 MiB and counted as overlong whatever the source, in
+//! bounded memory; a log that shrinks while read is an error; a failed
+//! write says it was writing; `-o` never replaces an input, writes through
+//! a symlink, and leaves no temporary file when a signal ends the run.
 
 use std::io::Write;
 
@@ -151,4 +154,146 @@ fn a_log_truncated_or_replaced_while_it_is_read_is_named_and_exits_1() {
     std::fs::write(&log, &whole).unwrap();
     let (code, stderr) = while_read(&log, || {});
     assert_eq!((code, stderr.as_str()), (Some(0), ""));
+}
+
+#[test]
+fn a_full_disk_is_a_failed_write_not_a_failed_read() {
+    let log = fixture("maillog");
+    for format in ["jsonl", "json"] {
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("bounce-report"))
+            .args(["-f", format])
+            .arg(&log)
+            .stdout(std::fs::File::create("/dev/full").unwrap())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{format}: {stderr}");
+        assert!(
+            stderr.contains("writing the output: No space left on device") && !stderr.contains("reading"),
+            "{format}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_closed_stdout_is_an_error_and_dev_null_is_not() {
+    let bin = assert_cmd::cargo::cargo_bin("bounce-report");
+    let log = fixture("maillog");
+    let run = |redirect: &str| {
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("exec \"$0\" -f json \"$1\" {redirect}"))
+            .arg(&bin)
+            .arg(&log)
+            .output()
+            .unwrap()
+    };
+    let closed = run(">&-");
+    let stderr = String::from_utf8_lossy(&closed.stderr);
+    assert_eq!(closed.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("standard output is closed"), "{stderr}");
+    let null = run(">/dev/null");
+    assert_eq!(
+        null.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&null.stderr)
+    );
+}
+
+#[test]
+fn output_naming_an_input_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("maillog");
+    std::fs::copy(fixture("maillog"), &log).unwrap();
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(&log, &link).unwrap();
+    let before = std::fs::read(&log).unwrap();
+    for (output, args) in [(&log, vec![]), (&link, vec![]), (&log, vec!["suppress"])] {
+        let out = bounce_report()
+            .arg("-o")
+            .arg(output)
+            .args(&args)
+            .arg(&log)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("names the input"), "{stderr}");
+        assert_eq!(std::fs::read(&log).unwrap(), before);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+}
+
+#[test]
+fn output_onto_a_symlink_writes_through_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("bounces.prom.real");
+    std::fs::write(&real, "old").unwrap();
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o604)).unwrap();
+    let link = dir.path().join("bounces.prom");
+    std::os::unix::fs::symlink("bounces.prom.real", &link).unwrap();
+    bounce_report()
+        .args(["-f", "prometheus", "-o"])
+        .arg(&link)
+        .arg(fixture("maillog"))
+        .assert()
+        .success();
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    let written = std::fs::read_to_string(&real).unwrap();
+    assert!(written.contains("bounce_report_lines_total"), "{written}");
+    assert_eq!(
+        std::fs::metadata(&real).unwrap().permissions().mode() & 0o777,
+        0o604
+    );
+    // As root, the file keeps its owner and group too.
+    // SAFETY: reads the effective user id.
+    if unsafe { libc::geteuid() } == 0 {
+        use std::os::unix::fs::MetadataExt;
+        std::os::unix::fs::chown(&real, Some(4321), Some(4322)).unwrap();
+        bounce_report()
+            .args(["-f", "prometheus", "-o"])
+            .arg(&link)
+            .arg(fixture("maillog"))
+            .assert()
+            .success();
+        let meta = std::fs::metadata(&real).unwrap();
+        assert_eq!((meta.uid(), meta.gid()), (4321, 4322));
+    }
+}
+
+#[test]
+fn a_signal_during_output_leaves_no_temporary_file() {
+    for signal in [libc::SIGTERM, libc::SIGINT] {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("report.json");
+        // Reading standard input that stays open: the run waits with its
+        // temporary file made.
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("bounce-report"))
+            .args(["-f", "json", "-o"])
+            .arg(&target)
+            .arg("-")
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let temp = dir.path().join(format!(".report.json.tmp-{}", child.id()));
+        let start = std::time::Instant::now();
+        while !temp.exists() {
+            assert!(start.elapsed().as_secs() < 30, "no temporary file");
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        // SAFETY: a signal to our own child.
+        assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, signal) }, 0);
+        let status = child.wait().unwrap();
+        assert_eq!(
+            std::os::unix::process::ExitStatusExt::signal(&status),
+            Some(signal)
+        );
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "signal {signal}"
+        );
+    }
 }

@@ -648,18 +648,24 @@ mod tests {
     use super::*;
     use std::sync::mpsc::channel;
 
-    /// Reads `data` as one source through a reader with a tiny chunk size.
-    fn chunks_of(data: &[u8], chunk_size: usize) -> Vec<Chunk> {
+    /// A reader with no window; `span` cuts plain files into spans.
+    fn reader(chunk_size: usize, span: Option<u64>) -> Reader {
+        // The sender is dropped: every buffer is a new one.
         let (_back, recycled) = channel();
-        let reader = Reader {
+        Reader {
             chunk_size,
             recycled,
             window: Window::default(),
             years: Vec::new(),
             progress: None,
-            span: None,
+            span,
             until_margin: UNTIL_MARGIN,
-        };
+        }
+    }
+
+    /// Reads `data` as one source through a reader with a tiny chunk size.
+    fn chunks_of(data: &[u8], chunk_size: usize) -> Vec<Chunk> {
+        let reader = reader(chunk_size, None);
         let mut seq = 0;
         let mut chunks = Vec::new();
         reader
@@ -754,22 +760,18 @@ mod tests {
             }
             (0..60).for_each(|m| text.push_str(&line(h, m)));
         }
-        let (_back, recycled) = channel();
         let until = parse::Timestamp {
             unix: 1_795_255_200, // 2026-11-21T10:00:00Z
             offset: 0,
         };
         let reader = Reader {
-            chunk_size: 1000,
-            recycled,
             window: Window {
                 since: None,
                 until: Some(until),
             },
             years: vec![YearContext::now()],
-            progress: None,
-            span: None,
             until_margin: 4 << 10,
+            ..reader(1000, None)
         };
         let (mut read, mut said) = (0, Vec::new());
         reader
@@ -821,16 +823,7 @@ mod tests {
     /// `each` called on every message; returns what the spans read, as
     /// (offset, bytes).
     fn spans_of(path: &std::path::Path, span: u64, mut each: impl FnMut(&Message)) -> Vec<(u64, Vec<u8>)> {
-        let (_back, recycled) = channel();
-        let reader = Reader {
-            chunk_size: 1 << 20,
-            recycled,
-            window: Window::default(),
-            years: Vec::new(),
-            progress: None,
-            span: Some(span),
-            until_margin: UNTIL_MARGIN,
-        };
+        let reader = reader(1 << 20, Some(span));
         let mut spans = Vec::new();
         reader.run(&[Source::file(path.to_path_buf())], &mut |m| {
             each(&m);
@@ -906,16 +899,7 @@ mod tests {
     /// Reads `path` in order with 64-byte chunks, calling `first` after the
     /// first chunk; returns the errors reported.
     fn errors_reading(path: &std::path::Path, first: impl FnOnce()) -> Vec<String> {
-        let (_back, recycled) = channel();
-        let reader = Reader {
-            chunk_size: 64,
-            recycled,
-            window: Window::default(),
-            years: Vec::new(),
-            progress: None,
-            span: None,
-            until_margin: UNTIL_MARGIN,
-        };
+        let reader = reader(64, None);
         let mut first = Some(first);
         let mut errors = Vec::new();
         reader.run(&[Source::file(path.to_path_buf())], &mut |m| {
@@ -970,16 +954,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("maillog");
         std::fs::write(&path, "line one\nline two\nline three\n".repeat(20)).unwrap();
-        let (_back, recycled) = channel();
-        let reader = Reader {
-            chunk_size: 64,
-            recycled,
-            window: Window::default(),
-            years: Vec::new(),
-            progress: None,
-            span: Some(64),
-            until_margin: UNTIL_MARGIN,
-        };
+        let reader = reader(64, Some(64));
         let mut spans = Vec::new();
         reader.run(&[Source::file(path.clone())], &mut |m| {
             if let Message::Chunk(Piece::Span(s)) = m {

@@ -76,7 +76,7 @@ fn floor(c: &mut Criterion) {
             let mut n = 0;
             let mut lines = 0;
             for c in &chunks {
-                lines += for_each_candidate(c, |_, _| n += 1);
+                lines += for_each_candidate(c, |_, _| n += 1).newlines;
             }
             (n, lines)
         })

@@ -49,7 +49,8 @@ impl StatusCounts {
     }
 }
 
-/// How every line read was accounted for: `lines = parsed + other + malformed`.
+/// How every line read was accounted for:
+/// `lines = parsed + other + malformed + overlong`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct LineCounts {
     pub lines: u64,
@@ -59,6 +60,8 @@ pub struct LineCounts {
     pub other: u64,
     /// Delivery or qmgr lines that could not be read.
     pub malformed: u64,
+    /// Lines longer than [`crate::scan::MAX_LINE`]: cut, counted, not parsed.
+    pub overlong: u64,
     /// Address-verification probes (`status=deliverable|undeliverable`),
     /// part of `parsed` but not events.
     pub probes: u64,
@@ -71,6 +74,7 @@ impl LineCounts {
         self.parsed += o.parsed;
         self.other += o.other;
         self.malformed += o.malformed;
+        self.overlong += o.overlong;
         self.probes += o.probes;
         self.bytes += o.bytes;
     }

@@ -147,6 +147,7 @@ fn suppress_list(
     err: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
     let (sources, missing) = sources(config, inputs, err)?;
+    output_is_no_input(config, &sources)?;
     let options = options(config, &sources, true);
     let mut list = suppress::List::new(causes);
     let analysis = pipeline::analyse(&sources, catalogue, &options, &mut |e| {
@@ -175,13 +176,16 @@ fn suppress_list(
         Some(path) => {
             let mut f = report::output::AtomicFile::create(path)
                 .with_context(|| format!("writing {}", path.display()))?;
-            list.write_csv(min_count, config.mask, &mut f)?;
+            list.write_csv(min_count, config.mask, &mut f)
+                .with_context(|| writing(config))?;
             f.commit()
                 .with_context(|| format!("writing {}", path.display()))?;
         }
-        None => list.write_csv(min_count, config.mask, out)?,
+        None => list
+            .write_csv(min_count, config.mask, out)
+            .with_context(|| writing(config))?,
     }
-    out.flush()?;
+    out.flush().with_context(|| writing(config))?;
     Ok(code)
 }
 
@@ -196,12 +200,53 @@ fn read_status(
         if let Some(e) = &s.error {
             writeln!(err, "bounce-report: {}: {e}", s.name)?;
         }
+        if s.out_of_order > 0 {
+            writeln!(
+                err,
+                "bounce-report: {}: {} lines stamped after --until came before lines inside the window (out of order: another host's clock, a jump); read on to the end of the file",
+                s.name, s.out_of_order
+            )?;
+        }
     }
     Ok(if !missing.is_empty() || analysis.had_read_errors() {
         ExitCode::InputError
     } else {
         ExitCode::Success
     })
+}
+
+/// What a failed write was writing, for its message: `-o`'s file, or
+/// standard output.
+fn writing(config: &Config) -> String {
+    match &config.output {
+        Some(path) => format!("writing {}", path.display()),
+        None => "writing the output".into(),
+    }
+}
+
+/// `-o FILE` must not name an input (by device and inode, so through links
+/// and other spellings too): the report would replace the log.
+fn output_is_no_input(config: &Config, sources: &[input::Source]) -> Result<(), UsageError> {
+    use std::os::unix::fs::MetadataExt;
+    let Some(output) = &config.output else {
+        return Ok(());
+    };
+    let Ok(out) = std::fs::metadata(output) else {
+        return Ok(()); // not there yet: no input
+    };
+    match sources.iter().find(|s| {
+        s.path
+            .as_ref()
+            .and_then(|p| std::fs::metadata(p).ok())
+            .is_some_and(|m| (m.dev(), m.ino()) == (out.dev(), out.ino()))
+    }) {
+        Some(s) => Err(UsageError::OutputIsInput(format!(
+            "-o {} names the input {}: the report would replace the log; write it elsewhere",
+            output.display(),
+            s.name
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// Inputs smaller than this finish before a progress bar would help.
@@ -223,6 +268,8 @@ pub enum UsageError {
         count: usize,
         seen: Vec<String>,
     },
+    #[error("{0}")]
+    OutputIsInput(String),
 }
 
 /// The hosts of the input, for the message of [`UsageError::UnknownHost`].
@@ -278,6 +325,7 @@ fn report_logs(
         None => None,
     };
     let (sources, missing) = sources(config, &config.inputs, err)?;
+    output_is_no_input(config, &sources)?;
     let options = options(config, &sources, config.format == Format::Jsonl);
     // -o FILE: written beside FILE and renamed into place only when the run
     // completes, so a metrics collector never reads half a file. With
@@ -299,14 +347,21 @@ fn report_logs(
     let mut jsonl = report::jsonl::Writer::new(&catalogue, config.mask);
     let events_out =
         options.keep_events && !matches!(config.by, Some(cli::By::Unclassified | cli::By::Incident));
-    let mut analysis = pipeline::analyse(&sources, catalogue.clone(), &options, &mut |e| {
+    // A failed write of an event ends the run as a failed read would: it
+    // is told apart here, to say which it was.
+    let mut write_failed = false;
+    let analysis = pipeline::analyse(&sources, catalogue.clone(), &options, &mut |e| {
         if events_out {
-            jsonl.write(target, e)
+            jsonl.write(target, e).inspect_err(|_| write_failed = true)
         } else {
             Ok(())
         }
-    })
-    .context("reading the logs")?;
+    });
+    let mut analysis = match analysis {
+        Ok(a) => a,
+        Err(e) if write_failed => return Err(anyhow::Error::new(e).context(writing(config))),
+        Err(e) => return Err(anyhow::Error::new(e).context("reading the logs")),
+    };
     check_hosts(config, &analysis)?;
     if config.mask {
         analysis.summary.mask_addresses();
@@ -333,18 +388,19 @@ fn report_logs(
     match config.format {
         // `--by unclassified -f jsonl`: the groups, one per line.
         Format::Jsonl if config.by == Some(cli::By::Unclassified) => {
-            report::jsonl::unclassified(&report, target)?
+            report::jsonl::unclassified(&report, target)
         }
         // `--by incident -f jsonl`: the incidents, one per line.
-        Format::Jsonl if config.by == Some(cli::By::Incident) => report::jsonl::incidents(&report, target)?,
-        Format::Jsonl => {}
-        Format::Json => report::json::write(&report, target)?,
-        Format::Csv => report::csv::write(&report, target)?,
-        Format::Table => report::table::write(&report, target)?,
-        Format::Markdown => report::markdown::write(&report, target)?,
-        Format::Html => report::html::write(&report, target)?,
-        Format::Prometheus => report::prometheus::write(&report, target)?,
+        Format::Jsonl if config.by == Some(cli::By::Incident) => report::jsonl::incidents(&report, target),
+        Format::Jsonl => Ok(()),
+        Format::Json => report::json::write(&report, target),
+        Format::Csv => report::csv::write(&report, target),
+        Format::Table => report::table::write(&report, target),
+        Format::Markdown => report::markdown::write(&report, target),
+        Format::Html => report::html::write(&report, target),
+        Format::Prometheus => report::prometheus::write(&report, target),
     }
+    .with_context(|| writing(config))?;
     if let Some(f) = file {
         let path = f.target().display().to_string();
         f.commit().with_context(|| format!("writing {path}"))?;
@@ -357,9 +413,9 @@ fn report_logs(
         )?;
     }
     if config.quiet && !alerts.is_empty() {
-        out.write_all(&held)?;
+        out.write_all(&held).with_context(|| writing(config))?;
     }
-    out.flush()?;
+    out.flush().with_context(|| writing(config))?;
     if !alerts.is_empty() {
         code = code.and(ExitCode::Alert);
     }

@@ -35,12 +35,24 @@ fn main() {
             std::process::exit(ExitCode::Usage.code());
         }
     };
+    // Closed, standard output is /dev/null (the runtime's): the report
+    // would be lost with exit status 0.
+    let to_stdout = config.output.is_none()
+        && !matches!(args.command, Some(bounce_report::cli::Command::Patterns { .. }));
+    if to_stdout && bounce_report::report::output::stdout_was_closed() {
+        eprintln!("bounce-report: standard output is closed: the report would be lost; redirect it, or give -o FILE");
+        std::process::exit(ExitCode::InputError.code());
+    }
     let stdout = io::stdout();
     // Buffered and locked: one write per block, not per line.
     let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     let mut err = io::stderr();
     let result = bounce_report::run(&config, args.command.as_ref(), &mut out, &mut err);
-    let result = result.and_then(|code| out.flush().map(|()| code).map_err(Into::into));
+    let result = result.and_then(|code| {
+        out.flush()
+            .map(|()| code)
+            .map_err(|e| anyhow::Error::new(e).context("writing the output"))
+    });
     let code = match result {
         Ok(code) => code,
         // A closed pipe (`bounce-report … | head`) is how a reader says it

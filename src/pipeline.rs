@@ -25,7 +25,7 @@ use crate::incident::{Incidents, Sighting, Tracker};
 use crate::input::{Compression, Source};
 use crate::parse::Timestamp;
 use crate::parse::{self, Body, DeliveryStatus, Parsed, YearContext};
-use crate::scan::{Gone, Message, Piece, Reader, Skip};
+use crate::scan::{Gone, Message, Piece, Reader, Skip, MAX_LINE};
 use crate::window::Window;
 
 /// How to run the pipeline.
@@ -79,6 +79,9 @@ pub struct SourceReport {
     pub error: Option<String>,
     /// Why it, or its rest, was not read: it cannot hold the time window.
     pub skipped: Option<Skip>,
+    /// Lines stamped past `--until` that came before lines inside the
+    /// window, read over (the file was read to its end).
+    pub out_of_order: u64,
 }
 
 /// The result of a run.
@@ -251,6 +254,7 @@ pub fn analyse(
         // their ends for the resolver to join.
         // One thread reads in order: larger chunks did not help it.
         span: (threads > 1).then_some(8 * options.chunk_size.max(1) as u64),
+        until_margin: crate::scan::UNTIL_MARGIN,
     };
     let bar = reader.progress.clone();
     let mut resolver = Resolver {
@@ -265,6 +269,7 @@ pub fn analyse(
                 compression: None,
                 error: None,
                 skipped: None,
+                out_of_order: 0,
             })
             .collect(),
         sink,
@@ -496,6 +501,7 @@ impl Resolver<'_, '_> {
             // The chunks read before the failure are counted as usual.
             Message::Failed { source, error } => self.reports[source].error = Some(error.to_string()),
             Message::Skipped { source, why } => self.reports[source].skipped = Some(why),
+            Message::OutOfOrder { source, lines } => self.reports[source].out_of_order = lines,
         }
         Ok(())
     }
@@ -596,20 +602,41 @@ fn resolve(
 /// The strings that mark a line worth parsing: delivery lines have `: to=`,
 /// qmgr's lines `/qmgr[` (`/qmgr"` in journal JSON, where the identifier is
 /// a field of its own), and smtpd's `client=…, sasl_username=…` names who
-/// submitted a message. Everything else is counted, never parsed.
-const CANDIDATE_MARKS: [&str; 4] = [": to=", "/qmgr[", "/qmgr\"", ", sasl_username="];
+/// submitted a message. A journal JSON entry whose message is not UTF-8
+/// holds it as an array of byte values, where no mark can be seen: such
+/// entries (rare) are all parsed, in journalctl's compact and spaced
+/// spellings. Everything else is counted, never parsed.
+const CANDIDATE_MARKS: [&str; 6] = [
+    ": to=",
+    "/qmgr[",
+    "/qmgr\"",
+    ", sasl_username=",
+    "\"MESSAGE\":[",
+    "\"MESSAGE\" : [",
+];
+
+/// What [`for_each_candidate`] counted: every newline, and the lines
+/// longer than [`MAX_LINE`] (never passed on to be parsed).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Lines {
+    pub newlines: u64,
+    /// Lines over [`MAX_LINE`] bytes, the last one without its newline too.
+    pub overlong: u64,
+}
 
 /// Calls `f` with the start and end of each line worth parsing, in order,
-/// and returns the number of newlines in `bytes`, in one pass: a SIMD
-/// multi-string search (Teddy) finds the next mark, one newline iterator
-/// over the whole buffer gives the bounds of the line it is in (and counts
-/// every line on the way), and the search goes on after that line's end.
+/// and counts the newlines in `bytes` and the lines longer than
+/// [`MAX_LINE`], in one pass: a SIMD multi-string search (Teddy) finds the
+/// next mark, one newline iterator over the whole buffer gives the bounds
+/// of the line it is in (and counts every line on the way), and the search
+/// goes on after that line's end. A line over [`MAX_LINE`] is counted as
+/// overlong and not passed to `f`, whatever it holds.
 /// The packed searcher is used directly: `AhoCorasick::find` over the same
 /// marks took seven times as long (`cargo bench --bench pipeline --
 /// split/candidate`). The bounds from the one iterator, instead of a
 /// `memrchr` and a `memchr` from each mark and a count of newlines apart,
 /// took the 1 GiB benchmark log from 0.42 to 0.34 s on one core (`floor`).
-pub fn for_each_candidate(bytes: &[u8], mut f: impl FnMut(usize, usize)) -> u64 {
+pub fn for_each_candidate(bytes: &[u8], mut f: impl FnMut(usize, usize)) -> Lines {
     use aho_corasick::{packed, AhoCorasick, Input};
     enum Marks {
         Packed(packed::Searcher),
@@ -619,10 +646,10 @@ pub fn for_each_candidate(bytes: &[u8], mut f: impl FnMut(usize, usize)) -> u64 
     let marks = MARKS.get_or_init(|| match packed::Searcher::new(CANDIDATE_MARKS.iter()) {
         Some(s) => Marks::Packed(s),
         // No SIMD on this machine: the automaton, with its own prefilter.
-        None => Marks::Automaton(AhoCorasick::new(CANDIDATE_MARKS).expect("four short literals")),
+        None => Marks::Automaton(AhoCorasick::new(CANDIDATE_MARKS).expect("six short literals")),
     });
     let mut newlines = memchr::memchr_iter(b'\n', bytes);
-    let mut counted = 0u64;
+    let mut counted = Lines::default();
     let mut start = 0;
     while start < bytes.len() {
         let hit = match marks {
@@ -639,19 +666,36 @@ pub fn for_each_candidate(bytes: &[u8], mut f: impl FnMut(usize, usize)) -> u64 
         let end = loop {
             match newlines.next() {
                 Some(nl) => {
-                    counted += 1;
+                    counted.newlines += 1;
                     if nl > hit {
                         break nl;
                     }
+                    counted.overlong += u64::from(nl - start > MAX_LINE);
                     start = nl + 1;
                 }
                 None => break bytes.len(),
             }
         };
-        f(start, end);
+        if end - start > MAX_LINE {
+            counted.overlong += 1;
+        } else {
+            f(start, end);
+        }
         start = end + 1;
     }
-    counted + newlines.count() as u64
+    // The lines after the last mark: only a stretch longer than a line may
+    // be can hold an overlong one, so most chunks are only counted.
+    if bytes.len().saturating_sub(start) <= MAX_LINE {
+        counted.newlines += newlines.count() as u64;
+    } else {
+        for nl in newlines {
+            counted.newlines += 1;
+            counted.overlong += u64::from(nl - start > MAX_LINE);
+            start = nl + 1;
+        }
+        counted.overlong += u64::from(bytes.len().saturating_sub(start) > MAX_LINE);
+    }
+    counted
 }
 
 /// One parsed record, before correlation: a delivery line stays unboxed on
@@ -706,7 +750,7 @@ fn process_chunk(
     };
     let mut journal_line = Vec::new();
     let mut times = parse::TimeCache::default();
-    let mut lines = for_each_candidate(bytes, |start, end| {
+    let counted = for_each_candidate(bytes, |start, end| {
         let mut line = &bytes[start..end];
         let position = Position {
             source: source as u32,
@@ -725,6 +769,7 @@ fn process_chunk(
             Parsed::Malformed => w.malformed += 1,
         }
     });
+    let mut lines = counted.newlines;
     if bytes.last().is_some_and(|&b| b != b'\n') {
         lines += 1;
     }
@@ -733,8 +778,9 @@ fn process_chunk(
         lines,
         parsed: w.parsed,
         malformed: w.malformed,
+        overlong: counted.overlong,
         probes: w.probes,
-        other: lines - w.parsed - w.malformed,
+        other: lines - w.parsed - w.malformed - counted.overlong,
         bytes: bytes.len() as u64,
     });
     w.out
@@ -889,7 +935,7 @@ mod tests {
 
     fn found(bytes: &[u8]) -> (Vec<(usize, usize)>, u64) {
         let mut found = Vec::new();
-        let newlines = for_each_candidate(bytes, |start, end| found.push((start, end)));
+        let newlines = for_each_candidate(bytes, |start, end| found.push((start, end))).newlines;
         (found, newlines)
     }
 

@@ -162,3 +162,56 @@ fn journal_flag_reads_the_postfix_units_for_the_window() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("journalctl failed"));
 }
+
+#[test]
+fn messages_journald_wrote_as_byte_arrays_are_read() {
+    // journalctl -o json writes MESSAGE as an array of byte values when it
+    // is not UTF-8: here every delivery and qmgr line, with a Latin-1 byte
+    // in its parenthesised text, as a remote reply can have.
+    let Some(shared) = shared() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (log, truth) = generate(
+        &shared,
+        dir.path(),
+        "mail.log",
+        &["--size", "1M", "--seed", "43", "--timestamps", "rfc3339"],
+    );
+    let text = std::fs::read_to_string(&log).unwrap();
+    let mut body = String::new();
+    let mut arrays = 0;
+    for line in text.lines() {
+        let Some((t, host, ident, pid, message)) = split(line) else {
+            continue;
+        };
+        let mut entry = json!({
+            "__REALTIME_TIMESTAMP": (t.timestamp_micros()).to_string(),
+            "_HOSTNAME": host,
+            "SYSLOG_IDENTIFIER": ident,
+            "SYSLOG_PID": pid,
+            "MESSAGE": message,
+        });
+        if let Some(close) = message.rfind(')').filter(|_| message.contains("status=")) {
+            let mut bytes = message.as_bytes().to_vec();
+            bytes.insert(close, 0xe9);
+            entry["MESSAGE"] = json!(bytes);
+            arrays += 1;
+        }
+        body.push_str(&entry.to_string());
+        body.push('\n');
+    }
+    assert!(arrays > 1_000, "{arrays} byte arrays");
+    let path = dir.path().join("journal.json");
+    std::fs::write(&path, body).unwrap();
+    let report = json(&["-f", "json", &path.to_string_lossy()]);
+    for s in ["sent", "bounced", "deferred", "expired"] {
+        assert_eq!(report["totals"][s], truth["totals"][s], "{s}");
+    }
+    assert_eq!(domains(&report), truth_domains(&truth));
+    // The reply keeps its text, the byte replaced.
+    let events = jsonl(&["-f", "jsonl", &path.to_string_lossy()]);
+    let bounced = events.iter().find(|e| e["status"] == "bounced").unwrap();
+    assert!(
+        bounced["reply"].as_str().unwrap().ends_with('\u{fffd}'),
+        "{bounced}"
+    );
+}

@@ -4,6 +4,7 @@
 
 mod common;
 
+mod bounds;
 mod catalogue;
 mod cli;
 mod compression;

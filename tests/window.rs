@@ -332,3 +332,66 @@ fn bad_times_are_usage_errors() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn a_block_stamped_later_in_the_middle_does_not_end_until_early() {
+    let Some(shared) = shared() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (log, truth) = generate(
+        &shared,
+        dir.path(),
+        "maillog",
+        &["--size", "4M", "--seed", "72", "--timestamps", "rfc3339"],
+    );
+    // 3,000 lines of the evening (another host's clock, a jump) moved to
+    // the morning, before the window's end at noon: about 500 KB, several
+    // chunks, some of which start inside the block.
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let evening = lines.iter().position(|l| l.starts_with("2026-11-21T18")).unwrap();
+    let morning = lines.iter().position(|l| l.starts_with("2026-11-21T06")).unwrap();
+    let block = &lines[evening..evening + 3000];
+    let mut moved: Vec<&str> = lines[..morning].to_vec();
+    moved.extend_from_slice(block);
+    moved.extend_from_slice(&lines[morning..evening]);
+    moved.extend_from_slice(&lines[evening + 3000..]);
+    let path = dir.path().join("moved.log");
+    std::fs::write(&path, moved.join("\n") + "\n").unwrap();
+    let until = "2026-11-21T12:00:00Z";
+    let want = truth_failures(&truth, utc("2026-11-21T00:00:00Z"), utc(until));
+    for threads in ["1", "2"] {
+        let out = bounce_report()
+            .args([
+                "--until",
+                until,
+                "--chunk-size",
+                "65536",
+                "--threads",
+                threads,
+                "-f",
+                "json",
+            ])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(failures(&report), want, "threads {threads}");
+        let file = &report["files"][0];
+        assert_eq!(file["skipped"], Value::Null, "{file}");
+        let late = n(&file["out_of_order"]);
+        assert!(late > 0 && late <= 3000, "{file}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&format!(
+                "moved.log: {late} lines stamped after --until came before lines inside the window"
+            )),
+            "{stderr}"
+        );
+    }
+}

@@ -270,11 +270,12 @@ fn header(report: &Report<'_>, h: &mut String) {
     }
     let _ = write!(
         h,
-        "<li><b>Lines:</b> {} read: {} Postfix delivery/queue, {} other, {} malformed",
+        "<li><b>Lines:</b> {} read: {} Postfix delivery/queue, {} other, {} malformed{}",
         thousands(lines.lines),
         thousands(lines.parsed),
         thousands(lines.other),
-        thousands(lines.malformed)
+        thousands(lines.malformed),
+        super::table::overlong_note(&lines)
     );
     if lines.probes > 0 {
         let _ = write!(

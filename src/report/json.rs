@@ -131,10 +131,15 @@ struct File<'a> {
     name: &'a str,
     compression: Option<&'static str>,
     lines: u64,
+    /// Lines over 1 MiB: cut, not parsed.
+    overlong: u64,
     bytes: u64,
     error: Option<&'a str>,
     /// Why the file, or its rest, was not read: it cannot hold the window.
     skipped: Option<&'static str>,
+    /// Lines stamped past `--until` that came before lines inside the
+    /// window: read over, and the file read to its end.
+    out_of_order: u64,
 }
 
 #[derive(Serialize)]
@@ -170,6 +175,8 @@ struct Totals {
     parsed: u64,
     other: u64,
     malformed: u64,
+    /// Lines over 1 MiB (`scan::MAX_LINE`): cut, counted, not parsed.
+    overlong: u64,
     probes: u64,
 }
 
@@ -397,9 +404,11 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                 name: &src.name,
                 compression: src.compression.map(|c| c.as_str()),
                 lines: counts.lines,
+                overlong: counts.overlong,
                 bytes: counts.bytes,
                 error: src.error.as_deref(),
                 skipped: src.skipped.map(|w| w.as_str()),
+                out_of_order: src.out_of_order,
             }
         })
         .collect();
@@ -433,6 +442,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             parsed: lines.parsed,
             other: lines.other,
             malformed: lines.malformed,
+            overlong: lines.overlong,
             probes: lines.probes,
         },
         by_domain: domain_rows(s)

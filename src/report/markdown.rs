@@ -151,11 +151,12 @@ fn header(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     }
     write!(
         out,
-        "- **Lines:** {} read: {} Postfix delivery/queue, {} other, {} malformed",
+        "- **Lines:** {} read: {} Postfix delivery/queue, {} other, {} malformed{}",
         thousands(lines.lines),
         thousands(lines.parsed),
         thousands(lines.other),
-        thousands(lines.malformed)
+        thousands(lines.malformed),
+        super::table::overlong_note(&lines)
     )?;
     if lines.probes > 0 {
         write!(

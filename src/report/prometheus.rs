@@ -21,7 +21,7 @@
 //!   filter (`handoff`), not sent and not events: the filter's re-injected
 //!   message is counted under `bounce_report_events_total`, so adding the
 //!   two would count those recipients twice.
-//! - `bounce_report_lines_total{kind}`: `parsed`, `other`, `malformed`; they
+//! - `bounce_report_lines_total{kind}`: `parsed`, `other`, `malformed`, `overlong`; they
 //!   add up to the lines read.
 //! - `bounce_report_last_run_timestamp_seconds`: when the report was made, to
 //!   alert on a cron job that stopped running.
@@ -180,12 +180,13 @@ fn lines(report: &Report<'_>, m: &mut String) {
         m,
         "bounce_report_lines_total",
         "counter",
-        "Log lines read: Postfix delivery and queue lines (parsed), other lines, malformed lines.",
+        "Log lines read: Postfix delivery and queue lines (parsed), other lines, malformed lines, lines over 1 MiB (overlong).",
     );
     for (kind, n) in [
         ("parsed", l.parsed),
         ("other", l.other),
         ("malformed", l.malformed),
+        ("overlong", l.overlong),
     ] {
         sample(m, "bounce_report_lines_total", &[("kind", kind)], n);
     }

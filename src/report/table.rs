@@ -167,11 +167,12 @@ fn header(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(
         out,
-        "Lines: {} read: {} Postfix delivery/queue, {} other, {} malformed",
+        "Lines: {} read: {} Postfix delivery/queue, {} other, {} malformed{}",
         thousands(lines.lines),
         thousands(lines.parsed),
         thousands(lines.other),
-        thousands(lines.malformed)
+        thousands(lines.malformed),
+        overlong_note(&lines)
     )?;
     if lines.probes > 0 {
         writeln!(
@@ -585,6 +586,18 @@ fn num(n: u64) -> Cell {
 }
 
 /// `1234567` → `1,234,567`.
+/// What the Lines line adds for lines over 1 MiB, when there were any
+/// (table, Markdown and HTML alike).
+pub fn overlong_note(lines: &crate::aggregate::LineCounts) -> String {
+    if lines.overlong == 0 {
+        return String::new();
+    }
+    format!(
+        ", {} overlong (over 1 MiB: cut, not parsed)",
+        thousands(lines.overlong)
+    )
+}
+
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);

@@ -13,7 +13,9 @@ SELECT
 FROM bounce_events;
 
 -- name: by_domain
--- = by_domain[].domain, .sent, .bounced, .deferred, .expired; top first
+-- = by_domain[].domain, .sent, .bounced, .deferred, .expired; top first.
+-- domain NULL: expiries whose deferrals are not in the input (a row of its
+-- own, as in --format json)
 SELECT
     domain,
     countIf(status = 'sent')     AS sent,
@@ -21,7 +23,6 @@ SELECT
     countIf(status = 'deferred') AS deferred,
     countIf(status = 'expired')  AS expired
 FROM bounce_events
-WHERE domain IS NOT NULL
 GROUP BY domain
 ORDER BY bounced + expired DESC, deferred DESC, domain;
 

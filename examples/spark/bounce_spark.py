@@ -95,8 +95,9 @@ def main(argv=None):
 
     totals = events.agg(*counts(events, STATUSES)).first().asDict()
     by_domain = (
-        events.where(F.col("domain").isNotNull())
-        .groupBy("domain")
+        # domain null: expiries whose deferrals are not in the input, a row
+        # of their own as in --format json
+        events.groupBy("domain")
         .agg(*counts(events, STATUSES))
         .orderBy(F.desc(F.col("bounced") + F.col("expired")), F.desc("deferred"), "domain")
     )

@@ -280,3 +280,46 @@ fn csv_is_one_complete_breakdown_with_a_header() {
         }
     }
 }
+
+/// The jsonl schema (docs/jsonl-schema.md) is version 1: every event says
+/// so, and carries exactly these fields (the last two only when it ends a
+/// deferral history). Changing them needs a bump of `"v"`.
+#[test]
+fn jsonl_events_carry_schema_version_and_its_fields() {
+    const V1: [&str; 18] = [
+        "v",
+        "time",
+        "host",
+        "queue_id",
+        "recipient",
+        "orig_to",
+        "domain",
+        "sender",
+        "sasl_username",
+        "status",
+        "dsn",
+        "smtp_code",
+        "relay",
+        "delay",
+        "cause",
+        "class",
+        "rule",
+        "reply",
+    ];
+    let events = jsonl(&["-f", "jsonl", &fx("maillog")]);
+    assert!(!events.is_empty());
+    for e in &events {
+        let keys: std::collections::BTreeSet<&str> =
+            e.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut want: std::collections::BTreeSet<&str> = V1.into_iter().collect();
+        if e.get("attempts").is_some() {
+            want.extend(["attempts", "first_deferred"]);
+        }
+        assert_eq!(e["v"], 1, "{e}");
+        assert_eq!(keys, want, "{e}");
+    }
+    assert!(
+        events.iter().any(|e| e.get("attempts").is_some()),
+        "no deferral history ends"
+    );
+}

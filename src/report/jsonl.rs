@@ -1,6 +1,10 @@
 //! `--format jsonl`: one JSON object per event, in log order (SPEC
 //! "Machine-readable output"). A field the log does not carry is `null`;
 //! text is the log's, with invalid UTF-8 replaced, never dropped.
+//!
+//! Every event starts with `"v"`, the schema version ([`SCHEMA_VERSION`]):
+//! the fields, their types and their nullability (docs/jsonl-schema.md)
+//! change only with a bump.
 
 use std::io::{self, Write};
 
@@ -9,6 +13,10 @@ use serde::Serialize;
 use super::write_json_line;
 use crate::classify::Catalogue;
 use crate::event::{lossy, Event};
+
+/// The version of the event schema, the `"v"` of every event; bumped on
+/// any change to its fields, their types or their nullability.
+pub const SCHEMA_VERSION: u32 = 1;
 
 pub struct Writer<'c> {
     catalogue: &'c Catalogue,
@@ -20,6 +28,7 @@ pub struct Writer<'c> {
 
 #[derive(Serialize)]
 struct Line<'a> {
+    v: u32,
     time: String,
     host: std::borrow::Cow<'a, str>,
     queue_id: std::borrow::Cow<'a, str>,
@@ -55,6 +64,7 @@ impl<'c> Writer<'c> {
 
     pub fn write(&mut self, out: &mut dyn Write, e: &Event<'_>) -> io::Result<()> {
         let line = Line {
+            v: SCHEMA_VERSION,
             time: e.time.rfc3339(),
             host: lossy(&e.host),
             queue_id: lossy(&e.queue_id),

@@ -80,6 +80,8 @@ pub struct Args {
     /// repeatable): mail sent to it is counted as handed to filter, not as
     /// sent, as is mail sent to a relay on a loopback address, localhost or
     /// a Unix socket that answers "queued as" (amavis on 127.0.0.1:10024).
+    // The text is --help's, where "[ADDRESS]" is literal, not a doc link.
+    #[allow(rustdoc::broken_intra_doc_links)]
     #[arg(long = "content-filter-relay", value_name = "RELAY", global = true)]
     pub content_filter_relays: Vec<String>,
 

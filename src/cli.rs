@@ -158,6 +158,14 @@ pub enum Command {
         #[arg(long, value_name = "CAUSES", value_delimiter = ',')]
         causes: Option<Vec<Cause>>,
     },
+    /// Print a man page or a shell's completion script, made from the same
+    /// definition as --help: `bounce-report generate man > bounce-report.1`,
+    /// `bounce-report generate complete-bash > /etc/bash_completion.d/bounce-report`.
+    Generate {
+        /// What to print.
+        #[arg(value_enum)]
+        what: Generate,
+    },
     /// Write the built-in pattern files into DIR, to edit and pass back
     /// with --patterns DIR (a file named like a built-in one replaces it).
     Patterns {
@@ -165,6 +173,23 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         dump: PathBuf,
     },
+}
+
+/// What `bounce-report generate` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Generate {
+    /// The man page (roff), for `man -l` or a man directory.
+    Man,
+    /// Completions for bash.
+    CompleteBash,
+    /// Completions for zsh (a `_bounce-report` file in `$fpath`).
+    CompleteZsh,
+    /// Completions for fish.
+    CompleteFish,
+    /// Completions for PowerShell.
+    CompletePowershell,
+    /// Completions for elvish.
+    CompleteElvish,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

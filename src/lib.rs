@@ -80,6 +80,10 @@ pub fn run(
             report::causes(&catalogue, config.lang, out)?;
             Ok(ExitCode::Success)
         }
+        Some(Command::Generate { what }) => {
+            generate(*what, out)?;
+            Ok(ExitCode::Success)
+        }
         Some(Command::Patterns { dump }) => {
             dump_patterns(dump, err)?;
             Ok(ExitCode::Success)
@@ -91,6 +95,24 @@ pub fn run(
         }) => suppress_list(config, catalogue, inputs, *min_count, causes.clone(), out, err),
         None => report_logs(config, catalogue, out, err),
     }
+}
+
+/// Prints the man page or a completion script for the whole command line
+/// (subcommands included), from clap's definition.
+fn generate(what: cli::Generate, out: &mut dyn Write) -> io::Result<()> {
+    use clap::CommandFactory;
+    use clap_complete::Shell;
+    let mut command = cli::Args::command();
+    let shell = match what {
+        cli::Generate::Man => return clap_mangen::Man::new(command).render(out),
+        cli::Generate::CompleteBash => Shell::Bash,
+        cli::Generate::CompleteZsh => Shell::Zsh,
+        cli::Generate::CompleteFish => Shell::Fish,
+        cli::Generate::CompletePowershell => Shell::PowerShell,
+        cli::Generate::CompleteElvish => Shell::Elvish,
+    };
+    clap_complete::generate(shell, &mut command, "bounce-report", out);
+    Ok(())
 }
 
 /// The sources to read: the inputs (or the default log), and the journal

@@ -365,3 +365,85 @@ fn classify_explain_shows_origin_stage_codes_and_the_deciding_rule() {
     let text = String::from_utf8(text.stdout).unwrap();
     assert!(text.starts_with("bad_reputation\tsoft\t550\t-\n  origin: remote, stage: greeting\n  decided by: generic.too_many_invalid_recipients"), "{text}");
 }
+
+/// `generate man` is a man page that groff renders without a warning, and
+/// it documents every long option `--help` lists; `generate complete-bash`
+/// is valid bash that completes every subcommand (issue 20: set-up a Rust
+/// user expects).
+#[test]
+fn generated_man_page_and_completions_cover_the_whole_command_line() {
+    let help = bounce_report().arg("--help").output().unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    let longs: Vec<&str> = help
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|w| w.starts_with("--") && w.len() > 2)
+        .map(|w| w.trim_end_matches(|c: char| !c.is_alphanumeric()))
+        .collect();
+    assert!(longs.len() > 15, "{longs:?}");
+
+    let man = bounce_report().args(["generate", "man"]).output().unwrap();
+    assert_eq!(man.status.code(), Some(0));
+    let roff = String::from_utf8(man.stdout).unwrap();
+    assert!(roff.contains(".TH bounce-report 1"), "{roff}");
+    for long in &longs {
+        // roff escapes the dashes: --since is \-\-since.
+        let escaped = long.replace('-', "\\-");
+        assert!(roff.contains(&escaped), "{long} missing from the man page");
+    }
+    if let Ok(mut groff) = StdCommand::new("groff")
+        .args(["-man", "-Tutf8", "-ww", "-z"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+    {
+        groff.stdin.take().unwrap().write_all(roff.as_bytes()).unwrap();
+        let out = groff.wait_with_output().unwrap();
+        assert!(out.status.success());
+        let warnings = String::from_utf8_lossy(&out.stderr);
+        assert!(warnings.trim().is_empty(), "groff: {warnings}");
+    }
+
+    let bash = bounce_report()
+        .args(["generate", "complete-bash"])
+        .output()
+        .unwrap();
+    assert_eq!(bash.status.code(), Some(0));
+    let script = String::from_utf8(bash.stdout).unwrap();
+    for sub in ["classify", "causes", "suppress", "patterns", "generate"] {
+        assert!(script.contains(sub), "{sub} missing from the bash completions");
+    }
+    for long in &longs {
+        assert!(script.contains(long), "{long} missing from the bash completions");
+    }
+    let mut check = StdCommand::new("bash")
+        .arg("-n")
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    check.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
+    assert!(check.wait().unwrap().success(), "bash -n refused the completions");
+}
+
+/// The contract is published in the repository: `docs/SPEC.md` holds every
+/// line of the project-wide SPEC.md (beside the checkout, as in CI), in
+/// order, plus only marked additions (issue 20: the README points to no
+/// file outside the repository).
+#[test]
+fn the_published_contract_holds_the_whole_spec_in_order() {
+    let published = std::fs::read_to_string(repo().join("docs/SPEC.md")).unwrap();
+    let Some(shared) = shared() else { return };
+    let spec = std::fs::read_to_string(shared.join("SPEC.md")).unwrap();
+    let mut ours = published.lines();
+    for line in spec.lines() {
+        assert!(
+            ours.any(|l| l == line),
+            "docs/SPEC.md lacks, or has out of order, the SPEC line {line:?}"
+        );
+    }
+    assert!(published.contains("Added by this repository"));
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    assert!(
+        !readme.contains("../shared/SPEC"),
+        "README points outside the repository"
+    );
+}

@@ -218,3 +218,33 @@ fn the_alert_line_is_silent_while_all_is_well() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+/// The systemd timer's service runs the README's daily crontab command,
+/// word for word (so the test above covers it too), and `systemd-analyze
+/// verify` accepts the units where systemd is installed.
+#[test]
+fn the_systemd_units_run_the_daily_crontab_command() {
+    let dir = repo().join("contrib/systemd");
+    let service = std::fs::read_to_string(dir.join("bounce-report-daily.service")).unwrap();
+    let exec = service
+        .lines()
+        .find_map(|l| l.strip_prefix("ExecStart=/bin/sh -c '"))
+        .and_then(|l| l.strip_suffix('\''))
+        .expect("ExecStart=/bin/sh -c '…' in the service");
+    assert_eq!(exec, crontab_commands()[0]);
+    let timer = std::fs::read_to_string(dir.join("bounce-report-daily.timer")).unwrap();
+    assert!(timer.contains("OnCalendar=*-*-* 06:15:00"), "{timer}");
+    if let Ok(out) = Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(dir.join("bounce-report-daily.timer"))
+        .output()
+    {
+        // Warnings about the environment (no bounce-report user here) are
+        // not the units' fault; a syntax error is.
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !stderr.contains("Unknown key") && !stderr.contains("Invalid") && !stderr.contains("bad-setting"),
+            "{stderr}"
+        );
+    }
+}

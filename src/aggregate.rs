@@ -360,6 +360,8 @@ pub struct Summary {
     pub bounced_recipients: Distinct,
     /// Undefined replies by normalised text (`unclassified::normalise`).
     pub unclassified: HashMap<String, Unclassified>,
+    /// The server's own warnings, errors and refusals (`health`).
+    pub health: crate::health::Health,
     /// Counts by the bytes as logged, not yet in the maps above: an event
     /// is counted without making text of its host, relay and sender;
     /// [`Summary::settle`] does that once per distinct value.
@@ -421,6 +423,7 @@ impl Default for Summary {
             by_hour_cause: BTreeMap::new(),
             by_hour_domain: HashMap::default(),
             unclassified: HashMap::default(),
+            health: Default::default(),
             bounced_recipients: Distinct::default(),
             raw: RawCounts::default(),
             shapes: ShapeCache::default(),
@@ -606,6 +609,7 @@ impl Summary {
         }
         self.totals.merge(&other.totals);
         self.handed_to_filter += other.handed_to_filter;
+        self.health.merge(std::mem::take(&mut other.health));
         self.hosts_seen.extend(other.hosts_seen);
         self.span.merge(&other.span);
         merge_map(&mut self.by_domain, other.by_domain, DomainStats::merge);

@@ -16,6 +16,7 @@ pub mod distinct;
 pub mod event;
 pub mod exit_codes;
 pub mod handoff;
+pub mod health;
 pub mod incident;
 pub mod input;
 pub mod mask;

@@ -606,13 +606,25 @@ fn resolve(
 /// holds it as an array of byte values, where no mark can be seen: such
 /// entries (rare) are all parsed, in journalctl's compact and spaced
 /// spellings. Everything else is counted, never parsed.
-const CANDIDATE_MARKS: [&str; 6] = [
+/// Postfix's own warnings, errors, fatal and panic lines and smtpd's
+/// `NOQUEUE: reject:` (in syslog, and as a journal message) are marked
+/// too, for the server-health section (`health`).
+const CANDIDATE_MARKS: [&str; 15] = [
     ": to=",
     "/qmgr[",
     "/qmgr\"",
     ", sasl_username=",
     "\"MESSAGE\":[",
     "\"MESSAGE\" : [",
+    ": warning: ",
+    ": error: ",
+    ": fatal: ",
+    ": panic: ",
+    "\"warning: ",
+    "\"error: ",
+    "\"fatal: ",
+    "\"panic: ",
+    "NOQUEUE: reject: ",
 ];
 
 /// What [`for_each_candidate`] counted: every newline, and the lines
@@ -646,7 +658,7 @@ pub fn for_each_candidate(bytes: &[u8], mut f: impl FnMut(usize, usize)) -> Line
     let marks = MARKS.get_or_init(|| match packed::Searcher::new(CANDIDATE_MARKS.iter()) {
         Some(s) => Marks::Packed(s),
         // No SIMD on this machine: the automaton, with its own prefilter.
-        None => Marks::Automaton(AhoCorasick::new(CANDIDATE_MARKS).expect("six short literals")),
+        None => Marks::Automaton(AhoCorasick::new(CANDIDATE_MARKS).expect("fifteen short literals")),
     });
     let mut newlines = memchr::memchr_iter(b'\n', bytes);
     let mut counted = Lines::default();
@@ -765,7 +777,13 @@ fn process_chunk(
         }
         match parse::parse_line_cached(line, years, &mut times) {
             Parsed::Record(r) => w.record(r, position),
-            Parsed::Other => {}
+            Parsed::Other => {
+                if let Some(h) = parse::server_line(line, years, &mut times) {
+                    if context.filter.admits_line(h.time, h.host) {
+                        w.summary.health.see(&h);
+                    }
+                }
+            }
             Parsed::Malformed => w.malformed += 1,
         }
     });

@@ -98,3 +98,102 @@ fn real_logs_give_every_failure_a_cause_and_every_event_a_time() {
         }
     }
 }
+
+/// The server's own trouble on every real log: the warning, error, fatal
+/// and panic lines of Postfix processes and smtpd's NOQUEUE rejects, counted
+/// by a plain reading of each line here, equal the JSON's `server_health`;
+/// the groups add up to them; and the Markdown and HTML reports carry the
+/// same sentence as the table (issue 20: what pflogsumm shows that this did
+/// not).
+#[test]
+fn server_health_counts_every_postfix_warning_and_reject_of_the_real_logs() {
+    let Some(shared) = shared() else { return };
+    let dir = shared.join("corpus/real");
+    // A line with a time (classic or RFC 3339): one without cannot be
+    // placed in a window and stays an "other" line.
+    let tag = regex::Regex::new(
+        r"^(?:[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\S+) \S+ postfix[^ \[]*/([a-z-]+)\[\d+\]: (warning|error|fatal|panic|NOQUEUE: reject): ",
+    )
+    .unwrap();
+    let mut with_health = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let log = entry.unwrap().path();
+        if log.extension().is_none_or(|e| e != "log") {
+            continue;
+        }
+        let text = String::from_utf8_lossy(&std::fs::read(&log).unwrap()).into_owned();
+        let mut want = BTreeMap::<&str, u64>::new();
+        let mut disk = 0;
+        for line in text.lines() {
+            if let Some(c) = tag.captures(line) {
+                let kind = match &c[2] {
+                    "NOQUEUE: reject" => "rejects",
+                    "warning" => "warnings",
+                    "error" => "errors",
+                    "fatal" => "fatal",
+                    _ => "panics",
+                };
+                *want.entry(kind).or_default() += 1;
+                let rest = &line[c.get(0).unwrap().end()..];
+                disk += u64::from(
+                    rest.contains("Insufficient system storage") || rest.contains("not enough free space"),
+                );
+            }
+        }
+        let path = log.to_string_lossy().into_owned();
+        let report = json(&["-f", "json", &path]);
+        let h = &report["server_health"];
+        for kind in ["warnings", "errors", "fatal", "panics", "rejects"] {
+            assert_eq!(
+                n(&h[kind]),
+                want.get(kind).copied().unwrap_or(0),
+                "{kind} in {path}"
+            );
+        }
+        assert_eq!(n(&h["disk_full"]), disk, "disk_full in {path}");
+        let grouped: u64 = ["messages", "reject_reasons"]
+            .iter()
+            .flat_map(|k| h[*k].as_array().unwrap())
+            .map(|g| n(&g["count"]))
+            .sum();
+        let total: u64 = want.values().sum();
+        assert_eq!(grouped + n(&h["ungrouped"]), total, "groups in {path}");
+        if total == 0 {
+            continue;
+        }
+        with_health += 1;
+        let out = |format: &str| {
+            let o = bounce_report().args(["-f", format, &path]).output().unwrap();
+            String::from_utf8_lossy(&o.stdout).into_owned()
+        };
+        let table = out("table");
+        let sentence = table
+            .lines()
+            .skip_while(|l| *l != "Our server")
+            .find(|l| l.starts_with("Postfix logged") || l.starts_with("our smtpd"))
+            .unwrap_or_else(|| panic!("no server sentence in the table for {path}:\n{table}"))
+            .to_string();
+        let first_count = sentence
+            .split_whitespace()
+            .find(|w| w.chars().all(|c| c.is_ascii_digit() || c == ','))
+            .unwrap();
+        assert!(out("markdown").contains("## Our server"), "{path}");
+        let html = out("html");
+        assert!(html.contains("<h2>Our server</h2>"), "{path}");
+        // The same first figure in the sentence of each format.
+        for (format, text) in [("markdown", out("markdown")), ("html", html)] {
+            let at = text.find("Our server").unwrap();
+            assert!(
+                text[at..].contains(first_count),
+                "{format} of {path} lacks {first_count}"
+            );
+        }
+        if disk > 0 {
+            assert!(
+                table.contains("WARNING: Our own server refused mail for want of disk space"),
+                "{table}"
+            );
+        }
+    }
+    assert!(with_health >= 5, "only {with_health} real logs with server lines");
+}

@@ -161,8 +161,8 @@ fn markdown_renders_as_commonmark_tables_with_the_reports_numbers() {
     let tables = parsed["tables"].as_array().expect("tables");
     assert_eq!(
         tables.len(),
-        5,
-        "totals, domains, causes, deferrals, unclassified: {parsed}"
+        6,
+        "totals, domains, causes, deferrals, our server, unclassified: {parsed}"
     );
 
     let totals = cells(&tables[0]);
@@ -878,8 +878,25 @@ fn markdown_deferrals_and_unclassified_sections_match_the_json() {
         assert_eq!(got, *c, "{domain}");
     }
 
-    // Unclassified: pattern and example as in the JSON, verbatim.
+    // Our server: the groups of the JSON, the server's messages then its
+    // refusals (at most 8 of each), with the same counts and texts.
     let table = cells(&parsed["tables"][4]);
+    assert_eq!(table[0], ["lines", "kind", "service", "message (masked)", "last"]);
+    let h = &report["server_health"];
+    let groups: Vec<&serde_json::Value> = ["messages", "reject_reasons"]
+        .iter()
+        .flat_map(|k| h[*k].as_array().unwrap().iter().take(8))
+        .collect();
+    assert!(n(&h["rejects"]) > 0 && n(&h["warnings"]) > 0, "{h}");
+    assert_eq!(table.len() - 1, groups.len());
+    for (row, g) in table[1..].iter().zip(&groups) {
+        assert_eq!(row[0], n(&g["count"]).to_string());
+        assert_eq!(row[1], g["kind"].as_str().unwrap());
+        assert_eq!(row[3], g["text"].as_str().unwrap());
+    }
+
+    // Unclassified: pattern and example as in the JSON, verbatim.
+    let table = cells(&parsed["tables"][5]);
     assert_eq!(table[0], ["events", "reply (normalised)", "example"]);
     let groups = report["unclassified"].as_array().unwrap();
     assert!(!groups.is_empty());

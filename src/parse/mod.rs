@@ -222,6 +222,69 @@ struct Tag<'a> {
     message: &'a [u8],
 }
 
+/// How a Postfix process reports on itself: its log levels above `info`,
+/// and smtpd's refusals of mail before it has a queue id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ServerKind {
+    Warning,
+    Error,
+    Fatal,
+    Panic,
+    /// `NOQUEUE: reject: RCPT from …: 554 5.7.1 …; from=<…> to=<…>`: our
+    /// server refusing mail offered to it.
+    Reject,
+}
+
+impl ServerKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServerKind::Warning => "warning",
+            ServerKind::Error => "error",
+            ServerKind::Fatal => "fatal",
+            ServerKind::Panic => "panic",
+            ServerKind::Reject => "reject",
+        }
+    }
+}
+
+/// A Postfix line about the server itself (see [`ServerKind`]).
+#[derive(Debug, PartialEq)]
+pub struct ServerLine<'a> {
+    pub time: Timestamp,
+    pub host: &'a [u8],
+    /// The last part of the tag: `smtpd`, `cleanup`, `master`.
+    pub service: &'a [u8],
+    pub kind: ServerKind,
+    /// The message after `warning: ` (or `NOQUEUE: reject: `).
+    pub text: &'a [u8],
+}
+
+/// Reads a Postfix process's warning, error, fatal or panic line, or an
+/// smtpd `NOQUEUE: reject:` line; `None` for every other line (and for one
+/// without a readable time).
+pub fn server_line<'a>(line: &'a [u8], years: &YearContext, times: &mut TimeCache) -> Option<ServerLine<'a>> {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let tag = find_tag(line)?;
+    const LEVELS: [(&[u8], ServerKind); 5] = [
+        (b"warning: ", ServerKind::Warning),
+        (b"error: ", ServerKind::Error),
+        (b"fatal: ", ServerKind::Fatal),
+        (b"panic: ", ServerKind::Panic),
+        (b"NOQUEUE: reject: ", ServerKind::Reject),
+    ];
+    let (kind, text) = LEVELS
+        .iter()
+        .find_map(|(prefix, kind)| tag.message.strip_prefix(*prefix).map(|t| (*kind, t)))?;
+    let (time, _) = times.parse(line, years)?;
+    Some(ServerLine {
+        time,
+        host: tag.host,
+        service: tag.service,
+        kind,
+        text,
+    })
+}
+
 /// Finds the syslog tag `NAME[/SERVICE…]/AGENT[pid]:` after the timestamp
 /// and host, and the message after it. The name is Postfix's `syslog_name`,
 /// which may be anything (`postfix`, `postfix-out`, `postfix-239.58.50.50`):

@@ -175,6 +175,7 @@ fn page(report: &Report<'_>, h: &mut String) {
             deferrals(report, h);
             gone(report, h);
             advice(report, h);
+            health(report, h);
             unclassified(report, h, UNCLASSIFIED_SHOWN, false);
         }
         Some(By::Domain) => named(report, h, "Recipient domains", "domain", domain_rows(s)),
@@ -1086,6 +1087,40 @@ fn deferrals(report: &Report<'_>, h: &mut String) {
 /// text (issue 7), with an example each. The default report ends with a
 /// few of them when there are any; `--by unclassified` (`always`) is only
 /// this, and says so when there are none.
+/// The server's own trouble (see `table::health`).
+fn health(report: &Report<'_>, h: &mut String) {
+    let health = &report.analysis.summary.health;
+    let Some(sentence) = super::health_sentence(health) else {
+        return;
+    };
+    h.push_str("<h2>Our server</h2>\n<div class=\"panel\">\n");
+    if let Some(alarm) = super::health_alarm(health) {
+        let _ = writeln!(
+            h,
+            "<p class=\"warning\"><strong>WARNING:</strong> {}</p>",
+            escape(&alarm)
+        );
+    }
+    let _ = writeln!(h, "<p class=\"note\">{}</p>", escape(&sentence));
+    table_start(
+        h,
+        &["lines", "kind", "service", "message (masked)", "last"],
+        |i| i == 0,
+    );
+    for g in super::health_rows(health, super::HEALTH_SHOWN) {
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td><td class=\"text\"><code>{}</code></td><td>{}</td></tr>",
+            thousands(g.count),
+            g.kind.as_str(),
+            escape(&g.service),
+            escape(&truncate(&g.text, EXAMPLE_CHARS)),
+            escape(&local_time(g.last, report.zone)),
+        );
+    }
+    h.push_str("</tbody></table></div>\n</div>\n");
+}
+
 fn unclassified(report: &Report<'_>, h: &mut String, top: usize, always: bool) {
     let rows = unclassified_rows(&report.analysis.summary);
     if rows.is_empty() {

@@ -42,6 +42,9 @@ struct Summary<'a> {
     /// Stretches in which this host's resolver, not the domains, failed
     /// ("Host not found" for domains that received mail, or for many at once).
     resolver_incidents: Vec<ResolverIncidentJson<'a>>,
+    /// The server's own warnings, errors and refusals (pflogsumm's
+    /// "Warnings", "Fatal Errors", "Panics" and NOQUEUE rejects).
+    server_health: ServerHealthJson<'a>,
     by_hour: Vec<Hour>,
     deferred_outcomes: DeferredOutcomes,
     /// Against `--compare PREVIOUS.json`: failures now and then.
@@ -259,6 +262,63 @@ pub fn incident_json<'a>(i: &'a crate::incident::Incident, zone: window::Zone) -
 /// Seconds since the epoch as RFC 3339 in the report's zone.
 fn shown_at(t: i64, zone: window::Zone) -> String {
     window::show(crate::parse::Timestamp { unix: t, offset: 0 }, zone)
+}
+
+#[derive(Serialize)]
+struct ServerHealthJson<'a> {
+    warnings: u64,
+    errors: u64,
+    fatal: u64,
+    panics: u64,
+    /// smtpd's `NOQUEUE: reject:` lines: mail offered to us and refused.
+    rejects: u64,
+    /// Of those lines, the ones that say our disk is full (`452 4.3.1
+    /// Insufficient system storage`, "not enough free space").
+    disk_full: u64,
+    /// Lines counted above but in no group (past `health::MAX_GROUPS`).
+    ungrouped: u64,
+    /// Warnings, errors, fatal and panic lines by masked text, gravest first.
+    messages: Vec<HealthGroupJson<'a>>,
+    /// Refusals by stage, code and masked reason, commonest first.
+    reject_reasons: Vec<HealthGroupJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct HealthGroupJson<'a> {
+    kind: &'static str,
+    service: &'a str,
+    text: &'a str,
+    count: u64,
+    first: String,
+    last: String,
+}
+
+fn health_group(g: &crate::health::Group, zone: window::Zone) -> HealthGroupJson<'_> {
+    HealthGroupJson {
+        kind: g.kind.as_str(),
+        service: &g.service,
+        text: &g.text,
+        count: g.count,
+        first: shown_at(g.first, zone),
+        last: shown_at(g.last, zone),
+    }
+}
+
+fn server_health(h: &crate::health::Health, zone: window::Zone) -> ServerHealthJson<'_> {
+    use crate::parse::ServerKind;
+    let messages = h.messages().into_iter().map(|g| health_group(g, zone)).collect();
+    let reject_reasons = h.rejects().into_iter().map(|g| health_group(g, zone)).collect();
+    ServerHealthJson {
+        warnings: h.count(ServerKind::Warning),
+        errors: h.count(ServerKind::Error),
+        fatal: h.count(ServerKind::Fatal),
+        panics: h.count(ServerKind::Panic),
+        rejects: h.count(ServerKind::Reject),
+        disk_full: h.disk_full(),
+        ungrouped: h.ungrouped,
+        messages,
+        reject_reasons,
+    }
 }
 
 #[derive(Serialize)]
@@ -492,6 +552,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                 sample_domains: &i.sample,
             })
             .collect(),
+        server_health: server_health(&s.health, report.zone),
         unclassified: unclassified_rows(s)
             .into_iter()
             .map(|r| Unclassified {

@@ -75,6 +75,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             deferrals(report, out)?;
             gone(report, out)?;
             advice(report, out)?;
+            health(report, out)?;
             unclassified(report, out, UNCLASSIFIED_SHOWN, false)?;
         }
         Some(By::Domain) => named_table(report, out, "Recipient domains", "domain", domain_rows(s))?,
@@ -283,6 +284,37 @@ fn deferrals(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
 /// text (issue 7): what the catalogue should learn next. The default report
 /// ends with a few of them when there are any; `--by unclassified`
 /// (`always`) is only this, and says so when there are none.
+/// The server's own trouble (see `table::health`).
+fn health(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let h = &report.analysis.summary.health;
+    let Some(sentence) = super::health_sentence(h) else {
+        return Ok(());
+    };
+    writeln!(out, "\n## Our server\n")?;
+    if let Some(alarm) = super::health_alarm(h) {
+        writeln!(out, "**WARNING:** {}\n", escape(&alarm))?;
+    }
+    writeln!(out, "{}\n", escape(&sentence))?;
+    table_header(
+        out,
+        &["lines", "kind", "service", "message (masked)", "last"],
+        |i| i == 0,
+    )?;
+    for g in super::health_rows(h, super::HEALTH_SHOWN) {
+        table_row(
+            out,
+            &[
+                thousands(g.count),
+                g.kind.as_str().to_string(),
+                escape(&g.service),
+                code_span(&truncate(&g.text, EXAMPLE_CHARS)),
+                local_time(g.last, report.zone),
+            ],
+        )?;
+    }
+    Ok(())
+}
+
 fn unclassified(report: &Report<'_>, out: &mut dyn Write, top: usize, always: bool) -> io::Result<()> {
     let rows = unclassified_rows(&report.analysis.summary);
     if rows.is_empty() {

@@ -548,3 +548,86 @@ pub fn classify_line(
         }
     }
 }
+
+/// Rows of the server-health section shown in the people's formats.
+pub const HEALTH_SHOWN: usize = 8;
+
+/// One line on the server's own trouble, for every people's format:
+/// "3 warnings, 1 fatal error; 7 messages refused by our smtpd (3 for want
+/// of disk space)". `None` when the server said nothing of the kind.
+pub fn health_sentence(h: &crate::health::Health) -> Option<String> {
+    use crate::parse::ServerKind;
+    if h.is_empty() {
+        return None;
+    }
+    let plural = |n: u64, one: &str, many: &str| {
+        format!("{} {}", table::thousands(n), if n == 1 { one } else { many })
+    };
+    let mut own = Vec::new();
+    for (kind, one, many) in [
+        (ServerKind::Panic, "panic", "panics"),
+        (ServerKind::Fatal, "fatal error", "fatal errors"),
+        (ServerKind::Error, "error", "errors"),
+        (ServerKind::Warning, "warning", "warnings"),
+    ] {
+        let n = h.count(kind);
+        if n > 0 {
+            own.push(plural(n, one, many));
+        }
+    }
+    let mut parts = Vec::new();
+    if !own.is_empty() {
+        parts.push(format!("Postfix logged {}", own.join(", ")));
+    }
+    let rejects = h.count(ServerKind::Reject);
+    if rejects > 0 {
+        let disk = h.disk_full();
+        let why = if disk > 0 {
+            format!(" ({} for want of disk space on our side)", table::thousands(disk))
+        } else {
+            String::new()
+        };
+        parts.push(format!(
+            "our smtpd refused {}{why}",
+            plural(rejects, "message offered to it", "messages offered to it")
+        ));
+    }
+    let mut s = parts.join("; ");
+    if h.ungrouped > 0 {
+        s.push_str(&format!(
+            " ({} lines past {} kinds are counted but not grouped)",
+            table::thousands(h.ungrouped),
+            crate::health::MAX_GROUPS
+        ));
+    }
+    Some(s + ".")
+}
+
+/// A warning that needs action now: Postfix stopped a process (fatal,
+/// panic) or our disk is too full to take mail.
+pub fn health_alarm(h: &crate::health::Health) -> Option<String> {
+    use crate::parse::ServerKind;
+    let stops = h.count(ServerKind::Fatal) + h.count(ServerKind::Panic);
+    let disk = h.disk_full();
+    match (stops, disk) {
+        (0, 0) => None,
+        (_, 0) => Some(format!(
+            "Postfix logged {} fatal or panic {}: a Postfix process stopped; read them below and in the mail log.",
+            table::thousands(stops),
+            if stops == 1 { "line" } else { "lines" }
+        )),
+        _ => Some(format!(
+            "Our own server refused mail for want of disk space {} {}: free space in the queue file system.",
+            table::thousands(disk),
+            if disk == 1 { "time" } else { "times" }
+        )),
+    }
+}
+
+/// The groups shown: the server's messages, then its refusals, each the
+/// gravest and commonest first, at most `top` of each.
+pub fn health_rows(h: &crate::health::Health, top: usize) -> Vec<&crate::health::Group> {
+    let mut rows: Vec<_> = h.messages().into_iter().take(top).collect();
+    rows.extend(h.rejects().into_iter().take(top));
+    rows
+}

@@ -53,6 +53,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             incidents(report, out, tty, 5)?;
             gone(report, out)?;
             advice(report, out)?;
+            health(report, out, tty)?;
             unclassified(report, out, tty, 5)?;
         }
         Some(By::Domain) => named_table(report, out, tty, "Recipient domains", "domain", domain_rows(s))?,
@@ -366,6 +367,43 @@ fn unclassified(report: &Report<'_>, out: &mut dyn Write, tty: bool, top: usize)
     set_header(report.lang, &mut t, &["events", "reply (normalised)"], |i| i == 0);
     for r in rows.iter().take(top) {
         t.add_row(vec![num(r.events), Cell::new(truncate(&visible(r.pattern), 160))]);
+    }
+    write_table(out, t)
+}
+
+/// The server's own trouble: Postfix's warnings and worse, and what our
+/// smtpd refused.
+fn health(report: &Report<'_>, out: &mut dyn Write, tty: bool) -> io::Result<()> {
+    let h = &report.analysis.summary.health;
+    let Some(sentence) = super::health_sentence(h) else {
+        return Ok(());
+    };
+    writeln!(out, "\nOur server")?;
+    if let Some(alarm) = super::health_alarm(h) {
+        writeln!(out, "WARNING: {alarm}")?;
+    }
+    writeln!(out, "{sentence}")?;
+    let mut t = table(tty);
+    set_header(
+        report.lang,
+        &mut t,
+        &["lines", "kind", "service", "message (masked)", "last"],
+        |i| i == 0,
+    );
+    for g in super::health_rows(h, super::HEALTH_SHOWN) {
+        t.add_row(vec![
+            num(g.count),
+            Cell::new(g.kind.as_str()),
+            Cell::new(visible(&g.service)),
+            Cell::new(truncate(&visible(&g.text), 160)),
+            Cell::new(shown(
+                Timestamp {
+                    unix: g.last,
+                    offset: 0,
+                },
+                report.zone,
+            )),
+        ]);
     }
     write_table(out, t)
 }

@@ -9,7 +9,7 @@
 #   SHAPES="domains" benches/keys.sh
 set -eu
 cd "$(dirname "$0")/.."
-BENCH_DIR=${BENCH_DIR:-/tmp/bounce-report-bench}
+BENCH_DIR=${BENCH_DIR:-target/keys-bench}
 EVENTS=${EVENTS:-1000000}
 SHAPES=${SHAPES:-recipients domains senders unclassified}
 BIN=${BIN:-target/release/bounce-report}

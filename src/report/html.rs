@@ -808,7 +808,8 @@ fn domain_charts(report: &Report<'_>, h: &mut String) {
     // Per domain and column: failures, from the per-hour counts.
     let mut bands: Vec<Vec<u64>> = vec![vec![0; b.len]; domains.len()];
     for (d, row) in domains.iter().enumerate() {
-        for (&hour, &n) in s.by_hour_domain.get(row.key.unwrap_or("")).into_iter().flatten() {
+        let hours = s.by_hour_domain.get(row.key.unwrap_or(""));
+        for (hour, n) in hours.into_iter().flat_map(|h| h.iter()) {
             if let Some(i) = b.index(hour) {
                 bands[d][i] += u64::from(n);
             }

@@ -8,7 +8,7 @@
 
 use super::{
     Catalogue, CatalogueError, CauseInfo, CodeInfo, DsnInfo, DsnPattern, Provider, Rule, RuleRef, SuffixMap,
-    BUILTIN, DEFAULT_PRIORITY, REGEX_SIZE_LIMIT,
+    BUILTIN, DEFAULT_PRIORITY, MAX_REGEX_RULES, REGEX_SIZE_LIMIT,
 };
 use crate::cause::Cause;
 use crate::classify::anatomy::{Origin, Stage};
@@ -188,14 +188,27 @@ fn line_of(text: &str, offset: usize) -> usize {
     text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
 }
 
+/// The byte offset where each line of `text` starts, for finding the line
+/// of an offset by binary search: a file of many rules is read in time
+/// linear in its size (counting newlines from the top for every rule made
+/// 20,000 rules take 7 s, issue 21).
+fn line_starts(text: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
+        .collect()
+}
+
 /// The line a `[[table]]` entry starts on: its span may start at the first
 /// key, so walk back over keys, comments and blank lines to the `[[…]]`
-/// header just above it (`lines` is the file's text split into lines).
-fn entry_line(lines: &[&str], text: &str, offset: usize) -> usize {
-    let mut line = line_of(text, offset);
+/// header just above it (`starts`: [`line_starts`] of `text`).
+fn entry_line(starts: &[usize], text: &str, offset: usize) -> usize {
+    let offset = offset.min(text.len());
+    // 1-based: the number of lines that start at or before `offset`.
+    let mut line = starts.partition_point(|&s| s <= offset).max(1);
     while line > 1 {
-        let l = lines.get(line - 1).map_or("", |l| l.trim_start());
-        if l.starts_with("[[") {
+        let from = starts[line - 1];
+        let to = starts.get(line).map_or(text.len(), |&e| e);
+        if text[from..to].trim_start().starts_with("[[") {
             break;
         }
         line -= 1;
@@ -509,7 +522,7 @@ fn suffix_map(providers: &[Provider], list: fn(&Provider) -> &[String]) -> Suffi
 
 /// Every `[[rule]]` of every file validated into a [`Rule`], in load order
 /// (a rule's index is its position); ids are unique across files, and there
-/// are at most `u32::MAX` rules.
+/// are at most `u32::MAX` rules, [`MAX_REGEX_RULES`] of them with a regex.
 fn build_rules(
     sources: &[Source],
     parsed: &[RawFile],
@@ -518,10 +531,11 @@ fn build_rules(
     let mut rules: Vec<Rule> = Vec::new();
     // Rule id → where it was first defined (file, line).
     let mut seen: HashMap<String, (String, usize)> = HashMap::new();
+    too_many_regexes(sources, parsed)?;
     for (s, raw) in sources.iter().zip(parsed) {
-        let lines: Vec<&str> = s.text.lines().collect();
+        let starts = line_starts(&s.text);
         for entry in &raw.rule {
-            let rule = build_rule(s, &lines, entry, providers, &seen)?;
+            let rule = build_rule(s, &starts, entry, providers, &seen)?;
             seen.insert(rule.origin.id.clone(), (s.name.clone(), rule.origin.line));
             rules.push(rule);
         }
@@ -532,13 +546,37 @@ fn build_rules(
     Ok(rules)
 }
 
-/// One rule of file `s` (`lines`: its text split into lines), checked in
+/// Refuses more than [`MAX_REGEX_RULES`] rules with a regex, naming the
+/// first one over, before any regex is compiled.
+fn too_many_regexes(sources: &[Source], parsed: &[RawFile]) -> Result<(), CatalogueError> {
+    let mut regexes = 0usize;
+    for (s, raw) in sources.iter().zip(parsed) {
+        for entry in raw.rule.iter().filter(|e| e.get_ref().regex.is_some()) {
+            regexes += 1;
+            if regexes > MAX_REGEX_RULES {
+                return Err(s.invalid(
+                    entry.span().start,
+                    &format!("rule {:?}", entry.get_ref().id.get_ref().trim()),
+                    format!(
+                        "more than {MAX_REGEX_RULES} rules with a regex across all files: \
+                         the regexes are compiled into one set at start-up, which past that \
+                         takes seconds and hundreds of MiB and slows every reply; \
+                         write such rules as `phrase`s (100,000 phrases load in about 2 s)"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One rule of file `s` (`starts`: its [`line_starts`]), checked in
 /// this order: a non-empty id not `seen` before, a known cause and
 /// provider, well-formed DSN constraints, phrases without a masked token, a
 /// regex that compiles (a user's), and something to match at all.
 fn build_rule(
     s: &Source,
-    lines: &[&str],
+    starts: &[usize],
     entry: &Spanned<RawRule>,
     providers: &[Provider],
     seen: &HashMap<String, (String, usize)>,
@@ -547,7 +585,7 @@ fn build_rule(
     let r = entry.get_ref();
     let id = r.id.get_ref().trim().to_string();
     let item = format!("rule {id:?}");
-    let line = entry_line(lines, &s.text, start);
+    let line = entry_line(starts, &s.text, start);
     if id.is_empty() {
         return Err(s.invalid(r.id.span().start, &item, "empty id".into()));
     }

@@ -74,6 +74,14 @@ pub fn builtin_files() -> &'static [(&'static str, &'static str)] {
 /// patterns"); 1 MiB is far above anything a reply phrase needs.
 pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
+/// The most rules with a `regex`, across all files (the built-ins hold
+/// about a hundred). One `RegexSet` of all of them is compiled at start-up:
+/// 20,000 take 2 s and 330 MiB to load, 100,000 took 12 s and 1.5 GiB, and
+/// a set that large runs every reply through its slowest engine. Phrases
+/// scale (100,000 load in under 2 s), so past this a file is refused with
+/// that advice rather than loaded slowly (issue 21).
+pub const MAX_REGEX_RULES: usize = 10_000;
+
 /// Default rule priority (see `patterns/README.md`, "Priority").
 pub const DEFAULT_PRIORITY: i32 = 50;
 

@@ -18,7 +18,7 @@ use crate::parse::Timestamp;
 use crate::unclassified::{Shape, ShapeCache};
 
 /// Counts per status, indexed by `Status as usize`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StatusCounts(pub [u64; 4]);
 
 impl StatusCounts {
@@ -51,7 +51,7 @@ impl StatusCounts {
 
 /// How every line read was accounted for:
 /// `lines = parsed + other + malformed + overlong`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LineCounts {
     pub lines: u64,
     /// Delivery status and qmgr lines that were read (probes included).
@@ -366,6 +366,9 @@ pub struct Summary {
     raw: RawCounts,
     /// The shapes of the replies seen, by their bytes.
     shapes: ShapeCache,
+    /// Lines read by earlier runs (`--state`): part of [`Summary::lines`],
+    /// of no file of this run.
+    pub earlier_lines: LineCounts,
 }
 
 /// Per-event counts keyed by logged bytes (see [`Summary::settle`]).
@@ -424,6 +427,7 @@ impl Default for Summary {
             bounced_recipients: Distinct::default(),
             raw: RawCounts::default(),
             shapes: ShapeCache::default(),
+            earlier_lines: LineCounts::default(),
         }
     }
 }
@@ -457,7 +461,7 @@ impl Summary {
 
     /// All sources' line accounting added up.
     pub fn lines(&self) -> LineCounts {
-        let mut all = LineCounts::default();
+        let mut all = self.earlier_lines;
         for f in &self.files {
             all.merge(f);
         }
@@ -604,6 +608,7 @@ impl Summary {
         for (i, f) in other.files.iter().enumerate() {
             self.file_mut(i).merge(f);
         }
+        self.earlier_lines.merge(&other.earlier_lines);
         self.totals.merge(&other.totals);
         self.handed_to_filter += other.handed_to_filter;
         self.hosts_seen.extend(other.hosts_seen);

@@ -117,6 +117,15 @@ pub struct Args {
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
+    /// Resume where the last run with this FILE stopped (for frequent cron
+    /// runs): read only what was added to the logs since, follow rotation
+    /// and truncation, and report counts over all runs since the first
+    /// (so Prometheus counters only grow). The file is replaced only after
+    /// a run that read every input. Not with --since, --until, -d or
+    /// --journal.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["since", "until", "day", "journal"])]
+    pub state: Option<PathBuf>,
+
     /// Language of descriptions and advice. Default: from LANG.
     #[arg(long, value_enum, global = true)]
     pub lang: Option<LangArg>,
@@ -290,6 +299,7 @@ pub struct Config {
     pub hosts: Vec<String>,
     pub content_filter_relays: Vec<String>,
     pub mask: bool,
+    pub state: Option<PathBuf>,
 }
 
 impl Args {
@@ -349,6 +359,7 @@ impl Args {
             hosts: self.hosts.clone(),
             content_filter_relays: self.content_filter_relays.clone(),
             mask: self.mask,
+            state: self.state.clone(),
         })
     }
 }

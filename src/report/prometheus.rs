@@ -26,9 +26,11 @@
 //! - `bounce_report_last_run_timestamp_seconds`: when the report was made, to
 //!   alert on a cron job that stopped running.
 //!
-//! The counters count what the logs read hold, so they fall when a log is
-//! rotated away or a `--since` window moves on; Prometheus reads a fall as a
-//! counter reset, which `rate()` and `increase()` handle.
+//! Without `--state` the counters count what the logs read hold, so they
+//! fall when a log is rotated away or a `--since` window moves on;
+//! Prometheus reads a fall as a counter reset, which `rate()` and
+//! `increase()` handle. With `--state` they count every run since the first
+//! and only grow (README "Frequent runs: --state").
 //!
 //! Output order is fixed (metric, then status, then cause or domain order),
 //! so two runs on the same logs differ only in the timestamp.

@@ -369,6 +369,11 @@ pub struct Summary {
     /// Lines read by earlier runs (`--state`): part of [`Summary::lines`],
     /// of no file of this run.
     pub earlier_lines: LineCounts,
+    /// Postfix delivery and queue lines (of the `--host`s) whose time is in
+    /// the window: how much log the window held.
+    pub window_records: u64,
+    /// The latest time of any Postfix line read, in the window or not.
+    pub last_record: Option<Timestamp>,
 }
 
 /// Per-event counts keyed by logged bytes (see [`Summary::settle`]).
@@ -428,6 +433,8 @@ impl Default for Summary {
             raw: RawCounts::default(),
             shapes: ShapeCache::default(),
             earlier_lines: LineCounts::default(),
+            window_records: 0,
+            last_record: None,
         }
     }
 }
@@ -457,6 +464,13 @@ impl Summary {
             self.files.resize(source + 1, LineCounts::default());
         }
         &mut self.files[source]
+    }
+
+    /// Notes the time of a Postfix line read.
+    pub fn see_record(&mut self, t: Timestamp) {
+        if self.last_record.is_none_or(|l| t.unix > l.unix) {
+            self.last_record = Some(t);
+        }
     }
 
     /// All sources' line accounting added up.
@@ -609,6 +623,10 @@ impl Summary {
             self.file_mut(i).merge(f);
         }
         self.earlier_lines.merge(&other.earlier_lines);
+        self.window_records += other.window_records;
+        if let Some(t) = other.last_record {
+            self.see_record(t);
+        }
         self.totals.merge(&other.totals);
         self.handed_to_filter += other.handed_to_filter;
         self.hosts_seen.extend(other.hosts_seen);

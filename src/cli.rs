@@ -99,7 +99,9 @@ pub struct Args {
 
     /// Exit with status 3 when CONDITION holds, naming it on stderr (the
     /// report is still written). Repeatable. E.g. bounce_rate>5%,
-    /// bounced>100, cause:blocked>0, domain:gmail.com:deferred>50.
+    /// bounced>100, cause:blocked>0, domain:gmail.com:deferred>50,
+    /// stale>2h (the last Postfix line is older than 2 hours), lines<1 (no
+    /// line read; with a window, no Postfix line in it).
     #[arg(long = "fail-if", value_name = "CONDITION")]
     pub fail_if: Vec<Condition>,
 
@@ -300,6 +302,9 @@ pub struct Config {
     pub content_filter_relays: Vec<String>,
     pub mask: bool,
     pub state: Option<PathBuf>,
+    /// Now (the clock, or `BOUNCE_REPORT_NOW`), in seconds since the Unix
+    /// epoch: `--fail-if stale>…` is measured against it.
+    pub now: i64,
 }
 
 impl Args {
@@ -360,6 +365,7 @@ impl Args {
             content_filter_relays: self.content_filter_relays.clone(),
             mask: self.mask,
             state: self.state.clone(),
+            now: now.timestamp(),
         })
     }
 }

@@ -404,11 +404,24 @@ fn report_logs(
         analysis.incidents.mask();
     }
     let mut code = read_status(&missing, &analysis, err)?;
+    let run = alert::Run {
+        now: config.now,
+        windowed: config.window.since.is_some() || config.window.until.is_some(),
+    };
     let alerts: Vec<(alert::Condition, f64)> = config
         .fail_if
         .iter()
-        .filter_map(|c| c.crossed(&analysis.summary).map(|v| (c.clone(), v)))
+        .filter_map(|c| c.crossed(&analysis.summary, run).map(|v| (c.clone(), v)))
         .collect();
+    // No silent all-clear (issue 20): a report of no lines, or of a log
+    // that stopped, says so in every format, and on stderr (but with
+    // --quiet, whose alerts are `--fail-if lines<1` and `stale>…`).
+    let warnings = report::input_warnings(&analysis, &config.fail_if, run, config.window, config.zone);
+    if !config.quiet {
+        for w in &warnings {
+            writeln!(err, "bounce-report: warning: {w}")?;
+        }
+    }
     let report = report::Report {
         analysis: &analysis,
         catalogue: &catalogue,
@@ -420,6 +433,7 @@ fn report_logs(
         zone: config.zone,
         alerts: &alerts,
         previous: previous.as_ref(),
+        warnings: &warnings,
     };
     match config.format {
         // `--by unclassified -f jsonl`: the groups, one per line.

@@ -815,6 +815,10 @@ impl Worker<'_> {
     /// borrowed: what outlives the call is made owned.
     fn record(&mut self, r: parse::Record<'_>, position: Position) {
         self.parsed += 1;
+        self.summary.see_record(r.time);
+        if self.context.filter.admits_line(r.time, r.host) {
+            self.summary.window_records += 1;
+        }
         if !self.context.filter.hosts.is_empty() && !self.summary.hosts_seen.contains(r.host) {
             self.summary.hosts_seen.insert(r.host.into());
         }

@@ -182,6 +182,10 @@ pub struct Carried {
     pub outcomes: SavedOutcomes,
     pub outcomes_by_domain: BTreeMap<String, SavedOutcomes>,
     pub bounced_recipients: Vec<u64>,
+    #[serde(default)]
+    pub window_records: u64,
+    #[serde(default)]
+    pub last_record: Option<(i64, i32)>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -275,6 +279,8 @@ impl Carried {
                 .map(|(k, v)| (k.clone(), SavedOutcomes::of(v)))
                 .collect(),
             bounced_recipients: s.bounced_recipients.hashes(),
+            window_records: s.window_records,
+            last_record: s.last_record.map(stamp),
         }
     }
 
@@ -284,6 +290,8 @@ impl Carried {
         earlier.earlier_lines = self.lines;
         earlier.totals = self.totals;
         earlier.handed_to_filter = self.handed_to_filter;
+        earlier.window_records = self.window_records;
+        earlier.last_record = self.last_record.map(unstamp);
         if let Some((a, b)) = self.span {
             earlier.span.add(unstamp(a));
             earlier.span.add(unstamp(b));

@@ -4,6 +4,7 @@
 
 mod common;
 
+mod allclear;
 mod bounds;
 mod catalogue;
 mod cli;

@@ -109,6 +109,7 @@ fn pipeline(c: &mut Criterion) {
         modified: None,
         path: Some(path),
         command: None,
+        range: None,
     };
     let catalogue = Arc::new(Catalogue::load(None).expect("built-in catalogue"));
     let mut g = c.benchmark_group("pipeline");

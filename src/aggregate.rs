@@ -18,7 +18,7 @@ use crate::parse::Timestamp;
 use crate::unclassified::{Shape, ShapeCache};
 
 /// Counts per status, indexed by `Status as usize`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StatusCounts(pub [u64; 4]);
 
 impl StatusCounts {
@@ -51,7 +51,7 @@ impl StatusCounts {
 
 /// How every line read was accounted for:
 /// `lines = parsed + other + malformed + overlong`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LineCounts {
     pub lines: u64,
     /// Delivery status and qmgr lines that were read (probes included).
@@ -226,6 +226,26 @@ impl CauseTally {
         for &(c, n) in o.0.iter() {
             self.add_n(c, n);
         }
+    }
+
+    /// One count per cause, in the SPEC's order (the `--state` file's form).
+    pub fn dense(&self) -> Vec<u32> {
+        let mut v = vec![0; Cause::COUNT];
+        for &(c, n) in self.0.iter() {
+            v[c as usize] = n;
+        }
+        v
+    }
+
+    /// From [`CauseTally::dense`]'s form; counts past the causes are ignored.
+    pub fn from_dense(counts: &[u32]) -> CauseTally {
+        let mut t = CauseTally::default();
+        for (i, &n) in counts.iter().enumerate().take(Cause::COUNT) {
+            if n > 0 {
+                t.add_n(i as u8, n);
+            }
+        }
+        t
     }
 
     /// The cause with the most failures (ties: the SPEC's order).
@@ -439,6 +459,14 @@ pub struct Summary {
     raw: RawCounts,
     /// The shapes of the replies seen, by their bytes.
     shapes: ShapeCache,
+    /// Lines read by earlier runs (`--state`): part of [`Summary::lines`],
+    /// of no file of this run.
+    pub earlier_lines: LineCounts,
+    /// Postfix delivery and queue lines (of the `--host`s) whose time is in
+    /// the window: how much log the window held.
+    pub window_records: u64,
+    /// The latest time of any Postfix line read, in the window or not.
+    pub last_record: Option<Timestamp>,
 }
 
 /// Per-event counts keyed by logged bytes (see [`Summary::settle`]).
@@ -498,6 +526,9 @@ impl Default for Summary {
             bounced_recipients: Distinct::default(),
             raw: RawCounts::default(),
             shapes: ShapeCache::default(),
+            earlier_lines: LineCounts::default(),
+            window_records: 0,
+            last_record: None,
         }
     }
 }
@@ -540,9 +571,16 @@ impl Summary {
         &mut self.files[source]
     }
 
+    /// Notes the time of a Postfix line read.
+    pub fn see_record(&mut self, t: Timestamp) {
+        if self.last_record.is_none_or(|l| t.unix > l.unix) {
+            self.last_record = Some(t);
+        }
+    }
+
     /// All sources' line accounting added up.
     pub fn lines(&self) -> LineCounts {
-        let mut all = LineCounts::default();
+        let mut all = self.earlier_lines;
         for f in &self.files {
             all.merge(f);
         }
@@ -697,6 +735,11 @@ impl Summary {
         other.settle();
         for (i, f) in other.files.iter().enumerate() {
             self.file_mut(i).merge(f);
+        }
+        self.earlier_lines.merge(&other.earlier_lines);
+        self.window_records += other.window_records;
+        if let Some(t) = other.last_record {
+            self.see_record(t);
         }
         self.totals.merge(&other.totals);
         self.handed_to_filter += other.handed_to_filter;

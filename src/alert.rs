@@ -3,7 +3,10 @@
 //!
 //! A condition is `METRIC OP VALUE`:
 //! - METRIC: `sent`, `bounced`, `deferred`, `expired`, `failures`,
-//!   `bounce_rate`, `malformed`, `lines`; `cause:ID` (events of that cause)
+//!   `bounce_rate`, `malformed`, `lines` (lines read; with a window, the
+//!   Postfix lines in it), `stale` (seconds since the last Postfix line
+//!   logged, against now; a value may be a span: `stale>2h`); `cause:ID`
+//!   (events of that cause)
 //!   or `cause:ID:STATUS`; `domain:NAME` (failures to that domain),
 //!   `domain:NAME:STATUS` or `domain:NAME:bounce_rate`;
 //! - OP: `>`, `>=`, `<`, `<=`, `==`, `!=`;
@@ -34,6 +37,7 @@ pub struct Condition {
 enum Metric {
     Total(Measure),
     Lines,
+    Stale,
     Malformed,
     Cause(Cause, Option<Status>),
     Domain(String, Measure),
@@ -103,11 +107,16 @@ impl FromStr for Condition {
         .ok_or_else(|| bad("no comparison (>, >=, <, <=, ==, !=)"))?;
         let metric = parse_metric(lhs).map_err(|why| bad(&why))?;
         let percent = value.ends_with('%');
-        let value = match value.strip_suffix('%') {
-            Some(p) => p.parse::<f64>().map(|p| p / 100.0),
-            None => value.parse::<f64>(),
+        let span = (metric == Metric::Stale)
+            .then(|| crate::window::parse_span(value))
+            .flatten();
+        let value = match (span, value.strip_suffix('%')) {
+            (Some(Some(d)), _) => Ok(d.num_seconds() as f64),
+            (Some(None), _) => return Err(bad("the span is too long")),
+            (None, Some(p)) => p.parse::<f64>().map(|p| p / 100.0),
+            (None, None) => value.parse::<f64>(),
         }
-        .map_err(|_| bad("the value is not a number"))?;
+        .map_err(|_| bad("the value is not a number (or, for stale, a span such as 2h, 30m, 1d)"))?;
         if !value.is_finite() {
             return Err(bad("the value is not a number"));
         }
@@ -181,8 +190,23 @@ fn parse_metric(s: &str) -> Result<Metric, String> {
     }
     match s {
         "lines" => Ok(Metric::Lines),
+        "stale" => Ok(Metric::Stale),
         "malformed" => Ok(Metric::Malformed),
         other => parse_measure(other).map(Metric::Total),
+    }
+}
+
+/// Seconds as `3h 12m`, `45s`; `no Postfix line read` for none.
+pub fn show_span(seconds: f64) -> String {
+    if !seconds.is_finite() {
+        return "no Postfix line read".into();
+    }
+    let s = seconds as u64;
+    match s {
+        0..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m {}s", s / 60, s % 60),
+        3600..=86_399 => format!("{}h {}m", s / 3600, s % 3600 / 60),
+        _ => format!("{}d {}h", s / 86_400, s % 86_400 / 3600),
     }
 }
 
@@ -194,12 +218,45 @@ fn measure(c: &StatusCounts, m: Measure) -> f64 {
     }
 }
 
+/// What a condition is tested against besides the counts.
+#[derive(Clone, Copy, Debug)]
+pub struct Run {
+    /// Now, in seconds since the Unix epoch.
+    pub now: i64,
+    /// Whether the run had a time window (`lines` is then the Postfix
+    /// lines inside it).
+    pub windowed: bool,
+}
+
+/// The lines a run read, as `--fail-if lines` counts them: with a window,
+/// the Postfix lines in it; else every line read.
+pub fn lines_read(s: &Summary, windowed: bool) -> u64 {
+    if windowed {
+        s.window_records
+    } else {
+        s.lines().lines
+    }
+}
+
+/// Seconds from the last Postfix line read to `now` (infinite when none
+/// was read).
+pub fn staleness(s: &Summary, now: i64) -> f64 {
+    s.last_record
+        .map_or(f64::INFINITY, |t| now.saturating_sub(t.unix).max(0) as f64)
+}
+
 impl Condition {
+    /// Whether this is a `stale` condition, with its threshold in seconds.
+    pub fn stale_after(&self) -> Option<f64> {
+        (self.metric == Metric::Stale).then_some(self.value)
+    }
+
     /// The metric's value in `summary`.
-    pub fn value_in(&self, s: &Summary) -> f64 {
+    pub fn value_in(&self, s: &Summary, run: Run) -> f64 {
         match &self.metric {
             Metric::Total(m) => measure(&s.totals, *m),
-            Metric::Lines => s.lines().lines as f64,
+            Metric::Lines => lines_read(s, run.windowed) as f64,
+            Metric::Stale => staleness(s, run.now),
             Metric::Malformed => s.lines().malformed as f64,
             Metric::Cause(c, status) => {
                 let counts = &s.by_cause[c.index()].counts;
@@ -237,6 +294,9 @@ impl Condition {
 
     /// The value as a person reads it: a percentage for rates.
     pub fn show(&self, value: f64) -> String {
+        if self.metric == Metric::Stale {
+            return show_span(value);
+        }
         if self.is_rate() {
             format!("{:.2}%", value * 100.0)
         } else {
@@ -245,8 +305,8 @@ impl Condition {
     }
 
     /// `Some(value)` when the condition is crossed.
-    pub fn crossed(&self, s: &Summary) -> Option<f64> {
-        let v = self.value_in(s);
+    pub fn crossed(&self, s: &Summary, run: Run) -> Option<f64> {
+        let v = self.value_in(s, run);
         let hit = match self.op {
             Op::Gt => v > self.value,
             Op::Ge => v >= self.value,
@@ -279,7 +339,13 @@ mod tests {
     }
 
     fn crossed(c: &str) -> Option<f64> {
-        c.parse::<Condition>().unwrap().crossed(&summary())
+        c.parse::<Condition>().unwrap().crossed(
+            &summary(),
+            Run {
+                now: 0,
+                windowed: false,
+            },
+        )
     }
 
     #[test]

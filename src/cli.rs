@@ -101,7 +101,9 @@ pub struct Args {
 
     /// Exit with status 3 when CONDITION holds, naming it on stderr (the
     /// report is still written). Repeatable. E.g. bounce_rate>5%,
-    /// bounced>100, cause:blocked>0, domain:gmail.com:deferred>50.
+    /// bounced>100, cause:blocked>0, domain:gmail.com:deferred>50,
+    /// stale>2h (the last Postfix line is older than 2 hours), lines<1 (no
+    /// line read; with a window, no Postfix line in it).
     #[arg(long = "fail-if", value_name = "CONDITION")]
     pub fail_if: Vec<Condition>,
 
@@ -118,6 +120,15 @@ pub struct Args {
     /// temporary file beside it, renamed into place).
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// Resume where the last run with this FILE stopped (for frequent cron
+    /// runs): read only what was added to the logs since, follow rotation
+    /// and truncation, and report counts over all runs since the first
+    /// (so Prometheus counters only grow). The file is replaced only after
+    /// a run that read every input. Not with --since, --until, -d or
+    /// --journal.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["since", "until", "day", "journal"])]
+    pub state: Option<PathBuf>,
 
     /// Language of descriptions and advice. Default: from LANG.
     #[arg(long, value_enum, global = true)]
@@ -317,6 +328,10 @@ pub struct Config {
     pub hosts: Vec<String>,
     pub content_filter_relays: Vec<String>,
     pub mask: bool,
+    pub state: Option<PathBuf>,
+    /// Now (the clock, or `BOUNCE_REPORT_NOW`), in seconds since the Unix
+    /// epoch: `--fail-if stale>…` is measured against it.
+    pub now: i64,
 }
 
 impl Args {
@@ -376,6 +391,8 @@ impl Args {
             hosts: self.hosts.clone(),
             content_filter_relays: self.content_filter_relays.clone(),
             mask: self.mask,
+            state: self.state.clone(),
+            now: now.timestamp(),
         })
     }
 }

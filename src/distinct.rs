@@ -42,6 +42,14 @@ impl Distinct {
         self.sorted.is_empty() && self.recent.is_empty()
     }
 
+    /// Every hash, each once, in order.
+    pub fn hashes(&self) -> Vec<u64> {
+        let mut all: Vec<u64> = self.sorted.iter().chain(&self.recent).copied().collect();
+        all.sort_unstable();
+        all.dedup();
+        all
+    }
+
     /// Adds every hash of `other`.
     pub fn extend(&mut self, other: &Distinct) {
         for &h in other.sorted.iter().chain(&other.recent) {

@@ -26,6 +26,9 @@ pub struct Source {
     pub modified: Option<SystemTime>,
     /// A program whose output is read instead of a file (`--journal`).
     pub command: Option<Vec<String>>,
+    /// Only these bytes of the (decompressed) file, `start..end`: what
+    /// `--state` has not read yet, up to the last whole line.
+    pub range: Option<(u64, u64)>,
 }
 
 impl Source {
@@ -35,6 +38,7 @@ impl Source {
             path: None,
             modified: None,
             command: None,
+            range: None,
         }
     }
 
@@ -56,6 +60,7 @@ impl Source {
             path: None,
             modified: None,
             command: Some(command),
+            range: None,
         }
     }
 
@@ -66,6 +71,7 @@ impl Source {
             path: Some(path),
             modified,
             command: None,
+            range: None,
         }
     }
 }
@@ -346,6 +352,12 @@ pub fn open(
     progress: Option<&ProgressBar>,
 ) -> io::Result<(Box<dyn Read + Send>, Compression)> {
     let raw: Box<dyn Read + Send> = match (&source.path, &source.command) {
+        (Some(path), _) if source.range.is_some() => {
+            if let Some(plain) = open_range(path, source.range)? {
+                return Ok(plain);
+            }
+            Box::new(File::open(path)?)
+        }
         (Some(path), _) => Box::new(File::open(path)?),
         (None, Some(command)) => Box::new(spawn(command)?),
         (None, None) => Box::new(io::stdin()),
@@ -367,7 +379,61 @@ pub fn open(
         Compression::Xz => Box::new(liblzma::bufread::XzDecoder::new_multi_decoder(buffered)),
         Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(buffered)?),
     };
-    Ok((reader, compression))
+    let Some((start, end)) = source.range else {
+        return Ok((reader, compression));
+    };
+    let mut reader = reader;
+    let wanted = end.saturating_sub(start);
+    if wanted == 0 {
+        return Ok((Box::new(io::empty()), compression));
+    }
+    // Decompressed bytes cannot be seeked over: they are read and dropped
+    // (a plain file is seeked, in `open_range`).
+    let skipped = io::copy(&mut (&mut reader).take(start), &mut io::sink())?;
+    if skipped < start {
+        return Err(io::Error::other(format!(
+            "holds {skipped} bytes, fewer than the {start} read before: it changed since"
+        )));
+    }
+    Ok((Box::new(reader.take(wanted)), compression))
+}
+
+/// A plain file's `range`: seeked to its start, read to its end.
+/// `None` for a compressed file (its range is of the decompressed bytes).
+#[allow(clippy::type_complexity)]
+fn open_range(
+    path: &Path,
+    range: Option<(u64, u64)>,
+) -> io::Result<Option<(Box<dyn Read + Send>, Compression)>> {
+    use std::io::{Seek, SeekFrom};
+    let Some((start, end)) = range else {
+        return Ok(None);
+    };
+    let mut file = File::open(path)?;
+    let mut head = [0u8; 8];
+    let n = read_full(&mut file, &mut head)?;
+    if Compression::detect(&head[..n]) != Compression::None {
+        return Ok(None);
+    }
+    file.seek(SeekFrom::Start(start))?;
+    Ok(Some((
+        Box::new(file.take(end.saturating_sub(start))),
+        Compression::None,
+    )))
+}
+
+/// Reads until `buf` is full or the end: how many bytes it holds.
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
 }
 
 /// A command's output; at its end, a failing exit status is an error, so a

@@ -27,6 +27,7 @@ pub mod parse;
 pub mod pipeline;
 pub mod report;
 pub mod scan;
+pub mod state;
 pub mod suppress;
 pub mod unclassified;
 pub mod window;
@@ -293,6 +294,8 @@ pub enum UsageError {
     },
     #[error("{0}")]
     OutputIsInput(String),
+    #[error(transparent)]
+    State(#[from] state::BadState),
 }
 
 /// The hosts of the input, for the message of [`UsageError::UnknownHost`].
@@ -349,6 +352,15 @@ fn report_logs(
     };
     let (sources, missing) = sources(config, &config.inputs, err)?;
     output_is_no_input(config, &sources)?;
+    // --state: what the last run left, and what is left to read.
+    let (sources, resumed) = match &config.state {
+        Some(path) => {
+            let saved = state::State::load(path).map_err(UsageError::from)?;
+            let (sources, marks) = state::plan(sources, &saved.files, err)?;
+            (sources, Some((saved, marks)))
+        }
+        None => (sources, None),
+    };
     let options = options(config, &sources, config.format == Format::Jsonl);
     // -o FILE: written beside FILE and renamed into place only when the run
     // completes, so a metrics collector never reads half a file. With
@@ -373,29 +385,66 @@ fn report_logs(
     // A failed write of an event ends the run as a failed read would: it
     // is told apart here, to say which it was.
     let mut write_failed = false;
-    let analysis = pipeline::analyse(&sources, catalogue.clone(), &options, &mut |e| {
-        if events_out {
-            jsonl.write(target, e).inspect_err(|_| write_failed = true)
-        } else {
-            Ok(())
-        }
-    });
-    let mut analysis = match analysis {
+    let (carried, resumed) = match resumed {
+        Some((saved, marks)) => (
+            Some(state::load_queues(saved.queues)),
+            Some((saved.counts, marks)),
+        ),
+        None => (None, None),
+    };
+    let analysis = pipeline::analyse_from(
+        &sources,
+        catalogue.clone(),
+        &options,
+        &mut |e| {
+            if events_out {
+                jsonl.write(target, e).inspect_err(|_| write_failed = true)
+            } else {
+                Ok(())
+            }
+        },
+        carried,
+    );
+    let (mut analysis, open_queues) = match analysis {
         Ok(a) => a,
         Err(e) if write_failed => return Err(anyhow::Error::new(e).context(writing(config))),
         Err(e) => return Err(anyhow::Error::new(e).context("reading the logs")),
     };
     check_hosts(config, &analysis)?;
+    // The counts of every run: the earlier ones' added to this one's, and
+    // saved as they are before --mask hides addresses.
+    let next_state = resumed.map(|(counts, files)| {
+        counts.add_to(&mut analysis.summary);
+        state::State {
+            version: state::VERSION,
+            files,
+            queues: open_queues.as_ref().map(state::save_queues).unwrap_or_default(),
+            counts: state::Carried::of(&analysis.summary),
+        }
+    });
     if config.mask {
         analysis.summary.mask_addresses();
         analysis.incidents.mask();
     }
     let mut code = read_status(&missing, &analysis, err)?;
+    let run = alert::Run {
+        now: config.now,
+        windowed: config.window.since.is_some() || config.window.until.is_some(),
+    };
     let alerts: Vec<(alert::Condition, f64)> = config
         .fail_if
         .iter()
-        .filter_map(|c| c.crossed(&analysis.summary).map(|v| (c.clone(), v)))
+        .filter_map(|c| c.crossed(&analysis.summary, run).map(|v| (c.clone(), v)))
         .collect();
+    // No silent all-clear (issue 20): a report of no lines, or of a log
+    // that stopped, says so in every format, and on stderr (but with
+    // --quiet, whose alerts are `--fail-if lines<1` and `stale>…`).
+    let warnings = report::input_warnings(&analysis, &config.fail_if, run, config.window, config.zone);
+    if !config.quiet {
+        for w in &warnings {
+            writeln!(err, "bounce-report: warning: {w}")?;
+        }
+    }
     let report = report::Report {
         analysis: &analysis,
         catalogue: &catalogue,
@@ -407,6 +456,7 @@ fn report_logs(
         zone: config.zone,
         alerts: &alerts,
         previous: previous.as_ref(),
+        warnings: &warnings,
     };
     match config.format {
         // `--by unclassified -f jsonl`: the groups, one per line.
@@ -427,6 +477,20 @@ fn report_logs(
     if let Some(f) = file {
         let path = f.target().display().to_string();
         f.commit().with_context(|| format!("writing {path}"))?;
+    }
+    // Saved only after a run that read every input and wrote its report:
+    // otherwise the next run reads the same lines again.
+    if let (Some(next), Some(path)) = (&next_state, &config.state) {
+        if code == ExitCode::Success {
+            next.save(path)
+                .with_context(|| format!("writing the state file {}", path.display()))?;
+        } else {
+            writeln!(
+                err,
+                "bounce-report: --state {}: not updated, as some input could not be read; the next run reads from the same offsets",
+                path.display()
+            )?;
+        }
     }
     for (condition, value) in &alerts {
         writeln!(

@@ -223,6 +223,22 @@ pub fn analyse(
     options: &Options,
     sink: &mut dyn FnMut(&Event<'_>) -> io::Result<()>,
 ) -> io::Result<Analysis> {
+    analyse_from(sources, catalogue, options, sink, None).map(|(a, _)| a)
+}
+
+/// [`analyse`], with the queue ids an earlier run left open (`--state`):
+/// their senders and deferrals carry on into these sources. Returns the
+/// queue ids still open at the end too, for the next run, when `carried`
+/// was given.
+pub fn analyse_from(
+    sources: &[Source],
+    catalogue: Arc<Catalogue>,
+    options: &Options,
+    sink: &mut dyn FnMut(&Event<'_>) -> io::Result<()>,
+    carried: Option<QueueTable>,
+) -> io::Result<(Analysis, Option<QueueTable>)> {
+    let keep_table = carried.is_some();
+    let table = carried.unwrap_or_default();
     let threads = options.threads.max(1);
     let context = Context {
         years: sources
@@ -260,7 +276,7 @@ pub fn analyse(
     let mut resolver = Resolver {
         filter: &context.filter,
         summary: Summary::default(),
-        table: QueueTable::default(),
+        table,
         tracker: Tracker::default(),
         reports: sources
             .iter()
@@ -316,7 +332,12 @@ pub fn analyse(
     let held = options
         .stats
         .then(|| (table.open.len(), table.pending().count(), tracker.sizes()));
-    drop(table);
+    let table = if keep_table {
+        Some(table)
+    } else {
+        drop(table);
+        None
+    };
     crate::memory::release_freed();
     let merge = |summary: &mut Summary| {
         for s in summaries {
@@ -344,12 +365,15 @@ pub fn analyse(
             summary.by_domain.len(),
         );
     }
-    Ok(Analysis {
-        summary,
-        sources: reports,
-        incidents,
-        single_failures,
-    })
+    Ok((
+        Analysis {
+            summary,
+            sources: reports,
+            incidents,
+            single_failures,
+        },
+        table,
+    ))
 }
 
 /// Reads, analyses and resolves each chunk in turn on this thread; returns
@@ -809,6 +833,10 @@ impl Worker<'_> {
     /// borrowed: what outlives the call is made owned.
     fn record(&mut self, r: parse::Record<'_>, position: Position) {
         self.parsed += 1;
+        self.summary.see_record(r.time);
+        if self.context.filter.admits_line(r.time, r.host) {
+            self.summary.window_records += 1;
+        }
         if !self.context.filter.hosts.is_empty() && !self.summary.hosts_seen.contains(r.host) {
             self.summary.hosts_seen.insert(r.host.into());
         }

@@ -308,7 +308,8 @@ impl Reader {
                     .and_then(|()| self.read_source(i, reader, &mut seq, out))
                     .and_then(|read| {
                         // Plain bytes read to the end are the file's.
-                        let read = read.filter(|_| compression == Compression::None);
+                        let read =
+                            read.filter(|_| compression == Compression::None && source.range.is_none());
                         unchanged(i, source, opened.as_ref(), read, out)
                     }),
                     Err(error) => out(Message::Failed { source: i, error }),
@@ -601,6 +602,10 @@ fn unchanged(
 /// reader then reports why), is `None`. What is not a file is not opened
 /// here: a FIFO opened and closed would lose its writer.
 fn plain_file(source: &Source) -> Option<(File, u64)> {
+    // A range (`--state`) is read in order from its start.
+    if source.range.is_some() {
+        return None;
+    }
     let path = source.path.as_ref()?;
     if !std::fs::metadata(path).ok()?.is_file() {
         return None;

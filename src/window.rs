@@ -119,7 +119,7 @@ pub fn parse_time(s: &str, now: DateTime<Utc>, zone: Zone) -> Result<Timestamp, 
 /// `24h`, `7d`, `30m`, `90s`, `2w`: a span back from now. `None`: not a
 /// span; `Some(None)`: a span too long for chrono's `TimeDelta` (about
 /// 292 million years, or more digits than an `i64` holds).
-fn parse_span(s: &str) -> Option<Option<Duration>> {
+pub(crate) fn parse_span(s: &str) -> Option<Option<Duration>> {
     let unit = s.chars().last()?;
     let digits = &s[..s.len() - unit.len_utf8()];
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {

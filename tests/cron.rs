@@ -39,7 +39,7 @@ impl Machine {
     /// folder, `bin/` with bounce-report and a `mail` that keeps its input.
     fn new() -> Machine {
         let root = tempfile::tempdir().unwrap();
-        for d in ["log", "textfile", "bin", "mail"] {
+        for d in ["log", "textfile", "bin", "mail", "state"] {
             std::fs::create_dir(root.path().join(d)).unwrap();
         }
         let bin = root.path().join("bin");
@@ -84,6 +84,10 @@ impl Machine {
             .replace(
                 "/var/lib/node_exporter/textfile/",
                 &format!("{}/", self.path("textfile").display()),
+            )
+            .replace(
+                "/var/lib/bounce-report/",
+                &format!("{}/", self.path("state").display()),
             );
         Command::new("sh")
             .arg("-c")
@@ -181,6 +185,18 @@ fn the_readme_crontab_lines_do_what_the_readme_says() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(left.len(), 1, "temporary files left: {left:?}");
+    // Its state: a second run reads nothing new and its counters are the same.
+    assert!(m.path("state/metrics.state").exists());
+    let out = m.run(&commands[1]);
+    assert_eq!(out.status.code(), Some(0));
+    let again = std::fs::read_to_string(m.path("textfile/bounce_report.prom")).unwrap();
+    let counters = |p: &str| -> Vec<String> {
+        p.lines()
+            .filter(|l| l.contains("_total") && !l.starts_with('#'))
+            .map(String::from)
+            .collect()
+    };
+    assert_eq!(counters(&again), counters(&prom));
 
     // 3. The alert: a bounce rate of about 30% crosses 5%.
     let out = m.run(&commands[2]);

@@ -4,6 +4,7 @@
 
 mod common;
 
+mod allclear;
 mod bounds;
 mod catalogue;
 mod cli;
@@ -18,4 +19,5 @@ mod insight;
 mod journal;
 mod ops;
 mod scale;
+mod state;
 mod window;

@@ -289,6 +289,13 @@ fn header(report: &Report<'_>, h: &mut String) {
 }
 
 fn alerts(report: &Report<'_>, h: &mut String) {
+    if !report.warnings.is_empty() {
+        h.push_str("<div class=\"alerts\"><b>WARNING</b><ul>\n");
+        for w in report.warnings {
+            let _ = writeln!(h, "<li>WARNING: {}</li>", escape(w));
+        }
+        h.push_str("</ul></div>\n");
+    }
     let resolver = super::resolver_warnings(report);
     if !resolver.is_empty() {
         h.push_str("<div class=\"alerts\"><b>Our DNS resolver</b><ul>\n");

@@ -23,6 +23,11 @@ struct Summary<'a> {
     window: Window,
     /// `--fail-if` conditions that were crossed.
     alerts: Vec<Alert>,
+    /// Why this report is not an all-clear (no lines read, an empty
+    /// window, a log that stopped); empty when there is no such reason.
+    warnings: &'a [String],
+    /// The time of the last Postfix line read (in the window or not).
+    last_log_line: Option<String>,
     totals: Totals,
     by_domain: Vec<Breakdown<'a>>,
     by_cause: Vec<Cause<'a>>,
@@ -482,6 +487,8 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             since: report.window.since.map(|t| window::show(t, report.zone)),
             until: report.window.until.map(|t| window::show(t, report.zone)),
         },
+        warnings: report.warnings,
+        last_log_line: s.last_record.map(|t| t.rfc3339()),
         alerts: report
             .alerts
             .iter()

@@ -53,6 +53,13 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         }
     }
 
+    if !report.warnings.is_empty() {
+        writeln!(out)?;
+        for w in report.warnings {
+            writeln!(out, "> **WARNING:** {}", escape(w))?;
+        }
+    }
+
     let resolver = super::resolver_warnings(report);
     if !resolver.is_empty() {
         writeln!(out, "\n## Our DNS resolver\n")?;

@@ -22,7 +22,7 @@ use crate::cli::{By, ClassifyFormat};
 use crate::compare::Previous;
 use crate::input::InputError;
 use crate::pipeline::Analysis;
-use crate::window::{Window, Zone};
+use crate::window::{self, Window, Zone};
 use rustc_hash::FxHashMap as HashMap;
 use table::thousands;
 
@@ -43,6 +43,78 @@ pub struct Report<'a> {
     pub alerts: &'a [(Condition, f64)],
     /// An earlier run to compare with (`--compare`).
     pub previous: Option<&'a Previous>,
+    /// What makes the report no all-clear: no lines read, an empty
+    /// window, a log that stopped ([`input_warnings`]).
+    pub warnings: &'a [String],
+}
+
+/// Why a report must not be read as an all-clear (issue 20): no log line
+/// was read (every input skipped, empty or unreadable), the window held no
+/// Postfix line, no line read was a Postfix one, or the last Postfix line
+/// is older than a `--fail-if stale>…` allows.
+pub fn input_warnings(
+    analysis: &Analysis,
+    conditions: &[Condition],
+    run: crate::alert::Run,
+    window: Window,
+    zone: Zone,
+) -> Vec<String> {
+    let s = &analysis.summary;
+    let lines = s.lines();
+    let mut warnings = Vec::new();
+    let not_clear = "this report is not an all-clear";
+    if lines.lines == 0 {
+        let n = analysis.sources.len();
+        let skipped = analysis.sources.iter().filter(|x| x.skipped.is_some()).count();
+        let failed = analysis.sources.iter().filter(|x| x.error.is_some()).count();
+        let empty = n.saturating_sub(skipped + failed);
+        let mut why = Vec::new();
+        if skipped > 0 {
+            why.push(format!("{skipped} skipped (last written before the window)"));
+        }
+        if empty > 0 {
+            why.push(format!("{empty} empty or with nothing new"));
+        }
+        if failed > 0 {
+            why.push(format!("{failed} unreadable"));
+        }
+        let why = if why.is_empty() {
+            "no input".to_string()
+        } else {
+            format!("of {n} input(s), {}", why.join(", "))
+        };
+        warnings.push(format!("no log lines were read ({why}): {not_clear}"));
+    } else if run.windowed && s.window_records == 0 {
+        let at = |t: Option<crate::parse::Timestamp>| t.map_or("-".to_string(), |t| window::show(t, zone));
+        warnings.push(format!(
+            "the window ({} to {}) holds no Postfix log lines ({} lines read, none in it): {not_clear}",
+            at(window.since),
+            at(window.until),
+            thousands(lines.lines)
+        ));
+    } else if lines.parsed == 0 {
+        warnings.push(format!(
+            "none of the {} lines read is a Postfix delivery or queue line (is this a Postfix mail log?): {not_clear}",
+            thousands(lines.lines)
+        ));
+    }
+    let stale = crate::alert::staleness(s, run.now);
+    if let Some(limit) = conditions
+        .iter()
+        .filter_map(Condition::stale_after)
+        .filter(|&l| stale > l)
+        .reduce(f64::min)
+    {
+        let last = s
+            .last_record
+            .map_or("never".to_string(), |t| window::show(t, zone));
+        warnings.push(format!(
+            "the last Postfix log line was logged {last}, {} ago (more than {}): the log may have stopped being written (syslog, Postfix, rotation), so {not_clear}",
+            crate::alert::show_span(stale),
+            crate::alert::show_span(limit)
+        ));
+    }
+    warnings
 }
 
 /// A figure of the totals: a count, or a rate (`None`: nothing to divide).

@@ -25,10 +25,18 @@
 //!   add up to the lines read.
 //! - `bounce_report_last_run_timestamp_seconds`: when the report was made, to
 //!   alert on a cron job that stopped running.
+//! - `bounce_report_last_log_timestamp_seconds`: the time of the last
+//!   Postfix line read (absent when none was), to alert on a log that
+//!   stopped: `time() - bounce_report_last_log_timestamp_seconds > 7200`.
+//! - `bounce_report_warnings`: how many reasons the report is no all-clear
+//!   (no lines read, an empty window, a stale log), each also written as a
+//!   `# WARNING:` comment line.
 //!
-//! The counters count what the logs read hold, so they fall when a log is
-//! rotated away or a `--since` window moves on; Prometheus reads a fall as a
-//! counter reset, which `rate()` and `increase()` handle.
+//! Without `--state` the counters count what the logs read hold, so they
+//! fall when a log is rotated away or a `--since` window moves on;
+//! Prometheus reads a fall as a counter reset, which `rate()` and
+//! `increase()` handle. With `--state` they count every run since the first
+//! and only grow (README "Frequent runs: --state").
 //!
 //! Output order is fixed (metric, then status, then cause or domain order),
 //! so two runs on the same logs differ only in the timestamp.
@@ -63,6 +71,9 @@ pub fn write_at(report: &Report<'_>, now_unix: u64, out: &mut dyn Write) -> io::
     // lines at the default --top 20) and one write keeps a short file from
     // being seen in pieces on a plain stdout redirect.
     let mut m = String::new();
+    for w in report.warnings {
+        let _ = writeln!(m, "# WARNING: {}", visible(w).replace('\n', " "));
+    }
     events(report, &mut m);
     domains(report, &mut m);
     family(
@@ -85,6 +96,22 @@ pub fn write_at(report: &Report<'_>, now_unix: u64, out: &mut dyn Write) -> io::
         "When bounce-report made this report, in seconds since the Unix epoch.",
     );
     let _ = writeln!(m, "bounce_report_last_run_timestamp_seconds {now_unix}");
+    if let Some(t) = report.analysis.summary.last_record {
+        family(
+            &mut m,
+            "bounce_report_last_log_timestamp_seconds",
+            "gauge",
+            "The time of the last Postfix line read, in seconds since the Unix epoch.",
+        );
+        let _ = writeln!(m, "bounce_report_last_log_timestamp_seconds {}", t.unix);
+    }
+    family(
+        &mut m,
+        "bounce_report_warnings",
+        "gauge",
+        "Reasons this report is not an all-clear: no log lines read, a window without Postfix lines, a stale log.",
+    );
+    let _ = writeln!(m, "bounce_report_warnings {}", report.warnings.len());
     out.write_all(m.as_bytes())
 }
 

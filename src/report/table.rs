@@ -166,6 +166,9 @@ fn header(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     for (condition, value) in report.alerts {
         writeln!(out, "ALERT: {condition} (value {})", condition.show(*value))?;
     }
+    for w in report.warnings {
+        write_wrapped(out, "WARNING: ", &super::escape::visible(w))?;
+    }
     writeln!(
         out,
         "Lines: {} read: {} Postfix delivery/queue, {} other, {} malformed{}",

@@ -12,7 +12,7 @@
 //! counted in `ungrouped` (exact totals, incomplete grouping, said in the
 //! report).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::event::lossy;
 use crate::parse::{ServerKind, ServerLine};
@@ -41,7 +41,8 @@ pub struct Group {
 pub struct Health {
     /// Lines per kind: warning, error, fatal, panic, reject.
     pub counts: [u64; 5],
-    groups: HashMap<(ServerKind, String, String), Group>,
+    /// By kind, service and masked text, joined in one string.
+    groups: HashMap<String, Group>,
     /// Lines not grouped because [`MAX_GROUPS`] groups were full.
     pub ungrouped: u64,
 }
@@ -67,32 +68,41 @@ impl Health {
     pub fn see(&mut self, line: &ServerLine<'_>) {
         self.counts[index(line.kind)] += 1;
         let text = lossy(&line.text[..line.text.len().min(MAX_TEXT)]);
-        let name = match line.kind {
-            ServerKind::Reject => reject_name(&text),
-            _ => warning_name(&text),
-        };
-        let service = lossy(line.service).into_owned();
+        let service = lossy(line.service);
         let t = line.time.unix;
-        let key = (line.kind, service, name);
-        if let Some(g) = self.groups.get_mut(&key) {
-            g.count += 1;
-            g.first = g.first.min(t);
-            g.last = g.last.max(t);
-            return;
-        }
-        if self.groups.len() >= MAX_GROUPS {
-            self.ungrouped += 1;
-            return;
-        }
-        let group = Group {
-            kind: key.0,
-            service: key.1.clone(),
-            text: key.2.clone(),
-            count: 1,
-            first: t,
-            last: t,
-        };
-        self.groups.insert(key, group);
+        // The key (kind, service, masked text) is made in a buffer kept for
+        // the thread: a line of a known group allocates nothing.
+        thread_local!(static KEY: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) });
+        KEY.with_borrow_mut(|key| {
+            key.clear();
+            key.push(char::from(b'0' + index(line.kind) as u8));
+            key.push_str(&service);
+            key.push('\u{1}');
+            let name_at = key.len();
+            match line.kind {
+                ServerKind::Reject => reject_name_into(&text, key),
+                _ => mask_into(&text, true, key),
+            }
+            if let Some(g) = self.groups.get_mut(key.as_str()) {
+                g.count += 1;
+                g.first = g.first.min(t);
+                g.last = g.last.max(t);
+                return;
+            }
+            if self.groups.len() >= MAX_GROUPS {
+                self.ungrouped += 1;
+                return;
+            }
+            let group = Group {
+                kind: line.kind,
+                service: service.into_owned(),
+                text: key[name_at..].to_string(),
+                count: 1,
+                first: t,
+                last: t,
+            };
+            self.groups.insert(key.clone(), group);
+        });
     }
 
     pub fn merge(&mut self, other: Health) {
@@ -210,10 +220,9 @@ fn mask_token(token: &str, hosts: bool) -> Option<&'static str> {
     None
 }
 
-fn mask(text: &str, hosts: bool) -> String {
-    let mut out = String::with_capacity(text.len());
-    for token in text.split_whitespace() {
-        if !out.is_empty() {
+fn mask_into(text: &str, hosts: bool, out: &mut String) {
+    for (i, token) in text.split_whitespace().enumerate() {
+        if i > 0 {
             out.push(' ');
         }
         match mask_token(token, hosts) {
@@ -227,19 +236,29 @@ fn mask(text: &str, hosts: bool) -> String {
             None => out.push_str(token),
         }
     }
-    out
 }
 
 /// The name of a warning's group: host names masked too, paths kept.
+#[cfg(test)]
 fn warning_name(text: &str) -> String {
-    mask(text, true)
+    let mut s = String::new();
+    mask_into(text, true, &mut s);
+    s
 }
 
 /// The name of a refusal's group: `RCPT: 554 5.7.1 Relay access denied`,
 /// from `RCPT from host[ip]: 554 5.7.1 <addr>: Relay access denied;
 /// from=<…> to=<…> proto=ESMTP helo=<…>`. Host names in the reason stay
 /// (`blocked using zen.spamhaus.org` names the list).
+#[cfg(test)]
 fn reject_name(text: &str) -> String {
+    let mut s = String::new();
+    reject_name_into(text, &mut s);
+    s
+}
+
+/// Writes [`reject_name`]'s text to `out`.
+fn reject_name_into(text: &str, out: &mut String) {
     // Postfix appends the envelope: `; from=<…> to=<…> proto=… helo=<…>`
     // (at MAIL FROM and before, from `proto=` on).
     let text = ["; from=<", "; proto="]
@@ -258,19 +277,22 @@ fn reject_name(text: &str) -> String {
         None => ("", text),
     };
     let stage = stage.trim();
+    if !stage.is_empty() {
+        out.push_str(stage);
+        out.push_str(": ");
+    }
     // The subject before the reason: `<bob@example.com>: `, `<host[ip]>: `.
-    let rest = match rest.find(">: ") {
-        Some(i) if rest[..i].find('<').is_some() => {
-            let (code, _) = rest.split_at(rest[..i].find('<').unwrap_or(0));
-            format!("{code}{}", &rest[i + 3..])
+    match rest.find(">: ") {
+        Some(i) if rest[..i].contains('<') => {
+            let open = rest[..i].find('<').unwrap_or(0);
+            let before = rest[..open].trim_end();
+            if !before.is_empty() {
+                mask_into(before, false, out);
+                out.push(' ');
+            }
+            mask_into(&rest[i + 3..], false, out);
         }
-        _ => rest.to_string(),
-    };
-    let reason = mask(&rest, false);
-    if stage.is_empty() {
-        reason
-    } else {
-        format!("{stage}: {reason}")
+        _ => mask_into(rest, false, out),
     }
 }
 

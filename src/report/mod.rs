@@ -43,6 +43,8 @@ pub struct Report<'a> {
     pub alerts: &'a [(Condition, f64)],
     /// An earlier run to compare with (`--compare`).
     pub previous: Option<&'a Previous>,
+    /// Fields a `merge` could not make exact (empty for a run over logs).
+    pub estimated: &'a [String],
 }
 
 /// A figure of the totals: a count, or a rate (`None`: nothing to divide).

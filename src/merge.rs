@@ -1,0 +1,751 @@
+//! `bounce-report merge A.json B.json …`: the summary of one run over all
+//! the input of several runs (one per host, per day, per file), rebuilt
+//! from their `--format json` as a [`Summary`] and an [`Analysis`] and
+//! written by the same report code as a run over logs (issue 22).
+//!
+//! What finished counts cannot give back exactly travels in each JSON's
+//! `merge_state` in a form that merges exactly: distinct recipients as
+//! their 64-bit hashes, delivery delays as a histogram (so the median
+//! survives), failures per domain, relay and hour by cause, and the reply
+//! kinds behind each cause's example and advice. What even that cannot make
+//! exact (incidents, which a delivery logged by another host may end; the
+//! first example, whose position in a joint input is unknown) is merged as
+//! well as it can be and named in the output's `estimated`, never silently
+//! wrong. The result does not depend on the order of the inputs, nor on how
+//! they were grouped: merging is commutative and associative.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::aggregate::{
+    CauseCounts, DomainStats, Example, Kind, LineCounts, Outcomes, ReplyKind, StatusCounts, Summary,
+};
+use crate::cause::Cause;
+use crate::event::Position;
+use crate::incident::{Incident, Incidents};
+use crate::input::Compression;
+use crate::our_dns::ResolverIncident;
+use crate::parse::Timestamp;
+use crate::pipeline::{Analysis, SourceReport};
+use crate::scan::Skip;
+use crate::window::Window;
+
+/// Which writer made a `merge_state`: merge reads only its own version's
+/// (rule numbers and the JSON's shapes may change between versions).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Delays as `[seconds, how many]`, by seconds.
+type Histogram = Vec<[u64; 2]>;
+
+/// Deferred outcomes with their delays, exactly.
+#[derive(Serialize, Deserialize, Default, Clone, Debug)]
+pub struct OutcomeState {
+    delivered: u64,
+    bounced: u64,
+    expired: u64,
+    pending: u64,
+    delays: Histogram,
+}
+
+impl From<&Outcomes> for OutcomeState {
+    fn from(o: &Outcomes) -> Self {
+        let mut d = o.delivery_delays.clone();
+        d.sort_unstable();
+        let mut delays: Histogram = Vec::new();
+        for x in d {
+            match delays.last_mut() {
+                Some(last) if last[0] == u64::from(x) => last[1] += 1,
+                _ => delays.push([u64::from(x), 1]),
+            }
+        }
+        OutcomeState {
+            delivered: o.delivered,
+            bounced: o.bounced,
+            expired: o.expired,
+            pending: o.pending,
+            delays,
+        }
+    }
+}
+
+impl OutcomeState {
+    fn add_to(&self, o: &mut Outcomes) {
+        o.delivered += self.delivered;
+        o.bounced += self.bounced;
+        o.expired += self.expired;
+        o.pending += self.pending;
+        for [secs, n] in &self.delays {
+            let secs = (*secs).min(u64::from(u32::MAX)) as u32;
+            o.delivery_delays.extend(std::iter::repeat_n(secs, *n as usize));
+        }
+    }
+}
+
+/// One kind of reply within a cause (see [`ReplyKind`]).
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct KindState {
+    rule: Option<u32>,
+    smtp_code: Option<u16>,
+    events: u64,
+    example: Option<String>,
+}
+
+/// What `merge` needs beyond the report's own fields (README "Many
+/// servers"; docs/merge.md).
+#[derive(Serialize, Deserialize, Default, Debug)]
+pub struct State {
+    /// The writer's version: [`VERSION`].
+    version: String,
+    /// Distinct bounced recipients: their hashes, 16 hex digits each, sorted.
+    bounced_recipients: String,
+    /// Per cause, its distinct recipients' hashes, as above.
+    cause_recipients: BTreeMap<String, String>,
+    /// Per cause, failures by kind of reply.
+    cause_kinds: BTreeMap<String, Vec<KindState>>,
+    /// Failures per recipient domain ("" for none) and cause.
+    domain_causes: BTreeMap<String, BTreeMap<String, u32>>,
+    /// Failures per relay host and cause.
+    relay_causes: BTreeMap<String, BTreeMap<String, u32>>,
+    /// Failures per hour since the epoch and cause.
+    hour_causes: BTreeMap<i64, BTreeMap<String, u32>>,
+    /// Failures per recipient domain and hour since the epoch.
+    hour_domains: BTreeMap<String, BTreeMap<i64, u32>>,
+    deferred_outcomes: OutcomeState,
+    outcomes_by_domain: BTreeMap<String, OutcomeState>,
+    outcomes_by_cause: BTreeMap<String, OutcomeState>,
+}
+
+fn hex(hashes: &[u64]) -> String {
+    let mut s = String::with_capacity(hashes.len() * 16);
+    for h in hashes {
+        s.push_str(&format!("{h:016x}"));
+    }
+    s
+}
+
+fn unhex(s: &str) -> Option<Vec<u64>> {
+    if s.len() % 16 != 0 || !s.is_ascii() {
+        return None;
+    }
+    (0..s.len() / 16)
+        .map(|i| u64::from_str_radix(&s[i * 16..i * 16 + 16], 16).ok())
+        .collect()
+}
+
+fn causes_of(c: &CauseCounts) -> BTreeMap<String, u32> {
+    Cause::ALL
+        .iter()
+        .filter(|c2| c.0[c2.index()] > 0)
+        .map(|c2| (c2.as_str().to_string(), c.0[c2.index()]))
+        .collect()
+}
+
+impl State {
+    /// The state of a finished summary, for `--format json`.
+    pub fn of(s: &Summary) -> State {
+        let mut st = State {
+            version: VERSION.into(),
+            bounced_recipients: hex(&s.bounced_recipients.all()),
+            deferred_outcomes: (&s.deferred_outcomes).into(),
+            ..State::default()
+        };
+        for c in Cause::ALL {
+            let cs = &s.by_cause[c.index()];
+            if !cs.recipients.is_empty() {
+                st.cause_recipients
+                    .insert(c.as_str().into(), hex(&cs.recipients.all()));
+            }
+            if !cs.kinds.is_empty() {
+                let mut kinds: Vec<(&ReplyKind, &Kind)> = cs.kinds.iter().collect();
+                kinds.sort_by_key(|(k, _)| **k);
+                st.cause_kinds.insert(
+                    c.as_str().into(),
+                    kinds
+                        .into_iter()
+                        .map(|(k, kind)| KindState {
+                            rule: k.rule,
+                            smtp_code: k.smtp_code,
+                            events: kind.events,
+                            example: kind.example.text().map(String::from),
+                        })
+                        .collect(),
+                );
+            }
+            let o = &s.outcomes_by_cause[c.index()];
+            if o.total() > 0 {
+                st.outcomes_by_cause.insert(c.as_str().into(), o.into());
+            }
+        }
+        for (d, stats) in &s.by_domain {
+            let causes = causes_of(&stats.causes);
+            if !causes.is_empty() {
+                st.domain_causes.insert(d.clone(), causes);
+            }
+        }
+        for (r, stats) in &s.by_relay {
+            let causes = causes_of(&stats.causes);
+            if !causes.is_empty() {
+                st.relay_causes.insert(r.clone(), causes);
+            }
+        }
+        for (h, c) in &s.by_hour_cause {
+            st.hour_causes.insert(*h, causes_of(c));
+        }
+        for (d, hours) in &s.by_hour_domain {
+            st.hour_domains
+                .insert(d.clone(), hours.iter().map(|(h, n)| (*h, *n)).collect());
+        }
+        for (d, o) in &s.outcomes_by_domain {
+            if o.total() > 0 {
+                st.outcomes_by_domain.insert(d.clone(), o.into());
+            }
+        }
+        st
+    }
+}
+
+// The summary as `--format json` writes it: only what merge reads.
+
+#[derive(Deserialize, Debug)]
+pub struct Input {
+    files: Vec<FileIn>,
+    span: SpanIn,
+    window: WindowIn,
+    totals: TotalsIn,
+    by_domain: Vec<RowIn>,
+    by_cause: Vec<CauseIn>,
+    by_relay: Vec<RowIn>,
+    by_sender_domain: Vec<RowIn>,
+    by_sender: Vec<RowIn>,
+    by_sasl_username: Vec<RowIn>,
+    by_host: Vec<RowIn>,
+    unclassified: Vec<UnclassifiedIn>,
+    incidents: Vec<IncidentIn>,
+    single_failures: u64,
+    resolver_incidents: Vec<ResolverIn>,
+    by_hour: Vec<HourIn>,
+    #[serde(default)]
+    estimated: Vec<String>,
+    merge_state: Option<State>,
+    /// The file it came from, for messages.
+    #[serde(skip)]
+    name: String,
+}
+
+#[derive(Deserialize, Debug, Clone)]
+struct FileIn {
+    name: String,
+    compression: Option<String>,
+    lines: u64,
+    overlong: u64,
+    bytes: u64,
+    error: Option<String>,
+    skipped: Option<String>,
+    out_of_order: u64,
+}
+
+#[derive(Deserialize, Debug)]
+struct SpanIn {
+    first: Option<String>,
+    last: Option<String>,
+}
+
+#[derive(Deserialize, Debug, PartialEq, Clone)]
+struct WindowIn {
+    since: Option<String>,
+    until: Option<String>,
+}
+
+#[derive(Deserialize, Debug)]
+struct TotalsIn {
+    sent: u64,
+    bounced: u64,
+    deferred: u64,
+    expired: u64,
+    handed_to_filter: u64,
+    parsed: u64,
+    other: u64,
+    malformed: u64,
+    probes: u64,
+}
+
+/// A breakdown row, keyed by `domain` or under another name.
+#[derive(Deserialize, Debug)]
+struct RowIn {
+    #[serde(alias = "relay", alias = "sender", alias = "sasl_username", alias = "host")]
+    domain: Option<String>,
+    sent: u64,
+    bounced: u64,
+    deferred: u64,
+    expired: u64,
+}
+
+impl RowIn {
+    fn counts(&self) -> StatusCounts {
+        StatusCounts([self.sent, self.bounced, self.deferred, self.expired])
+    }
+}
+
+#[derive(Deserialize, Debug)]
+struct CauseIn {
+    cause: String,
+    bounced: u64,
+    deferred: u64,
+    expired: u64,
+}
+
+#[derive(Deserialize, Debug)]
+struct UnclassifiedIn {
+    pattern: String,
+    events: u64,
+    example: Option<String>,
+}
+
+#[derive(Deserialize, Debug, Clone)]
+struct IncidentIn {
+    domain: String,
+    cause: String,
+    start: String,
+    end: String,
+    attempts: u64,
+    recipients: u64,
+    recovered: Option<String>,
+    ongoing: bool,
+    sample: String,
+}
+
+#[derive(Deserialize, Debug)]
+struct ResolverIn {
+    start: String,
+    end: String,
+    failures: u64,
+    domains: u64,
+    delivered_domains: u64,
+    sample_domains: Vec<String>,
+}
+
+#[derive(Deserialize, Debug)]
+struct HourIn {
+    hour: String,
+    bounced: u64,
+    deferred: u64,
+    expired: u64,
+}
+
+/// A file merge cannot read: exit status 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{name}: {why}")]
+pub struct BadSummary {
+    name: String,
+    why: String,
+}
+
+fn bad(name: &str, why: impl Into<String>) -> BadSummary {
+    BadSummary {
+        name: name.into(),
+        why: why.into(),
+    }
+}
+
+/// Reads one `--format json` summary.
+pub fn load(path: &Path) -> Result<Input, BadSummary> {
+    let name = path.display().to_string();
+    let text = std::fs::read(path).map_err(|e| bad(&name, format!("cannot be read: {e}")))?;
+    let value: serde_json::Value = serde_json::from_slice(&text).map_err(|e| {
+        bad(
+            &name,
+            format!("not JSON ({e}); merge reads what `bounce-report --format json` wrote"),
+        )
+    })?;
+    let state = value.get("merge_state");
+    match state.and_then(|s| s.get("version")).and_then(|v| v.as_str()) {
+        Some(v) if v == VERSION => {}
+        Some(v) => {
+            return Err(bad(
+                &name,
+                format!("written by bounce-report {v}, and this is {VERSION}: run both with the same version"),
+            ))
+        }
+        None if value.get("totals").is_some() => {
+            return Err(bad(
+                &name,
+                "has no merge_state: written by a bounce-report before merge (0.x before issue 22) or edited; run it again with this version",
+            ))
+        }
+        None => {
+            return Err(bad(
+                &name,
+                "not a bounce-report summary (no totals, no merge_state); merge reads what `bounce-report --format json` wrote",
+            ))
+        }
+    }
+    let mut input: Input = serde_json::from_value(value).map_err(|e| {
+        bad(
+            &name,
+            format!("not the shape `bounce-report --format json` writes: {e}"),
+        )
+    })?;
+    input.name = name;
+    Ok(input)
+}
+
+/// The merged run: what the renderers read.
+pub struct Merged {
+    pub analysis: Analysis,
+    pub window: Window,
+    /// Fields merged as well as they could be but not exactly.
+    pub estimated: Vec<String>,
+}
+
+fn time(name: &str, s: &str) -> Result<Timestamp, BadSummary> {
+    let t = chrono::DateTime::parse_from_rfc3339(s).map_err(|e| bad(name, format!("bad time {s:?}: {e}")))?;
+    Ok(Timestamp {
+        unix: t.timestamp(),
+        offset: t.offset().local_minus_utc(),
+    })
+}
+
+fn cause(name: &str, s: &str) -> Result<Cause, BadSummary> {
+    s.parse().map_err(|_| bad(name, format!("unknown cause {s:?}")))
+}
+
+fn hashes(name: &str, s: &str) -> Result<Vec<u64>, BadSummary> {
+    unhex(s).ok_or_else(|| bad(name, "merge_state: recipients are not hashes of 16 hex digits"))
+}
+
+fn cause_counts(name: &str, m: &BTreeMap<String, u32>) -> Result<CauseCounts, BadSummary> {
+    let mut c = CauseCounts::default();
+    for (k, n) in m {
+        c.0[cause(name, k)?.index()] += n;
+    }
+    Ok(c)
+}
+
+/// An example that no position orders: the same for any merge order.
+fn example(text: Option<&str>) -> Example {
+    Example(text.map(|t| (Position { source: 0, offset: 0 }, t.to_string(), String::new())))
+}
+
+/// Keeps the smaller of two examples; says whether they differed.
+fn pick(mine: &mut Example, theirs: &Example) -> bool {
+    match (&mine.0, &theirs.0) {
+        (_, None) => false,
+        (None, Some(_)) => {
+            *mine = theirs.clone();
+            false
+        }
+        (Some(a), Some(b)) => {
+            let (smaller, differ) = (b.1 < a.1, a.1 != b.1);
+            if smaller {
+                *mine = theirs.clone();
+            }
+            differ
+        }
+    }
+}
+
+/// Merges the summaries: the result is the same for any order of them.
+pub fn merge(inputs: Vec<Input>) -> Result<Merged, BadSummary> {
+    let mut s = Summary::default();
+    let mut estimated: BTreeSet<String> = BTreeSet::new();
+    let mut files: Vec<(FileIn, LineCounts)> = Vec::new();
+    let mut windows: Vec<WindowIn> = Vec::new();
+    let mut incidents: Vec<Incident> = Vec::new();
+    let mut resolver: Vec<ResolverIncident> = Vec::new();
+    let mut single_failures = 0;
+    let mut with_events = 0;
+    let mut examples_differ = false;
+    let mut extra = LineCounts::default();
+    for input in &inputs {
+        let n = input.name.as_str();
+        let st = input
+            .merge_state
+            .as_ref()
+            .ok_or_else(|| bad(n, "has no merge_state"))?;
+        estimated.extend(input.estimated.iter().cloned());
+        let t = &input.totals;
+        let totals = StatusCounts([t.sent, t.bounced, t.deferred, t.expired]);
+        if totals.0.iter().sum::<u64>() > 0 {
+            with_events += 1;
+        }
+        s.totals.merge(&totals);
+        s.handed_to_filter += t.handed_to_filter;
+        for f in &input.files {
+            let counts = LineCounts {
+                lines: f.lines,
+                overlong: f.overlong,
+                bytes: f.bytes,
+                ..LineCounts::default()
+            };
+            files.push((f.clone(), counts));
+        }
+        extra.parsed += t.parsed;
+        extra.other += t.other;
+        extra.malformed += t.malformed;
+        extra.probes += t.probes;
+        windows.push(input.window.clone());
+        for x in [&input.span.first, &input.span.last].into_iter().flatten() {
+            s.span.add(time(n, x)?);
+        }
+        for r in &input.by_domain {
+            let key = r.domain.clone().unwrap_or_default();
+            let causes = cause_counts(n, st.domain_causes.get(&key).unwrap_or(&BTreeMap::new()))?;
+            s.by_domain.entry(key).or_default().merge(&DomainStats {
+                counts: r.counts(),
+                causes,
+            });
+        }
+        for r in &input.by_relay {
+            let key = r.domain.clone().unwrap_or_default();
+            let causes = cause_counts(n, st.relay_causes.get(&key).unwrap_or(&BTreeMap::new()))?;
+            s.by_relay.entry(key).or_default().merge(&DomainStats {
+                counts: r.counts(),
+                causes,
+            });
+        }
+        let counted =
+            |map: &mut rustc_hash::FxHashMap<String, StatusCounts>, rows: &[RowIn], null: Option<&str>| {
+                for r in rows {
+                    let mut key = r.domain.clone().unwrap_or_default();
+                    if Some(key.as_str()) == null {
+                        key.clear();
+                    }
+                    map.entry(key).or_default().merge(&r.counts());
+                }
+            };
+        counted(&mut s.by_sender_domain, &input.by_sender_domain, None);
+        counted(&mut s.by_sender, &input.by_sender, Some("<>"));
+        counted(&mut s.by_sasl_user, &input.by_sasl_username, None);
+        counted(&mut s.by_host, &input.by_host, None);
+        for c in &input.by_cause {
+            let cs = &mut s.by_cause[cause(n, &c.cause)?.index()];
+            cs.counts
+                .merge(&StatusCounts([0, c.bounced, c.deferred, c.expired]));
+        }
+        for (c, kinds) in &st.cause_kinds {
+            let cs = &mut s.by_cause[cause(n, c)?.index()];
+            for k in kinds {
+                let kind = cs
+                    .kinds
+                    .entry(ReplyKind {
+                        rule: k.rule,
+                        smtp_code: k.smtp_code,
+                    })
+                    .or_default();
+                kind.events += k.events;
+                examples_differ |= pick(&mut kind.example, &example(k.example.as_deref()));
+            }
+        }
+        for (c, h) in &st.cause_recipients {
+            let cs = &mut s.by_cause[cause(n, c)?.index()];
+            for x in hashes(n, h)? {
+                cs.recipients.insert(x);
+            }
+        }
+        for x in hashes(n, &st.bounced_recipients)? {
+            s.bounced_recipients.insert(x);
+        }
+        for u in &input.unclassified {
+            let mine = s.unclassified.entry(u.pattern.clone()).or_default();
+            mine.events += u.events;
+            examples_differ |= pick(&mut mine.example, &example(u.example.as_deref()));
+        }
+        for h in &input.by_hour {
+            let hour = time(n, &h.hour)?.unix.div_euclid(3600);
+            s.by_hour
+                .entry(hour)
+                .or_default()
+                .merge(&StatusCounts([0, h.bounced, h.deferred, h.expired]));
+        }
+        for (h, c) in &st.hour_causes {
+            s.by_hour_cause.entry(*h).or_default().merge(&cause_counts(n, c)?);
+        }
+        for (d, hours) in &st.hour_domains {
+            let mine = s.by_hour_domain.entry(d.clone()).or_default();
+            for (h, k) in hours {
+                *mine.entry(*h).or_default() += k;
+            }
+        }
+        st.deferred_outcomes.add_to(&mut s.deferred_outcomes);
+        for (d, o) in &st.outcomes_by_domain {
+            o.add_to(s.outcomes_by_domain.entry(d.clone()).or_default());
+        }
+        for (c, o) in &st.outcomes_by_cause {
+            o.add_to(&mut s.outcomes_by_cause[cause(n, c)?.index()]);
+        }
+        single_failures += input.single_failures;
+        for i in &input.incidents {
+            incidents.push(Incident {
+                domain: i.domain.as_str().into(),
+                cause: cause(n, &i.cause)?,
+                start: time(n, &i.start)?.unix,
+                end: time(n, &i.end)?.unix,
+                attempts: i.attempts,
+                recipients: i.recipients,
+                sample_reply: i.sample.as_bytes().into(),
+                sample_local: Box::default(),
+                recovered: i
+                    .recovered
+                    .as_deref()
+                    .map(|r| time(n, r).map(|t| t.unix))
+                    .transpose()?,
+                ongoing: i.ongoing,
+            });
+        }
+        for r in &input.resolver_incidents {
+            resolver.push(ResolverIncident {
+                start: time(n, &r.start)?.unix,
+                end: time(n, &r.end)?.unix,
+                failures: r.failures,
+                domains: r.domains,
+                delivered_domains: r.delivered_domains,
+                sample: r.sample_domains.clone(),
+            });
+        }
+    }
+    // Incidents, and the failures that stood alone, are exact only when one
+    // input had events: a delivery or failure logged in another input may
+    // have ended, joined or split them.
+    if with_events > 1 {
+        incidents = join(incidents);
+        estimated.extend(["incidents", "single_failures", "resolver_incidents"].map(String::from));
+    }
+    if examples_differ {
+        estimated.insert("examples".into());
+    }
+    resolver.sort_by(|a, b| (a.start, a.end, &a.sample).cmp(&(b.start, b.end, &b.sample)));
+    // Files in one order whatever the inputs' order.
+    files.sort_by(|a, b| {
+        (&a.0.name, a.1.lines, a.1.bytes, &a.0.error).cmp(&(&b.0.name, b.1.lines, b.1.bytes, &b.0.error))
+    });
+    let mut sources = Vec::new();
+    for (f, counts) in files {
+        s.files.push(counts);
+        sources.push(SourceReport {
+            name: f.name.clone(),
+            compression: f.compression.as_deref().and_then(compression),
+            error: f.error.clone(),
+            skipped: f.skipped.as_deref().and_then(skip),
+            out_of_order: f.out_of_order,
+        });
+    }
+    // The lines counted only in the totals: kept past the files' rows,
+    // where the totals add them up and no file row shows them.
+    s.files.push(extra);
+    let window = match windows.first() {
+        None => Window::default(),
+        Some(w) => {
+            if windows.iter().any(|x| x != w) {
+                estimated.insert("window".into());
+            }
+            let since = windows
+                .iter()
+                .map(|w| w.since.as_deref().map(|t| time("window", t)).transpose())
+                .collect::<Result<Vec<_>, _>>()?;
+            let until = windows
+                .iter()
+                .map(|w| w.until.as_deref().map(|t| time("window", t)).transpose())
+                .collect::<Result<Vec<_>, _>>()?;
+            Window {
+                since: if since.iter().any(Option::is_none) {
+                    None
+                } else {
+                    since.into_iter().flatten().min_by_key(|t| t.unix)
+                },
+                until: if until.iter().any(Option::is_none) {
+                    None
+                } else {
+                    until.into_iter().flatten().max_by_key(|t| t.unix)
+                },
+            }
+        }
+    };
+    let incidents = Incidents::from_list(&incidents, resolver);
+    Ok(Merged {
+        analysis: Analysis {
+            summary: s,
+            sources,
+            incidents,
+            single_failures,
+        },
+        window,
+        estimated: estimated.into_iter().collect(),
+    })
+}
+
+/// Incidents of one domain and cause that overlap or touch made one: from
+/// the first start to the last end, their attempts added up (their
+/// recipients too, which counts a recipient of both twice).
+fn join(mut list: Vec<Incident>) -> Vec<Incident> {
+    list.sort_by(|a, b| {
+        (&a.domain, a.cause, a.start, a.end, &a.sample_reply).cmp(&(
+            &b.domain,
+            b.cause,
+            b.start,
+            b.end,
+            &b.sample_reply,
+        ))
+    });
+    let mut out: Vec<Incident> = Vec::new();
+    for i in list {
+        match out.last_mut() {
+            Some(o) if o.domain == i.domain && o.cause == i.cause && i.start <= o.end => {
+                if i.end >= o.end {
+                    o.recovered = i.recovered;
+                }
+                o.end = o.end.max(i.end);
+                o.attempts += i.attempts;
+                o.recipients += i.recipients;
+                o.ongoing |= i.ongoing;
+            }
+            _ => out.push(i),
+        }
+    }
+    out
+}
+
+fn compression(s: &str) -> Option<Compression> {
+    Some(match s {
+        "plain" => Compression::None,
+        "gzip" => Compression::Gzip,
+        "bzip2" => Compression::Bzip2,
+        "xz" => Compression::Xz,
+        "zstd" => Compression::Zstd,
+        _ => return None,
+    })
+}
+
+fn skip(s: &str) -> Option<Skip> {
+    [Skip::Before, Skip::After, Skip::Rest]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_round_trip_through_hex() {
+        let h = [0, 1, u64::MAX, 0x0123_4567_89ab_cdef];
+        assert_eq!(unhex(&hex(&h)), Some(h.to_vec()));
+        assert_eq!(unhex("123"), None);
+        assert_eq!(unhex("zzzzzzzzzzzzzzzz"), None);
+    }
+
+    #[test]
+    fn delays_round_trip_through_the_histogram() {
+        let mut o = Outcomes::default();
+        for d in [30, 30, 600, 5, 30] {
+            o.add(crate::correlate::Fate::Delivered, Some(d));
+        }
+        let st = OutcomeState::from(&o);
+        assert_eq!(st.delays, vec![[5, 1], [30, 3], [600, 1]]);
+        let mut back = Outcomes::default();
+        st.add_to(&mut back);
+        assert_eq!(back.median_delay(), o.median_delay());
+        assert_eq!(back.delivered, 5);
+    }
+}

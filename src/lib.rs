@@ -399,6 +399,7 @@ fn report_logs(
         alerts: &alerts,
         previous: previous.as_ref(),
         estimated: &[],
+        merged: false,
     };
     match config.format {
         // `--by unclassified -f jsonl`: the groups, one per line.
@@ -476,6 +477,7 @@ fn merge_summaries(
         alerts: &alerts,
         previous: None,
         estimated: &merged.estimated,
+        merged: true,
     };
     let mut file = match &config.output {
         Some(path) => Some(

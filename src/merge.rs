@@ -90,6 +90,9 @@ pub struct KindState {
     smtp_code: Option<u16>,
     events: u64,
     example: Option<String>,
+    /// Where the example came in its run, among the cause's kinds (0 the
+    /// earliest): the report breaks a tie between kinds by it.
+    rank: u64,
 }
 
 /// What `merge` needs beyond the report's own fields (README "Many
@@ -115,6 +118,18 @@ pub struct State {
     deferred_outcomes: OutcomeState,
     outcomes_by_domain: BTreeMap<String, OutcomeState>,
     outcomes_by_cause: BTreeMap<String, OutcomeState>,
+}
+
+trait SortedKinds {
+    /// The kinds in one order, by rule and reply code, whatever their ranks.
+    fn tap_sort(self) -> Self;
+}
+
+impl SortedKinds for Vec<KindState> {
+    fn tap_sort(mut self) -> Self {
+        self.sort_by_key(|k| (k.rule, k.smtp_code));
+        self
+    }
 }
 
 fn hex(hashes: &[u64]) -> String {
@@ -143,8 +158,11 @@ fn causes_of(c: &CauseCounts) -> BTreeMap<String, u32> {
 }
 
 impl State {
-    /// The state of a finished summary, for `--format json`.
-    pub fn of(s: &Summary) -> State {
+    /// The state of a finished summary, for `--format json`. `merged`: the
+    /// summary is a merge's, whose examples' positions are the ranks they
+    /// had in their runs, kept as they are so that a merge of merges picks
+    /// the example a merge of all the runs at once picks.
+    pub fn of(s: &Summary, merged: bool) -> State {
         let mut st = State {
             version: VERSION.into(),
             bounced_recipients: hex(&s.bounced_recipients.all()),
@@ -159,18 +177,29 @@ impl State {
             }
             if !cs.kinds.is_empty() {
                 let mut kinds: Vec<(&ReplyKind, &Kind)> = cs.kinds.iter().collect();
-                kinds.sort_by_key(|(k, _)| **k);
+                kinds.sort_by_key(|(k, kind)| (kind.example.0.as_ref().map(|e| e.0), **k));
+                let ranked: Vec<u64> = if merged {
+                    kinds
+                        .iter()
+                        .map(|(_, kind)| kind.example.0.as_ref().map_or(0, |e| e.0.offset))
+                        .collect()
+                } else {
+                    (0..kinds.len() as u64).collect()
+                };
                 st.cause_kinds.insert(
                     c.as_str().into(),
                     kinds
                         .into_iter()
-                        .map(|(k, kind)| KindState {
+                        .zip(ranked)
+                        .map(|((k, kind), rank)| KindState {
                             rule: k.rule,
                             smtp_code: k.smtp_code,
                             events: kind.events,
                             example: kind.example.text().map(String::from),
+                            rank,
                         })
-                        .collect(),
+                        .collect::<Vec<_>>()
+                        .tap_sort(),
                 );
             }
             let o = &s.outcomes_by_cause[c.index()];
@@ -423,12 +452,22 @@ fn cause_counts(name: &str, m: &BTreeMap<String, u32>) -> Result<CauseCounts, Ba
     Ok(c)
 }
 
-/// An example that no position orders: the same for any merge order.
-fn example(text: Option<&str>) -> Example {
-    Example(text.map(|t| (Position { source: 0, offset: 0 }, t.to_string(), String::new())))
+/// An example at `rank` in its run's order: the same for any merge order.
+fn example(text: Option<&str>, rank: u64) -> Example {
+    Example(text.map(|t| {
+        (
+            Position {
+                source: 0,
+                offset: rank,
+            },
+            t.to_string(),
+            String::new(),
+        )
+    }))
 }
 
-/// Keeps the smaller of two examples; says whether they differed.
+/// Keeps the smaller of two examples (by rank, then text); says whether
+/// they differed.
 fn pick(mine: &mut Example, theirs: &Example) -> bool {
     match (&mine.0, &theirs.0) {
         (_, None) => false,
@@ -437,7 +476,7 @@ fn pick(mine: &mut Example, theirs: &Example) -> bool {
             false
         }
         (Some(a), Some(b)) => {
-            let (smaller, differ) = (b.1 < a.1, a.1 != b.1);
+            let (smaller, differ) = ((b.0, &b.1) < (a.0, &a.1), a.1 != b.1);
             if smaller {
                 *mine = theirs.clone();
             }
@@ -535,7 +574,7 @@ pub fn merge(inputs: Vec<Input>) -> Result<Merged, BadSummary> {
                     })
                     .or_default();
                 kind.events += k.events;
-                examples_differ |= pick(&mut kind.example, &example(k.example.as_deref()));
+                examples_differ |= pick(&mut kind.example, &example(k.example.as_deref(), k.rank));
             }
         }
         for (c, h) in &st.cause_recipients {
@@ -550,7 +589,7 @@ pub fn merge(inputs: Vec<Input>) -> Result<Merged, BadSummary> {
         for u in &input.unclassified {
             let mine = s.unclassified.entry(u.pattern.clone()).or_default();
             mine.events += u.events;
-            examples_differ |= pick(&mut mine.example, &example(u.example.as_deref()));
+            examples_differ |= pick(&mut mine.example, &example(u.example.as_deref(), 0));
         }
         for h in &input.by_hour {
             let hour = time(n, &h.hour)?.unix.div_euclid(3600);
@@ -615,6 +654,12 @@ pub fn merge(inputs: Vec<Input>) -> Result<Merged, BadSummary> {
     if examples_differ {
         estimated.insert("examples".into());
     }
+    // A cause's advice is its commonest kind's rule's; kinds with as many
+    // events are told apart by which came first, which separate runs'
+    // ranks cannot say.
+    if inputs.len() > 1 && s.by_cause.iter().any(tied_kinds) {
+        estimated.insert("advice".into());
+    }
     resolver.sort_by(|a, b| (a.start, a.end, &a.sample).cmp(&(b.start, b.end, &b.sample)));
     // Files in one order whatever the inputs' order.
     files.sort_by(|a, b| {
@@ -673,6 +718,21 @@ pub fn merge(inputs: Vec<Input>) -> Result<Merged, BadSummary> {
         window,
         estimated: estimated.into_iter().collect(),
     })
+}
+
+/// Whether a cause's commonest kinds of reply are two or more with as
+/// many events and different rules.
+fn tied_kinds(c: &crate::aggregate::CauseStats) -> bool {
+    let Some(top) = c.kinds.values().map(|k| k.events).max() else {
+        return false;
+    };
+    let rules: BTreeSet<Option<u32>> = c
+        .kinds
+        .iter()
+        .filter(|(_, k)| k.events == top)
+        .map(|(r, _)| r.rule)
+        .collect();
+    rules.len() > 1
 }
 
 /// Incidents of one domain and cause that overlap or touch made one: from

@@ -16,5 +16,6 @@ mod generated;
 mod hardening;
 mod insight;
 mod journal;
+mod merge;
 mod ops;
 mod window;

@@ -45,6 +45,8 @@ pub struct Report<'a> {
     pub previous: Option<&'a Previous>,
     /// Fields a `merge` could not make exact (empty for a run over logs).
     pub estimated: &'a [String],
+    /// Whether the summary is a `merge`'s, not a run's over logs.
+    pub merged: bool,
 }
 
 /// A figure of the totals: a count, or a rate (`None`: nothing to divide).

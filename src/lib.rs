@@ -452,7 +452,7 @@ fn merge_summaries(
         .map(|p| merge::load(p))
         .collect::<Result<Vec<_>, _>>()
         .map_err(UsageError::from)?;
-    let merged = merge::merge(inputs).map_err(UsageError::from)?;
+    let merged = merge::merge(inputs, catalogue).map_err(UsageError::from)?;
     if !merged.estimated.is_empty() {
         writeln!(
             err,

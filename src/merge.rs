@@ -23,6 +23,7 @@ use crate::aggregate::{
     CauseCounts, DomainStats, Example, Kind, LineCounts, Outcomes, ReplyKind, StatusCounts, Summary,
 };
 use crate::cause::Cause;
+use crate::classify::Catalogue;
 use crate::event::Position;
 use crate::incident::{Incident, Incidents};
 use crate::input::Compression;
@@ -86,7 +87,9 @@ impl OutcomeState {
 /// One kind of reply within a cause (see [`ReplyKind`]).
 #[derive(Serialize, Deserialize, Clone, Debug)]
 pub struct KindState {
-    rule: Option<u32>,
+    /// The id of the catalogue rule that decided (rule numbers depend on
+    /// the order the pattern files were loaded in).
+    rule: Option<String>,
     smtp_code: Option<u16>,
     events: u64,
     example: Option<String>,
@@ -127,7 +130,7 @@ trait SortedKinds {
 
 impl SortedKinds for Vec<KindState> {
     fn tap_sort(mut self) -> Self {
-        self.sort_by_key(|k| (k.rule, k.smtp_code));
+        self.sort_by(|a, b| (&a.rule, a.smtp_code).cmp(&(&b.rule, b.smtp_code)));
         self
     }
 }
@@ -162,7 +165,7 @@ impl State {
     /// summary is a merge's, whose examples' positions are the ranks they
     /// had in their runs, kept as they are so that a merge of merges picks
     /// the example a merge of all the runs at once picks.
-    pub fn of(s: &Summary, merged: bool) -> State {
+    pub fn of(s: &Summary, merged: bool, catalogue: &Catalogue) -> State {
         let mut st = State {
             version: VERSION.into(),
             bounced_recipients: hex(&s.bounced_recipients.all()),
@@ -192,7 +195,10 @@ impl State {
                         .into_iter()
                         .zip(ranked)
                         .map(|((k, kind), rank)| KindState {
-                            rule: k.rule,
+                            rule: k
+                                .rule
+                                .and_then(|i| catalogue.rule_detail(i))
+                                .map(|r| r.origin.id.clone()),
                             smtp_code: k.smtp_code,
                             events: kind.events,
                             example: kind.example.text().map(String::from),
@@ -486,7 +492,13 @@ fn pick(mine: &mut Example, theirs: &Example) -> bool {
 }
 
 /// Merges the summaries: the result is the same for any order of them.
-pub fn merge(inputs: Vec<Input>) -> Result<Merged, BadSummary> {
+pub fn merge(inputs: Vec<Input>, catalogue: &Catalogue) -> Result<Merged, BadSummary> {
+    let rules: BTreeMap<&str, u32> = catalogue
+        .rules()
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.origin.id.as_str(), i as u32))
+        .collect();
     let mut s = Summary::default();
     let mut estimated: BTreeSet<String> = BTreeSet::new();
     let mut files: Vec<(FileIn, LineCounts)> = Vec::new();
@@ -497,6 +509,7 @@ pub fn merge(inputs: Vec<Input>) -> Result<Merged, BadSummary> {
     let mut with_events = 0;
     let mut examples_differ = false;
     let mut extra = LineCounts::default();
+    let mut hosts_seen: BTreeMap<&str, usize> = BTreeMap::new();
     for input in &inputs {
         let n = input.name.as_str();
         let st = input
@@ -566,10 +579,19 @@ pub fn merge(inputs: Vec<Input>) -> Result<Merged, BadSummary> {
         for (c, kinds) in &st.cause_kinds {
             let cs = &mut s.by_cause[cause(n, c)?.index()];
             for k in kinds {
+                let rule = match &k.rule {
+                    None => None,
+                    Some(id) => Some(*rules.get(id.as_str()).ok_or_else(|| {
+                        bad(
+                            n,
+                            format!("names the rule {id:?}, which this catalogue has not: merge with the --patterns the runs had"),
+                        )
+                    })?),
+                };
                 let kind = cs
                     .kinds
                     .entry(ReplyKind {
-                        rule: k.rule,
+                        rule,
                         smtp_code: k.smtp_code,
                     })
                     .or_default();
@@ -614,6 +636,9 @@ pub fn merge(inputs: Vec<Input>) -> Result<Merged, BadSummary> {
         for (c, o) in &st.outcomes_by_cause {
             o.add_to(&mut s.outcomes_by_cause[cause(n, c)?.index()]);
         }
+        for h in &input.by_host {
+            *hosts_seen.entry(h.domain.as_deref().unwrap_or("")).or_default() += 1;
+        }
         single_failures += input.single_failures;
         for i in &input.incidents {
             incidents.push(Incident {
@@ -653,6 +678,12 @@ pub fn merge(inputs: Vec<Input>) -> Result<Merged, BadSummary> {
     }
     if examples_differ {
         estimated.insert("examples".into());
+    }
+    // Queue ids never span hosts, but one host's log cut in two (a day, a
+    // rotated file) splits the deferral histories that cross the cut: a
+    // deferral's end, or an expiry's recipients, fall in another input.
+    if hosts_seen.values().any(|&n| n > 1) {
+        estimated.insert("deferral_histories".into());
     }
     // A cause's advice is its commonest kind's rule's; kinds with as many
     // events are told apart by which came first, which separate runs'

@@ -523,7 +523,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         deferred_outcomes: (&s.deferred_outcomes).into(),
         compare: compared(report),
         estimated: report.estimated,
-        merge_state: crate::merge::State::of(s, report.merged),
+        merge_state: crate::merge::State::of(s, report.merged, report.catalogue),
     };
     // serde_json writes a few bytes at a time: through a buffer of its own
     // type those writes are inlined copies, not calls through `dyn Write`.

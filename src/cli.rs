@@ -177,6 +177,18 @@ pub enum Command {
         #[arg(value_enum)]
         what: Generate,
     },
+    /// Merge the `--format json` summaries of separate runs (one per host,
+    /// day or file) into the summary of one run over all their input, in
+    /// any format. Fields that cannot be merged exactly are named in the
+    /// JSON's `estimated` and on stderr.
+    Merge {
+        /// Summaries written by `bounce-report --format json` (this version).
+        #[arg(value_name = "SUMMARY.json", required = true)]
+        inputs: Vec<PathBuf>,
+        /// Output format (as the main command's -f).
+        #[arg(short = 'f', long, value_enum)]
+        format: Option<Format>,
+    },
     /// Write the built-in pattern files into DIR, to edit and pass back
     /// with --patterns DIR (a file named like a built-in one replaces it).
     Patterns {

@@ -82,8 +82,9 @@ impl Distinct {
         tail.clear();
     }
 
-    /// The hashes, sorted (for comparing sets).
-    fn all(&self) -> Vec<u64> {
+    /// The hashes, sorted, each once (for comparing sets, and for the
+    /// JSON's `merge_state`, from which `merge` counts them again).
+    pub fn all(&self) -> Vec<u64> {
         let mut all = self.sorted.clone();
         all.extend_from_slice(&self.recent);
         all.sort_unstable();

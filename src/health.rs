@@ -105,6 +105,35 @@ impl Health {
         });
     }
 
+    /// Adds groups and counts read back from a JSON summary (`merge`):
+    /// `counts` per kind as [`Health::count`] gives them, the lines left
+    /// ungrouped, and the groups with their kind, service and text.
+    pub fn add_counted(&mut self, counts: [u64; 5], ungrouped: u64, groups: Vec<Group>) {
+        let mut other = Health {
+            counts,
+            ungrouped,
+            groups: HashMap::default(),
+        };
+        for g in groups {
+            let mut key = String::new();
+            key.push(char::from(b'0' + index(g.kind) as u8));
+            key.push_str(&g.service);
+            key.push('\u{1}');
+            key.push_str(&g.text);
+            match other.groups.get_mut(&key) {
+                Some(mine) => {
+                    mine.count += g.count;
+                    mine.first = mine.first.min(g.first);
+                    mine.last = mine.last.max(g.last);
+                }
+                None => {
+                    other.groups.insert(key, g);
+                }
+            }
+        }
+        self.merge(other);
+    }
+
     pub fn merge(&mut self, other: Health) {
         for (a, b) in self.counts.iter_mut().zip(other.counts) {
             *a += b;

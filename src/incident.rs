@@ -234,6 +234,18 @@ pub struct Incidents {
 }
 
 impl Incidents {
+    /// Incidents made elsewhere (`merge` reads them from JSON), in the
+    /// report's order.
+    pub fn from_list(list: &[Incident], resolver: Vec<ResolverIncident>) -> Incidents {
+        let mut done = Finished::default();
+        for i in list {
+            done.push(i);
+        }
+        let mut incidents = done.into_incidents();
+        incidents.resolver = resolver;
+        incidents
+    }
+
     pub fn len(&self) -> usize {
         self.order.len()
     }

@@ -21,6 +21,7 @@ pub mod incident;
 pub mod input;
 pub mod mask;
 pub mod memory;
+pub mod merge;
 pub mod our_dns;
 pub mod packed;
 pub mod parse;
@@ -90,6 +91,14 @@ pub fn run(
             dump_patterns(dump, err)?;
             Ok(ExitCode::Success)
         }
+        Some(Command::Merge { inputs, format }) => merge_summaries(
+            config,
+            &catalogue,
+            inputs,
+            format.unwrap_or(config.format),
+            out,
+            err,
+        ),
         Some(Command::Suppress {
             inputs,
             min_count,
@@ -296,6 +305,11 @@ pub enum UsageError {
     OutputIsInput(String),
     #[error(transparent)]
     State(#[from] state::BadState),
+    #[error(transparent)]
+    Merge(#[from] merge::BadSummary),
+    /// A format a merge cannot write.
+    #[error("{0}")]
+    MergeFormat(String),
 }
 
 /// The hosts of the input, for the message of [`UsageError::UnknownHost`].
@@ -457,6 +471,8 @@ fn report_logs(
         alerts: &alerts,
         previous: previous.as_ref(),
         warnings: &warnings,
+        estimated: &[],
+        merged: false,
     };
     match config.format {
         // `--by unclassified -f jsonl`: the groups, one per line.
@@ -507,6 +523,111 @@ fn report_logs(
         code = code.and(ExitCode::Alert);
     }
     Ok(code)
+}
+
+/// `bounce-report merge`: the summaries of separate runs as one report.
+fn merge_summaries(
+    config: &Config,
+    catalogue: &Catalogue,
+    paths: &[std::path::PathBuf],
+    format: Format,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    let inputs = paths
+        .iter()
+        .map(|p| merge::load(p))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(UsageError::from)?;
+    let merged = merge::merge(inputs, catalogue).map_err(UsageError::from)?;
+    if !merged.estimated.is_empty() {
+        writeln!(
+            err,
+            "bounce-report: merge: estimated, not exact: {} (summaries of separate runs cannot give them exactly; README \"Many servers\")",
+            merged.estimated.join(", ")
+        )?;
+    }
+    let alerts: Vec<(alert::Condition, f64)> = config
+        .fail_if
+        .iter()
+        .filter_map(|c| {
+            // A merge has no window of its own: `lines` is every line read.
+            let run = alert::Run {
+                now: config.now,
+                windowed: false,
+            };
+            c.crossed(&merged.analysis.summary, run).map(|v| (c.clone(), v))
+        })
+        .collect();
+    let warnings = report::input_warnings(
+        &merged.analysis,
+        &config.fail_if,
+        alert::Run {
+            now: config.now,
+            windowed: false,
+        },
+        merged.window,
+        config.zone,
+    );
+    let report = report::Report {
+        analysis: &merged.analysis,
+        catalogue,
+        lang: config.lang,
+        top: config.top,
+        by: config.by,
+        missing: &[],
+        window: merged.window,
+        zone: config.zone,
+        alerts: &alerts,
+        previous: None,
+        warnings: &warnings,
+        estimated: &merged.estimated,
+        merged: true,
+    };
+    let mut file = match &config.output {
+        Some(path) => Some(
+            report::output::AtomicFile::create(path)
+                .with_context(|| format!("writing {}", path.display()))?,
+        ),
+        None => None,
+    };
+    let target: &mut dyn Write = match &mut file {
+        Some(f) => f,
+        None => out,
+    };
+    match format {
+        Format::Json => report::json::write(&report, target),
+        Format::Csv => report::csv::write(&report, target),
+        Format::Table => report::table::write(&report, target),
+        Format::Markdown => report::markdown::write(&report, target),
+        Format::Html => report::html::write(&report, target),
+        Format::Prometheus => report::prometheus::write(&report, target),
+        Format::Jsonl if config.by == Some(cli::By::Incident) => report::jsonl::incidents(&report, target),
+        Format::Jsonl => {
+            return Err(UsageError::MergeFormat(
+                "merge -f jsonl: summaries hold no events; use -f json, or --by incident -f jsonl".into(),
+            )
+            .into())
+        }
+    }
+    .with_context(|| writing(config))?;
+    if let Some(f) = file {
+        let path = f.target().display().to_string();
+        f.commit().with_context(|| format!("writing {path}"))?;
+    }
+    for (condition, value) in &alerts {
+        writeln!(
+            err,
+            "bounce-report: alert: {condition} (value {})",
+            condition.show(*value)
+        )?;
+    }
+    out.flush().with_context(|| writing(config))?;
+    Ok(if alerts.is_empty() {
+        ExitCode::Success
+    } else {
+        ExitCode::Alert
+    })
 }
 
 fn classify_texts(

@@ -17,6 +17,7 @@ mod generated;
 mod hardening;
 mod insight;
 mod journal;
+mod merge;
 mod ops;
 mod scale;
 mod state;

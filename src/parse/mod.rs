@@ -236,6 +236,15 @@ pub enum ServerKind {
 }
 
 impl ServerKind {
+    /// Every kind, in order of [`ServerKind::as_str`]'s names.
+    pub const ALL: [ServerKind; 5] = [
+        ServerKind::Warning,
+        ServerKind::Error,
+        ServerKind::Fatal,
+        ServerKind::Panic,
+        ServerKind::Reject,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ServerKind::Warning => "warning",

@@ -55,6 +55,12 @@ struct Summary<'a> {
     /// Against `--compare PREVIOUS.json`: failures now and then.
     #[serde(skip_serializing_if = "Option::is_none")]
     compare: Option<Compared>,
+    /// Fields `merge` could not make exact (README "Many servers"); only
+    /// in a merged summary, and only when there are some.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    estimated: &'a [String],
+    /// What `merge` needs beyond the fields above (docs/merge.md).
+    merge_state: crate::merge::State,
 }
 
 #[derive(Serialize)]
@@ -584,6 +590,8 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             .collect(),
         deferred_outcomes: (&s.deferred_outcomes).into(),
         compare: compared(report),
+        estimated: report.estimated,
+        merge_state: crate::merge::State::of(s, report.merged, report.catalogue),
     };
     // serde_json writes a few bytes at a time: through a buffer of its own
     // type those writes are inlined copies, not calls through `dyn Write`.

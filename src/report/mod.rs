@@ -46,6 +46,10 @@ pub struct Report<'a> {
     /// What makes the report no all-clear: no lines read, an empty
     /// window, a log that stopped ([`input_warnings`]).
     pub warnings: &'a [String],
+    /// Fields a `merge` could not make exact (empty for a run over logs).
+    pub estimated: &'a [String],
+    /// Whether the summary is a `merge`'s, not a run's over logs.
+    pub merged: bool,
 }
 
 /// Why a report must not be read as an all-clear (issue 20): no log line

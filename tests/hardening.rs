@@ -322,3 +322,28 @@ fn issue_21_empty_recipient_is_counted_not_listed() {
         "{stderr}"
     );
 }
+
+/// Found by `fuzz/run.sh` (target `classify`, fuzz/README.md): a reply with
+/// `host ` inside a word (`Hoshost NAME[…]`), shorter than `connect to `,
+/// panicked looking for the remote host's name (a subtraction overflowed;
+/// out of range in a release build). The exact bytes, through
+/// `classify` and as the text of a status line.
+#[test]
+fn issue_21_fuzz_reply_with_host_inside_a_word_is_classified() {
+    const CRASH: &[u8] = b"Hoshost mx1horovice.cz[62.168.61.165]:25: Connection timed out";
+    let text = std::str::from_utf8(CRASH).unwrap();
+    let out = bounce_report().args(["classify", text]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && !stderr.contains("panicked"), "{stderr}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("maillog");
+    let mut line = b"Nov 21 03:14:07 mx1 postfix/smtp[12345]: 4BQ3Tz0X1Cz9vQ: to=<bob@example.com>, \
+relay=none, delay=30, delays=0/0/30/0, dsn=4.4.1, status=deferred ("
+        .to_vec();
+    line.extend_from_slice(CRASH);
+    line.extend_from_slice(b")\n");
+    std::fs::write(&log, line).unwrap();
+    let report = json(&["-f", "json", &log.to_string_lossy()]);
+    assert_eq!(report["totals"]["deferred"], 1, "{report}");
+}

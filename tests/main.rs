@@ -17,4 +17,5 @@ mod hardening;
 mod insight;
 mod journal;
 mod ops;
+mod properties;
 mod window;

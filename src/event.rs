@@ -143,19 +143,27 @@ impl Event<'_> {
     }
 }
 
-/// Lower-cases a domain, borrowing when it already is lower-case UTF-8.
-/// Invalid UTF-8 is replaced, never dropped.
+/// The key a domain is counted under: lower-case, without the trailing
+/// dot of a fully qualified name, and an internationalised name in its
+/// ASCII (punycode) form, so that `Example.COM.` and `example.com`, or
+/// `Bücher.example` and `xn--bcher-kva.example`, are one domain (issue 21).
+/// Borrowed when the domain already is that. A name IDNA refuses, or
+/// invalid UTF-8, is lower-cased as it is (invalid bytes replaced, never
+/// dropped).
 ///
 /// ```
 /// use bounce_report::event::lower_domain;
 /// assert_eq!(lower_domain(b"Mail.Example.COM"), "mail.example.com");
+/// assert_eq!(lower_domain(b"Example.COM."), "example.com");
 /// assert_eq!(lower_domain(b"b\xffd.example"), "b\u{fffd}d.example");
-/// assert_eq!(lower_domain("Bücher.DE".as_bytes()), "bücher.de");
+/// assert_eq!(lower_domain("Bücher.DE".as_bytes()), "xn--bcher-kva.de");
+/// assert_eq!(lower_domain(b"XN--BCHER-KVA.de."), "xn--bcher-kva.de");
 /// assert!(matches!(lower_domain(b"example.com"), std::borrow::Cow::Borrowed("example.com")));
 /// ```
 pub fn lower_domain(domain: &[u8]) -> Cow<'_, str> {
+    let domain = domain.strip_suffix(b".").unwrap_or(domain);
     if !domain.is_ascii() {
-        return Cow::Owned(lossy(domain).to_lowercase());
+        return Cow::Owned(idn_to_ascii(domain));
     }
     if domain.iter().any(u8::is_ascii_uppercase) {
         return Cow::Owned(
@@ -170,6 +178,27 @@ pub fn lower_domain(domain: &[u8]) -> Cow<'_, str> {
     // 120 instructions a domain, 1.3% of the 1 GiB benchmark log's run.
     // SAFETY: ASCII, just checked, is UTF-8.
     Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(domain) })
+}
+
+/// A non-ASCII domain in its ASCII form (UTS #46, as mail software and
+/// browsers map it: lower-cased, normalised, each label punycode), or
+/// lower-cased as it is when IDNA refuses it or it is not UTF-8.
+#[cold]
+fn idn_to_ascii(domain: &[u8]) -> String {
+    let ascii = std::str::from_utf8(domain)
+        .ok()
+        .and_then(|d| idna::domain_to_ascii(d).ok());
+    match ascii {
+        // A full stop of another script (`。`) maps to `.`: a trailing one
+        // is gone only now.
+        Some(mut a) if !a.is_empty() => {
+            if a.ends_with('.') {
+                a.pop();
+            }
+            a
+        }
+        _ => lossy(domain).to_lowercase(),
+    }
 }
 
 /// The bytes as text, invalid UTF-8 replaced by U+FFFD, borrowed when
@@ -238,6 +267,33 @@ mod tests {
         ));
         assert_eq!(lower_domain(b"SEYNAM.CZ"), "seynam.cz");
         assert_eq!(lower_domain(b"b\xffd.example"), "b\u{fffd}d.example");
+    }
+
+    #[test]
+    fn domains_lose_their_trailing_dot_and_international_ones_are_punycode() {
+        for spelling in [
+            "bücher.example",
+            "Bücher.Example.",
+            "BÜCHER.EXAMPLE",
+            "xn--bcher-kva.example",
+            "XN--BCHER-KVA.EXAMPLE.",
+            // u and a combining diaeresis: NFC makes it ü.
+            "bu\u{308}cher.example",
+            "bücher。example",
+            "bücher.example。",
+        ] {
+            assert_eq!(
+                lower_domain(spelling.as_bytes()),
+                "xn--bcher-kva.example",
+                "{spelling}"
+            );
+        }
+        assert!(matches!(
+            lower_domain(b"example.com."),
+            Cow::Borrowed("example.com")
+        ));
+        assert_eq!(lower_domain(b"."), "");
+        assert_eq!(lower_domain(b"ex ample\xc3.COM"), "ex ample\u{fffd}.com");
     }
 
     #[test]

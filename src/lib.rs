@@ -676,3 +676,109 @@ fn dump_patterns(dir: &std::path::Path, err: &mut dyn Write) -> anyhow::Result<(
     }
     Ok(())
 }
+
+/// Entry points for the fuzz targets of `fuzz/` (issue 21); not part of the
+/// supported interface.
+#[doc(hidden)]
+pub mod fuzzing {
+    use std::io::{self, Write};
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use crate::classify::Catalogue;
+    use crate::cli::By;
+    use crate::window::{Window, Zone};
+    use crate::{input, pipeline, report};
+
+    /// Runs the whole pipeline over the file at `path` on one thread, as
+    /// `bounce-report FILE` would, and writes every report format (and,
+    /// with `by_all`, every `--by` breakdown of the table, JSON and CSV)
+    /// into `out`. The events go out as JSON lines first.
+    pub fn report_file(
+        path: &Path,
+        catalogue: Arc<Catalogue>,
+        chunk_size: usize,
+        by_all: bool,
+        out: &mut Vec<u8>,
+    ) -> io::Result<()> {
+        let sources = [input::Source::file(path.to_path_buf())];
+        let options = pipeline::Options {
+            threads: 1,
+            chunk_size,
+            keep_events: true,
+            ..pipeline::Options::default()
+        };
+        let mut jsonl = report::jsonl::Writer::new(&catalogue, false);
+        let mut events = Vec::new();
+        let mut analysis = pipeline::analyse(&sources, catalogue.clone(), &options, &mut |e| {
+            jsonl.write(&mut events, e)
+        })?;
+        out.write_all(&events)?;
+        let run = crate::alert::Run {
+            now: 0,
+            windowed: false,
+        };
+        let warnings = report::input_warnings(&analysis, &[], run, Window::default(), Zone::Utc);
+        let mut report = report::Report {
+            analysis: &analysis,
+            catalogue: &catalogue,
+            lang: crate::classify::Lang::En,
+            top: 20,
+            by: None,
+            missing: &[],
+            window: Window::default(),
+            zone: Zone::Utc,
+            alerts: &[],
+            previous: None,
+            warnings: &warnings,
+            estimated: &[],
+            merged: false,
+        };
+        report::json::write(&report, out)?;
+        report::csv::write(&report, out)?;
+        report::table::write(&report, out)?;
+        report::markdown::write(&report, out)?;
+        report::html::write(&report, out)?;
+        report::prometheus::write_at(&report, 0, out)?;
+        report::jsonl::incidents(&report, out)?;
+        report::jsonl::unclassified(&report, out)?;
+        if by_all {
+            for by in [
+                By::Domain,
+                By::Cause,
+                By::Relay,
+                By::Hour,
+                By::Sender,
+                By::SenderDomain,
+                By::Host,
+                By::Unclassified,
+                By::Incident,
+            ] {
+                report.by = Some(by);
+                report::table::write(&report, out)?;
+                report::csv::write(&report, out)?;
+                report::json::write(&report, out)?;
+            }
+        }
+        // --mask, as the run applies it, on the totals.
+        analysis.summary.mask_addresses();
+        analysis.incidents.mask();
+        let report = report::Report {
+            analysis: &analysis,
+            catalogue: &catalogue,
+            lang: crate::classify::Lang::Zh,
+            top: 3,
+            by: None,
+            missing: &[],
+            window: Window::default(),
+            zone: Zone::Utc,
+            alerts: &[],
+            previous: None,
+            warnings: &warnings,
+            estimated: &[],
+            merged: false,
+        };
+        report::table::write(&report, out)?;
+        Ok(())
+    }
+}

@@ -127,9 +127,18 @@ fn hash(bytes: &[u8]) -> u64 {
 /// again, so it never holds more than 28,672 entries of 16 bytes (about
 /// 560 KiB with the hash table's control bytes and spare buckets: 28,672
 /// is 7/8 of 32 Ki buckets, the table's load limit).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default)]
 pub struct ShapeCache {
     by_text: HashMap<u64, Shape>,
+}
+
+/// A cache holds no facts: two summaries that counted the same are equal
+/// whatever their caches remember (how the input was cut into chunks
+/// decides that; issue 21's property tests compare summaries).
+impl PartialEq for ShapeCache {
+    fn eq(&self, _: &ShapeCache) -> bool {
+        true
+    }
 }
 
 impl ShapeCache {

@@ -322,3 +322,107 @@ fn issue_21_empty_recipient_is_counted_not_listed() {
         "{stderr}"
     );
 }
+
+/// A generated log in which two busy domains' recipients are spelled as
+/// mail software writes them: one with a trailing dot and in capitals
+/// (`user@163.COM.`), the other as an internationalised name, in Unicode
+/// and in punycode, any case, with and without the dot. Each recipient
+/// keeps one spelling throughout (its deferrals and final fate agree).
+/// Every spelling counts under one key: the ASCII form, lower-case,
+/// without the dot; every domain's counts equal the truth's.
+#[test]
+fn issue_21_domain_spellings_merge_into_one_domain() {
+    let Some(shared) = shared() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (log, truth) = generate(
+        &shared,
+        dir.path(),
+        "maillog",
+        &["--lines", "30000", "--seed", "21"],
+    );
+    let mut expected = truth_domains(&truth);
+    // The two domains with the most events.
+    let mut busiest: Vec<(&String, u64)> = expected.iter().map(|(d, c)| (d, c.iter().sum())).collect();
+    busiest.sort_by_key(|&(d, n)| (std::cmp::Reverse(n), d.clone()));
+    let (dotted, renamed) = (busiest[0].0.clone(), busiest[1].0.clone());
+    let dotted_spellings = [
+        dotted.clone(),
+        format!("{}.", dotted.to_uppercase()),
+        format!("{dotted}."),
+    ];
+    let idn = [
+        "bücher.example",
+        "xn--bcher-kva.example",
+        "BÜCHER.Example.",
+        "XN--Bcher-KVA.example.",
+    ];
+    let text = std::fs::read_to_string(&log).unwrap();
+    let mut out = String::with_capacity(text.len() + 4096);
+    let mut rewritten = [0usize; 2];
+    for line in text.lines() {
+        let rewrite = line.find("to=<").and_then(|start| {
+            let at = start + 4;
+            let end = at + line[at..].find('>')?;
+            let (local, domain) = line[at..end].rsplit_once('@')?;
+            // One spelling per recipient: chosen by its local part.
+            let pick = local.bytes().map(usize::from).sum::<usize>();
+            let spelling = if domain == dotted {
+                rewritten[0] += 1;
+                dotted_spellings[pick % dotted_spellings.len()].clone()
+            } else if domain == renamed {
+                rewritten[1] += 1;
+                idn[pick % idn.len()].to_string()
+            } else {
+                return None;
+            };
+            Some(format!("{}{local}@{spelling}{}", &line[..at], &line[end..]))
+        });
+        out.push_str(rewrite.as_deref().unwrap_or(line));
+        out.push('\n');
+    }
+    assert!(rewritten.iter().all(|&n| n > 20), "{rewritten:?}");
+    std::fs::write(&log, out).unwrap();
+    let moved = expected.remove(&renamed).unwrap();
+    expected.insert("xn--bcher-kva.example".into(), moved);
+
+    let report = json(&["-f", "json", &log.to_string_lossy()]);
+    assert_eq!(domains(&report), expected);
+    // The other outputs use the same keys: CSV by domain, one row each.
+    let out = bounce_report()
+        .args(["-f", "csv", "--by", "domain", &log.to_string_lossy()])
+        .output()
+        .unwrap();
+    let csv = String::from_utf8(out.stdout).unwrap();
+    let rows = |d: &str| csv.lines().filter(|l| l.starts_with(&format!("{d},"))).count();
+    assert_eq!(rows(&dotted), 1, "{csv}");
+    assert_eq!(rows("xn--bcher-kva.example"), 1, "{csv}");
+    assert!(
+        !csv.to_lowercase().contains("bücher") && !csv.contains(&format!("{dotted}.,")),
+        "{csv}"
+    );
+}
+
+/// Found by `fuzz/run.sh` (target `classify`, fuzz/README.md): a reply with
+/// `host ` inside a word (`Hoshost NAME[…]`), shorter than `connect to `,
+/// panicked looking for the remote host's name (a subtraction overflowed;
+/// out of range in a release build). The exact bytes, through
+/// `classify` and as the text of a status line.
+#[test]
+fn issue_21_fuzz_reply_with_host_inside_a_word_is_classified() {
+    const CRASH: &[u8] = b"Hoshost mx1horovice.cz[62.168.61.165]:25: Connection timed out";
+    let text = std::str::from_utf8(CRASH).unwrap();
+    let out = bounce_report().args(["classify", text]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && !stderr.contains("panicked"), "{stderr}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("maillog");
+    let mut line = b"Nov 21 03:14:07 mx1 postfix/smtp[12345]: 4BQ3Tz0X1Cz9vQ: to=<bob@example.com>, \
+relay=none, delay=30, delays=0/0/30/0, dsn=4.4.1, status=deferred ("
+        .to_vec();
+    line.extend_from_slice(CRASH);
+    line.extend_from_slice(b")\n");
+    std::fs::write(&log, line).unwrap();
+    let report = json(&["-f", "json", &log.to_string_lossy()]);
+    assert_eq!(report["totals"]["deferred"], 1, "{report}");
+}

@@ -19,6 +19,7 @@ mod insight;
 mod journal;
 mod merge;
 mod ops;
+mod properties;
 mod scale;
 mod state;
 mod window;

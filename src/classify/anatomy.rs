@@ -409,14 +409,15 @@ pub(crate) fn text_host(text: &[u8]) -> Option<&[u8]> {
             .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
             .count();
         let head = &before[..i - len];
-        let named = len > 0 && (head.ends_with(b"host ") || head.ends_with(b"connect to "));
+        // `host ` or `connect to ` as a word of its own. Each marker is
+        // checked only where the text ends with it: `Hoshost mx1[…]` ends
+        // with `host ` but is shorter than `connect to `, and taking that
+        // length off it overflowed (a panic, issue 21's fuzzing).
         let word = |m: &[u8]| {
-            head.len() == m.len()
-                || !head[..head.len() - m.len()]
-                    .last()
-                    .is_some_and(u8::is_ascii_alphanumeric)
+            head.strip_suffix(m)
+                .is_some_and(|rest| !rest.last().is_some_and(u8::is_ascii_alphanumeric))
         };
-        (named && (word(b"host ") || word(b"connect to "))).then(|| &before[i - len..])
+        (len > 0 && (word(b"host ") || word(b"connect to "))).then(|| &before[i - len..])
     })
 }
 
@@ -426,6 +427,19 @@ mod tests {
 
     fn read(s: &str) -> Anatomy {
         Anatomy::read(s.as_bytes())
+    }
+
+    /// Found by `fuzz/` (target `classify`): `host ` not a word of its own,
+    /// in a text shorter than `connect to `, panicked on a subtraction.
+    #[test]
+    fn text_host_of_a_short_text_ending_in_host_inside_a_word() {
+        let crash = b"Hoshost mx1horovice.cz[62.168.61.165]:25: Connection timed out";
+        assert_eq!(text_host(crash), None);
+        assert_eq!(text_host(b"xhost a[1]"), None);
+        assert_eq!(text_host(b"host a[1]"), Some(&b"a"[..]));
+        assert_eq!(text_host(b"(host a[1]"), Some(&b"a"[..]));
+        assert_eq!(text_host(b"Xconnect to a[1]"), None);
+        assert_eq!(text_host(b"connect to a[1]"), Some(&b"a"[..]));
     }
 
     #[test]

@@ -177,6 +177,19 @@ fn server_health_counts_every_postfix_warning_and_reject_of_the_real_logs() {
             .split_whitespace()
             .find(|w| w.chars().all(|c| c.is_ascii_digit() || c == ','))
             .unwrap();
+        let prom = out("prometheus");
+        for (kind, field) in [("warning", "warnings"), ("fatal", "fatal"), ("reject", "rejects")] {
+            let line = format!("bounce_report_server_lines{{kind=\"{kind}\"}} {}", n(&h[field]));
+            assert!(
+                prom.lines().any(|l| l == line),
+                "{line} not in the Prometheus output of {path}"
+            );
+        }
+        assert!(
+            prom.lines()
+                .any(|l| l == format!("bounce_report_server_disk_full_rejects {disk}")),
+            "{path}"
+        );
         assert!(out("markdown").contains("## Our server"), "{path}");
         let html = out("html");
         assert!(html.contains("<h2>Our server</h2>"), "{path}");

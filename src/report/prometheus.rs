@@ -31,6 +31,10 @@
 //! - `bounce_report_warnings`: how many reasons the report is no all-clear
 //!   (no lines read, an empty window, a stale log), each also written as a
 //!   `# WARNING:` comment line.
+//! - `bounce_report_server_lines{kind}` (`warning`, `error`, `fatal`,
+//!   `panic`, `reject`) and `bounce_report_server_disk_full_rejects`: the
+//!   server's own trouble in the lines this run read (gauges: `--state`
+//!   does not carry them, so with it they are the lines since the last run).
 //!
 //! Without `--state` the counters count what the logs read hold, so they
 //! fall when a log is rotated away or a `--since` window moves on;
@@ -112,6 +116,28 @@ pub fn write_at(report: &Report<'_>, now_unix: u64, out: &mut dyn Write) -> io::
         "Reasons this report is not an all-clear: no log lines read, a window without Postfix lines, a stale log.",
     );
     let _ = writeln!(m, "bounce_report_warnings {}", report.warnings.len());
+    let h = &report.analysis.summary.health;
+    family(
+        &mut m,
+        "bounce_report_server_lines",
+        "gauge",
+        "Postfix's own warning, error, fatal and panic lines and smtpd's NOQUEUE rejects in the lines this run read.",
+    );
+    for kind in crate::parse::ServerKind::ALL {
+        let _ = writeln!(
+            m,
+            "bounce_report_server_lines{{kind=\"{}\"}} {}",
+            kind.as_str(),
+            h.count(kind)
+        );
+    }
+    family(
+        &mut m,
+        "bounce_report_server_disk_full_rejects",
+        "gauge",
+        "Of those rejects, the ones for want of disk space on our side (452 4.3.1 Insufficient system storage).",
+    );
+    let _ = writeln!(m, "bounce_report_server_disk_full_rejects {}", h.disk_full());
     out.write_all(m.as_bytes())
 }
 

@@ -29,7 +29,7 @@ use crate::our_dns::{domain_hash, DnsWatch};
 use crate::parse::Timestamp;
 use crate::report::escape::csv_record;
 
-/// One address on the list, read from a [`Slot`] for output.
+/// One address on the list, read from the list's compact record (`Slot`) for output.
 #[derive(Debug, Clone)]
 pub struct Entry<'a> {
     /// As first logged.

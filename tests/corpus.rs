@@ -206,6 +206,14 @@ fn server_health_counts_every_postfix_warning_and_reject_of_the_real_logs() {
                 table.contains("WARNING: Our own server refused mail for want of disk space"),
                 "{table}"
             );
+            // And in Chinese, with the same figure.
+            let zh = bounce_report().args(["--lang", "zh", &path]).output().unwrap();
+            let zh = String::from_utf8_lossy(&zh.stdout);
+            assert!(zh.contains("本服务器状况"), "{zh}");
+            assert!(
+                zh.contains(&format!("本机因磁盘空间不足拒收邮件 {disk} 次")),
+                "{zh}"
+            );
         }
     }
     assert!(with_health >= 5, "only {with_health} real logs with server lines");

@@ -1098,11 +1098,11 @@ fn deferrals(report: &Report<'_>, h: &mut String) {
 /// The server's own trouble (see `table::health`).
 fn health(report: &Report<'_>, h: &mut String) {
     let health = &report.analysis.summary.health;
-    let Some(sentence) = super::health_sentence(health) else {
+    let Some(sentence) = super::health_sentence(health, report.lang) else {
         return;
     };
     h.push_str("<h2>Our server</h2>\n<div class=\"panel\">\n");
-    if let Some(alarm) = super::health_alarm(health) {
+    if let Some(alarm) = super::health_alarm(health, report.lang) {
         let _ = writeln!(
             h,
             "<p class=\"warning\"><strong>WARNING:</strong> {}</p>",

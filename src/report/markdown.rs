@@ -294,11 +294,11 @@ fn deferrals(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
 /// The server's own trouble (see `table::health`).
 fn health(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let h = &report.analysis.summary.health;
-    let Some(sentence) = super::health_sentence(h) else {
+    let Some(sentence) = super::health_sentence(h, report.lang) else {
         return Ok(());
     };
     writeln!(out, "\n## Our server\n")?;
-    if let Some(alarm) = super::health_alarm(h) {
+    if let Some(alarm) = super::health_alarm(h, report.lang) {
         writeln!(out, "**WARNING:** {}\n", escape(&alarm))?;
     }
     writeln!(out, "{}\n", escape(&sentence))?;

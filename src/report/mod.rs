@@ -629,72 +629,107 @@ pub fn classify_line(
 pub const HEALTH_SHOWN: usize = 8;
 
 /// One line on the server's own trouble, for every people's format:
-/// "3 warnings, 1 fatal error; 7 messages refused by our smtpd (3 for want
-/// of disk space)". `None` when the server said nothing of the kind.
-pub fn health_sentence(h: &crate::health::Health) -> Option<String> {
+/// "Postfix logged 1 fatal error, 3 warnings; our smtpd refused 7 messages
+/// offered to it (3 for want of disk space on our side)." `None` when the
+/// server said nothing of the kind.
+pub fn health_sentence(h: &crate::health::Health, lang: Lang) -> Option<String> {
     use crate::parse::ServerKind;
     if h.is_empty() {
         return None;
     }
-    let plural = |n: u64, one: &str, many: &str| {
-        format!("{} {}", table::thousands(n), if n == 1 { one } else { many })
-    };
+    let zh = lang == Lang::Zh;
+    let n = table::thousands;
+    let plural = |k: u64, one: &str, many: &str| format!("{} {}", n(k), if k == 1 { one } else { many });
     let mut own = Vec::new();
-    for (kind, one, many) in [
-        (ServerKind::Panic, "panic", "panics"),
-        (ServerKind::Fatal, "fatal error", "fatal errors"),
-        (ServerKind::Error, "error", "errors"),
-        (ServerKind::Warning, "warning", "warnings"),
+    for (kind, one, many, zh_word) in [
+        (ServerKind::Panic, "panic", "panics", "条 panic"),
+        (ServerKind::Fatal, "fatal error", "fatal errors", "条致命错误"),
+        (ServerKind::Error, "error", "errors", "条错误"),
+        (ServerKind::Warning, "warning", "warnings", "条警告"),
     ] {
-        let n = h.count(kind);
-        if n > 0 {
-            own.push(plural(n, one, many));
+        let k = h.count(kind);
+        if k > 0 {
+            own.push(if zh {
+                format!("{}{zh_word}", n(k))
+            } else {
+                plural(k, one, many)
+            });
         }
     }
     let mut parts = Vec::new();
     if !own.is_empty() {
-        parts.push(format!("Postfix logged {}", own.join(", ")));
+        parts.push(if zh {
+            format!("Postfix 记录了{}", own.join("、"))
+        } else {
+            format!("Postfix logged {}", own.join(", "))
+        });
     }
     let rejects = h.count(ServerKind::Reject);
     if rejects > 0 {
         let disk = h.disk_full();
-        let why = if disk > 0 {
-            format!(" ({} for want of disk space on our side)", table::thousands(disk))
-        } else {
-            String::new()
-        };
-        parts.push(format!(
-            "our smtpd refused {}{why}",
-            plural(rejects, "message offered to it", "messages offered to it")
-        ));
+        parts.push(match (zh, disk) {
+            (true, 0) => format!("本机 smtpd 拒收了 {} 封投递给它的邮件", n(rejects)),
+            (true, d) => format!(
+                "本机 smtpd 拒收了 {} 封投递给它的邮件（其中 {} 封因本机磁盘空间不足）",
+                n(rejects),
+                n(d)
+            ),
+            (false, 0) => format!(
+                "our smtpd refused {}",
+                plural(rejects, "message offered to it", "messages offered to it")
+            ),
+            (false, d) => format!(
+                "our smtpd refused {} ({} for want of disk space on our side)",
+                plural(rejects, "message offered to it", "messages offered to it"),
+                n(d)
+            ),
+        });
     }
-    let mut s = parts.join("; ");
+    let mut s = parts.join(if zh { "；" } else { "; " });
     if h.ungrouped > 0 {
-        s.push_str(&format!(
-            " ({} lines past {} kinds are counted but not grouped)",
-            table::thousands(h.ungrouped),
-            crate::health::MAX_GROUPS
-        ));
+        s.push_str(&if zh {
+            format!(
+                "（超出 {} 类之后的 {} 行只计数、未分组）",
+                crate::health::MAX_GROUPS,
+                n(h.ungrouped)
+            )
+        } else {
+            format!(
+                " ({} lines past {} kinds are counted but not grouped)",
+                n(h.ungrouped),
+                crate::health::MAX_GROUPS
+            )
+        });
     }
-    Some(s + ".")
+    Some(s + if zh { "。" } else { "." })
 }
 
 /// A warning that needs action now: Postfix stopped a process (fatal,
 /// panic) or our disk is too full to take mail.
-pub fn health_alarm(h: &crate::health::Health) -> Option<String> {
+pub fn health_alarm(h: &crate::health::Health, lang: Lang) -> Option<String> {
     use crate::parse::ServerKind;
     let stops = h.count(ServerKind::Fatal) + h.count(ServerKind::Panic);
     let disk = h.disk_full();
+    let n = table::thousands;
+    let zh = lang == Lang::Zh;
     match (stops, disk) {
         (0, 0) => None,
+        (_, 0) if zh => Some(format!(
+            "Postfix 记录了 {} 条 fatal 或 panic：有 Postfix 进程已停止，请查看下表和邮件日志。",
+            n(stops)
+        )),
         (_, 0) => Some(format!(
             "Postfix logged {} fatal or panic {}: a Postfix process stopped; read them below and in the mail log.",
-            table::thousands(stops),
+            n(stops),
             if stops == 1 { "line" } else { "lines" }
+        )),
+        _ if zh => Some(format!(
+            "本机因磁盘空间不足拒收邮件 {} 次：请清理队列所在文件系统的空间。",
+            n(disk)
         )),
         _ => Some(format!(
             "Our own server refused mail for want of disk space {} {}: free space in the queue file system.",
-            table::thousands(disk),
+            n(disk),
             if disk == 1 { "time" } else { "times" }
         )),
     }

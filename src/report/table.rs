@@ -378,11 +378,11 @@ fn unclassified(report: &Report<'_>, out: &mut dyn Write, tty: bool, top: usize)
 /// smtpd refused.
 fn health(report: &Report<'_>, out: &mut dyn Write, tty: bool) -> io::Result<()> {
     let h = &report.analysis.summary.health;
-    let Some(sentence) = super::health_sentence(h) else {
+    let Some(sentence) = super::health_sentence(h, report.lang) else {
         return Ok(());
     };
-    writeln!(out, "\nOur server")?;
-    if let Some(alarm) = super::health_alarm(h) {
+    writeln!(out, "\n{}", tr(report.lang, "Our server"))?;
+    if let Some(alarm) = super::health_alarm(h, report.lang) {
         writeln!(out, "WARNING: {alarm}")?;
     }
     writeln!(out, "{sentence}")?;
@@ -705,6 +705,12 @@ fn tr(lang: Lang, en: &str) -> &str {
         "events" => "事件数",
         "reply (normalised)" => "回复（已归一化）",
         "hour" => "小时",
+        "Our server" => "本服务器状况",
+        "lines" => "行数",
+        "kind" => "级别",
+        "service" => "服务",
+        "message (masked)" => "消息（已脱敏）",
+        "last" => "最近一次",
         other => other,
     }
 }

@@ -51,6 +51,14 @@ fn index(kind: ServerKind) -> usize {
     kind as usize
 }
 
+/// The start of a group's key in [`Health`]'s map: kind and service, then
+/// the masked text is written after it.
+fn key_prefix(kind: ServerKind, service: &str, key: &mut String) {
+    key.push(char::from(b'0' + index(kind) as u8));
+    key.push_str(service);
+    key.push('\u{1}');
+}
+
 impl Health {
     pub fn count(&self, kind: ServerKind) -> u64 {
         self.counts[index(kind)]
@@ -75,9 +83,7 @@ impl Health {
         thread_local!(static KEY: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) });
         KEY.with_borrow_mut(|key| {
             key.clear();
-            key.push(char::from(b'0' + index(line.kind) as u8));
-            key.push_str(&service);
-            key.push('\u{1}');
+            key_prefix(line.kind, &service, key);
             let name_at = key.len();
             match line.kind {
                 ServerKind::Reject => reject_name_into(&text, key),
@@ -116,9 +122,7 @@ impl Health {
         };
         for g in groups {
             let mut key = String::new();
-            key.push(char::from(b'0' + index(g.kind) as u8));
-            key.push_str(&g.service);
-            key.push('\u{1}');
+            key_prefix(g.kind, &g.service, &mut key);
             key.push_str(&g.text);
             match other.groups.get_mut(&key) {
                 Some(mine) => {
@@ -207,15 +211,9 @@ fn mask_token(token: &str, hosts: bool) -> Option<&'static str> {
         // Often names the recipient's domain or our IP: one group for all.
         return Some("<url>");
     }
-    let is_dsn = {
-        let parts: Vec<&str> = core.split('.').collect();
-        parts.len() == 3
-            && matches!(parts[0], "2" | "4" | "5")
-            && parts[1..]
-                .iter()
-                .all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()))
-    };
-    if is_dsn {
+    // An enhanced status code (`5.7.1`) stays, as the reply code does; the
+    // classifier's own reading of one decides.
+    if crate::classify::anatomy::dsn_at(core.as_bytes(), 0).is_some_and(|(_, end)| end == core.len()) {
         return None;
     }
     if digits > 0
@@ -234,17 +232,18 @@ fn mask_token(token: &str, hosts: bool) -> Option<&'static str> {
     if digits > 0 && core.len() >= 8 {
         return Some("<id>");
     }
-    if hosts && !core.contains('/') {
-        let labels: Vec<&str> = core.split('.').collect();
-        if labels.len() >= 2
-            && labels.iter().all(|l| !l.is_empty())
-            && labels
-                .last()
-                .is_some_and(|l| l.len() >= 2 && l.bytes().all(|b| b.is_ascii_alphabetic()))
-            && !core.contains('_')
-        {
-            return Some("<host>");
-        }
+    // A host name: dotted labels, none empty, the last one letters only.
+    let tld = core.rsplit('.').next().unwrap_or_default();
+    if hosts
+        && !core.contains('/')
+        && !core.contains('_')
+        && core.contains('.')
+        && !core.starts_with('.')
+        && !core.contains("..")
+        && tld.len() >= 2
+        && tld.bytes().all(|b| b.is_ascii_alphabetic())
+    {
+        return Some("<host>");
     }
     None
 }

@@ -666,10 +666,7 @@ pub fn merge(inputs: Vec<Input>, catalogue: &Catalogue) -> Result<Merged, BadSum
             *hosts_seen.entry(h.domain.as_deref().unwrap_or("")).or_default() += 1;
         }
         if let Some(t) = &input.last_log_line {
-            let t = time(n, t)?;
-            if s.last_record.is_none_or(|l| t.unix > l.unix) {
-                s.last_record = Some(t);
-            }
+            s.see_record(time(n, t)?);
         }
         if let Some(h) = &input.server_health {
             let mut groups = Vec::new();

@@ -16,6 +16,8 @@ pub struct Previous {
     pub domains: HashMap<String, u64>,
     pub causes: HashMap<String, u64>,
     pub failures: u64,
+    /// Sent, bounced, deferred and expired of the earlier run.
+    pub totals: [u64; 4],
 }
 
 #[derive(Deserialize)]
@@ -27,6 +29,8 @@ struct Json {
 
 #[derive(Deserialize)]
 struct Counts {
+    #[serde(default)]
+    sent: u64,
     #[serde(default)]
     bounced: u64,
     #[serde(default)]
@@ -75,6 +79,12 @@ impl Previous {
         Ok(Previous {
             name: path.display().to_string(),
             failures: json.totals.failures(),
+            totals: [
+                json.totals.sent,
+                json.totals.bounced,
+                json.totals.deferred,
+                json.totals.expired,
+            ],
             domains: json
                 .by_domain
                 .into_iter()
@@ -86,6 +96,15 @@ impl Previous {
                 .map(|c| (c.cause, c.counts.failures()))
                 .collect(),
         })
+    }
+
+    /// The earlier run's bounce rate, as `StatusCounts::bounce_rate`
+    /// computes it: bounced and expired over all final outcomes (`None`:
+    /// nothing to divide).
+    pub fn bounce_rate(&self) -> Option<f64> {
+        let [sent, bounced, _, expired] = self.totals;
+        let finals = sent + bounced + expired;
+        (finals > 0).then(|| (bounced + expired) as f64 / finals as f64)
     }
 
     pub fn domain(&self, domain: Option<&str>) -> Option<u64> {

@@ -170,6 +170,7 @@ fn server_health_counts_every_postfix_warning_and_reject_of_the_real_logs() {
         let sentence = table
             .lines()
             .skip_while(|l| *l != "Our server")
+            .map(str::trim_start)
             .find(|l| l.starts_with("Postfix logged") || l.starts_with("our smtpd"))
             .unwrap_or_else(|| panic!("no server sentence in the table for {path}:\n{table}"))
             .to_string();

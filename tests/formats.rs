@@ -161,8 +161,8 @@ fn markdown_renders_as_commonmark_tables_with_the_reports_numbers() {
     let tables = parsed["tables"].as_array().expect("tables");
     assert_eq!(
         tables.len(),
-        6,
-        "totals, domains, causes, deferrals, our server, unclassified: {parsed}"
+        7,
+        "totals, domains, causes, deferrals, incidents, our server, unclassified: {parsed}"
     );
 
     let totals = cells(&tables[0]);
@@ -880,7 +880,7 @@ fn markdown_deferrals_and_unclassified_sections_match_the_json() {
 
     // Our server: the groups of the JSON, the server's messages then its
     // refusals (at most 8 of each), with the same counts and texts.
-    let table = cells(&parsed["tables"][4]);
+    let table = cells(&parsed["tables"][5]);
     assert_eq!(table[0], ["lines", "kind", "service", "message (masked)", "last"]);
     let h = &report["server_health"];
     let groups: Vec<&serde_json::Value> = ["messages", "reject_reasons"]
@@ -896,7 +896,7 @@ fn markdown_deferrals_and_unclassified_sections_match_the_json() {
     }
 
     // Unclassified: pattern and example as in the JSON, verbatim.
-    let table = cells(&parsed["tables"][5]);
+    let table = cells(&parsed["tables"][6]);
     assert_eq!(table[0], ["events", "reply (normalised)", "example"]);
     let groups = report["unclassified"].as_array().unwrap();
     assert!(!groups.is_empty());

@@ -28,19 +28,14 @@ use std::io::{self, Write};
 use chrono::{DateTime, FixedOffset, Local};
 
 use super::escape::visible;
-use super::markdown::{change, cut, local_time, percent, window_text, EXAMPLE_CHARS, UNCLASSIFIED_SHOWN};
-use super::DEFERRAL_COLUMNS;
-use super::{
-    breakdown_columns, cause_class, cause_rows, deferral_domains, deferral_sentence, domain_rows, duration,
-    has_main_cause, host_rows, relay_rows, sender_domain_rows, sender_rows, totals, truncate,
-    unclassified_rows, CauseRow, Report, Row, Total,
-};
-use crate::aggregate::{StatusCounts, Summary};
+use super::markdown::EXAMPLE_CHARS;
+use super::model::{self, Cell, Chart, Id, Part, Section};
+use super::text::{thousands, tr, truncate};
+use super::{cause_rows, domain_rows, Report, Row};
+use crate::aggregate::StatusCounts;
 use crate::cause::{Cause, Class, Status};
 use crate::classify::Lang;
-use crate::cli::By;
-use crate::compare::{self, Change};
-use crate::report::table::thousands;
+use crate::compare::Change;
 use crate::window::Zone;
 
 /// The failure statuses, bottom to top in every stacked bar, with their
@@ -150,55 +145,37 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
 }
 
 fn page(report: &Report<'_>, h: &mut String) {
-    let s = &report.analysis.summary;
-    let names: Vec<&str> = report.analysis.sources.iter().map(|s| s.name.as_str()).collect();
-    let lang = match report.lang {
+    let lang = report.lang;
+    let head = model::header(report);
+    let names: Vec<&str> = head.inputs.iter().map(String::as_str).collect();
+    let code = match lang {
         Lang::En => "en",
         Lang::Zh => "zh",
     };
     let _ = write!(
         h,
-        "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
+        "<!DOCTYPE html>\n<html lang=\"{code}\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>Bounce report: {}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n<main>\n",
+         <title>{}: {}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n<main>\n",
+        escape(&head.title),
         escape(&truncate(&names.join(", "), 120))
     );
-    header(report, h);
-    alerts(report, h);
-    cards(s, h);
-    match report.by {
-        None => {
-            cause_chart(report, h);
-            domain_charts(report, h);
-            named(report, h, "Recipient domains", "domain", domain_rows(s));
-            causes(report, h);
-            deferrals(report, h);
-            gone(report, h);
-            advice(report, h);
-            health(report, h);
-            unclassified(report, h, UNCLASSIFIED_SHOWN, false);
+    header(report, &head, h);
+    for s in model::sections(report, false) {
+        match s.id {
+            Id::Totals => {
+                cards(report, &s, h);
+                if report.by.is_none() {
+                    cause_chart(report, h);
+                    domain_charts(report, h);
+                }
+            }
+            Id::Hours => {
+                time_chart(report, h);
+                section(report, &s, h);
+            }
+            _ => section(report, &s, h),
         }
-        Some(By::Domain) => named(report, h, "Recipient domains", "domain", domain_rows(s)),
-        Some(By::Relay) => named(report, h, "Relays", "relay", relay_rows(s)),
-        Some(By::SenderDomain) => named(
-            report,
-            h,
-            "Sender domains",
-            "sender domain",
-            sender_domain_rows(s),
-        ),
-        Some(By::Cause) => {
-            causes(report, h);
-            advice(report, h);
-        }
-        Some(By::Hour) => {
-            time_chart(report, h);
-            hours_table(report, h);
-        }
-        Some(By::Sender) => named(report, h, "Senders", "sender", sender_rows(s)),
-        Some(By::Host) => named(report, h, "Hosts", "host", host_rows(s)),
-        Some(By::Incident) => {}
-        Some(By::Unclassified) => unclassified(report, h, report.top, true),
     }
     let _ = write!(
         h,
@@ -207,131 +184,111 @@ fn page(report: &Report<'_>, h: &mut String) {
     );
 }
 
-fn header(report: &Report<'_>, h: &mut String) {
-    let a = report.analysis;
-    let s = &a.summary;
-    let lines = s.lines();
-    h.push_str("<h1>Bounce report</h1>\n<ul class=\"meta\">\n");
-    let names: Vec<String> = a
-        .sources
+fn header(report: &Report<'_>, head: &model::Header, h: &mut String) {
+    let lang = report.lang;
+    let _ = writeln!(h, "<h1>{}</h1>\n<ul class=\"meta\">", escape(&head.title));
+    let names: Vec<String> = head
+        .inputs
         .iter()
-        .map(|src| format!("<code>{}</code>", escape(&src.name)))
+        .map(|n| format!("<code>{}</code>", escape(n)))
         .collect();
     let _ = writeln!(
         h,
-        "<li><b>Input:</b> {}</li>",
+        "<li><b>{}:</b> {}</li>",
+        escape(tr(lang, "Input")),
         if names.is_empty() {
-            "(no input)".to_string()
+            escape(tr(lang, "(no input)"))
         } else {
             names.join(", ")
         }
     );
-    for (i, src) in a.sources.iter().enumerate() {
-        let c = s.files.get(i).copied().unwrap_or_default();
-        let kind = src
-            .compression
-            .map_or("", |c| if c.as_str() == "plain" { "" } else { " (gzip)" });
-        match &src.error {
-            Some(e) => {
-                let _ = writeln!(
-                    h,
-                    "<li><code>{}</code>{kind}: {} lines, then: {}</li>",
-                    escape(&src.name),
-                    thousands(c.lines),
-                    escape(e)
-                );
-            }
-            None if a.sources.len() > 1 => {
-                let _ = writeln!(
-                    h,
-                    "<li><code>{}</code>{kind}: {} lines</li>",
-                    escape(&src.name),
-                    thousands(c.lines)
-                );
-            }
-            None => {}
-        }
-    }
-    for m in report.missing {
-        let _ = writeln!(h, "<li><b>Not read:</b> {}</li>", escape(&m.to_string()));
-    }
-    if let Some(w) = window_text(report) {
-        let _ = writeln!(h, "<li><b>Window:</b> {}</li>", escape(&w));
-    }
-    match s.span.0 {
-        Some((first, last)) => {
-            let _ = writeln!(
-                h,
-                "<li><b>Time span:</b> {} to {}</li>",
-                escape(&local_time(first.unix, report.zone)),
-                escape(&local_time(last.unix, report.zone))
-            );
-        }
-        None => h.push_str("<li><b>Time span:</b> no deliveries found</li>\n"),
-    }
-    let _ = write!(
-        h,
-        "<li><b>Lines:</b> {} read: {} Postfix delivery/queue, {} other, {} malformed{}",
-        thousands(lines.lines),
-        thousands(lines.parsed),
-        thousands(lines.other),
-        thousands(lines.malformed),
-        super::table::overlong_note(&lines)
-    );
-    if lines.probes > 0 {
-        let _ = write!(
+    for (name, kind, detail) in &head.files {
+        let _ = writeln!(
             h,
-            " ({} address-verification probes, not counted as mail)",
-            thousands(lines.probes)
+            "<li><code>{}</code>{}: {}</li>",
+            escape(name),
+            escape(kind),
+            escape(detail)
         );
     }
-    h.push_str("</li>\n</ul>\n");
-}
-
-fn alerts(report: &Report<'_>, h: &mut String) {
-    if !report.warnings.is_empty() {
+    for m in &head.not_read {
+        let _ = writeln!(
+            h,
+            "<li><b>{}:</b> {}</li>",
+            escape(tr(lang, "Not read")),
+            escape(m)
+        );
+    }
+    for (label, value) in &head.facts {
+        let _ = writeln!(h, "<li><b>{}:</b> {}</li>", escape(label), escape(value));
+    }
+    h.push_str("</ul>\n");
+    if !head.warnings.is_empty() {
         h.push_str("<div class=\"alerts\"><b>WARNING</b><ul>\n");
-        for w in report.warnings {
+        for w in &head.warnings {
             let _ = writeln!(h, "<li>WARNING: {}</li>", escape(w));
         }
         h.push_str("</ul></div>\n");
     }
-    let resolver = super::resolver_warnings(report);
-    if !resolver.is_empty() {
-        h.push_str("<div class=\"alerts\"><b>Our DNS resolver</b><ul>\n");
-        for w in &resolver {
+    if !head.resolver.is_empty() {
+        let _ = writeln!(
+            h,
+            "<div class=\"alerts\"><b>{}</b><ul>",
+            escape(tr(lang, "Our DNS resolver"))
+        );
+        for w in &head.resolver {
             let _ = writeln!(h, "<li>{}</li>", escape(w));
         }
         h.push_str("</ul></div>\n");
     }
-    if report.alerts.is_empty() {
-        return;
-    }
-    h.push_str("<div class=\"alerts\"><b>Alert conditions crossed</b><ul>\n");
-    for (condition, value) in report.alerts {
+    if !head.alerts.is_empty() {
         let _ = writeln!(
             h,
-            "<li><code>{}</code> (value {})</li>",
-            escape(&condition.to_string()),
-            escape(&condition.show(*value))
+            "<div class=\"alerts\"><b>{}</b><ul>",
+            escape(tr(lang, "Alert conditions crossed"))
         );
+        for (condition, value) in &head.alerts {
+            let _ = writeln!(
+                h,
+                "<li><code>{}</code> (value {})</li>",
+                escape(condition),
+                escape(value)
+            );
+        }
+        h.push_str("</ul></div>\n");
     }
-    h.push_str("</ul></div>\n");
 }
 
-fn cards(s: &Summary, h: &mut String) {
+/// The totals as cards; with `--compare`, each card says how its figure
+/// moved.
+fn cards(report: &Report<'_>, s: &Section, h: &mut String) {
+    let Some(t) = &s.table else { return };
     h.push_str("<div class=\"cards\">\n");
-    for Total {
-        key,
-        label,
-        figure: f,
-    } in totals(s)
-    {
-        let _ = writeln!(
+    for i in t.shown(|x| x.page) {
+        let c = &t.columns[i];
+        if c.key == "run" {
+            continue;
+        }
+        let class = match c.key {
+            "handed_to_filter" => "filter",
+            "bounce_rate" => "rate",
+            other => other,
+        };
+        let _ = write!(
             h,
-            "<div class=\"card {key}\"><span class=\"n\">{}</span><span class=\"l\">{label}</span></div>",
-            f.text()
+            "<div class=\"card {class}\"><span class=\"n\">{}</span><span class=\"l\">{}</span>",
+            escape(&t.rows[0][i].show(report.lang, report.zone)),
+            escape(&c.label)
         );
+        if let Some(change) = t.rows.get(1).map(|r| &r[i]).filter(|c| **c != Cell::Empty) {
+            let _ = write!(
+                h,
+                "<span class=\"l\">{}: {}</span>",
+                escape(tr(report.lang, "vs previous")),
+                escape(&change.show(report.lang, report.zone))
+            );
+        }
+        h.push_str("</div>\n");
     }
     h.push_str("</div>\n");
 }
@@ -500,8 +457,8 @@ impl Buckets {
     fn note(&self, zone: Zone) -> String {
         format!(
             "{} to {}",
-            escape(&local_time(self.start * 3600, zone)),
-            escape(&local_time(self.hour(self.len) * 3600, zone)),
+            escape(&super::text::time(self.start * 3600, zone)),
+            escape(&super::text::time(self.hour(self.len) * 3600, zone)),
         )
     }
 }
@@ -967,351 +924,198 @@ fn hbars(h: &mut String, title: &str, series: &[Series<'_>], rows: &[(String, Ve
     h.push_str("</div>\n");
 }
 
-/// Bars of bounced, deferred and expired events per name, to scale.
-fn bar_chart(h: &mut String, title: &str, rows: &[(String, StatusCounts)]) {
-    let rows: Vec<(String, Vec<u64>)> = rows
-        .iter()
-        .map(|(name, c)| (name.clone(), SERIES.iter().map(|&(s, _)| c.get(s)).collect()))
-        .collect();
-    hbars(h, title, &status_series(), &rows, Scale::Largest);
-}
-
-fn named(report: &Report<'_>, h: &mut String, title: &str, what: &str, rows: Vec<Row<'_>>) {
-    let shown = rows.len().min(report.top);
-    let _ = writeln!(
-        h,
-        "<h2>{} <span class=\"count\">(top {shown} of {}, most failures first)</span></h2>\n<div class=\"panel\">",
-        escape(title),
-        thousands(rows.len() as u64)
-    );
-    let bars: Vec<(String, StatusCounts)> = rows
-        .iter()
-        .take(report.top)
-        .map(|r| (r.key.unwrap_or("(none)").to_string(), r.counts))
-        .collect();
-    bar_chart(h, &format!("Failures per {what}"), &bars);
-    // Against an earlier run (--compare, which keeps domains), a last
-    // column says how each domain's failures moved.
-    let previous = report.previous.filter(|_| what == "domain");
-    let with_cause = has_main_cause(what);
-    let names = breakdown_columns(what, previous.is_some());
-    let last = names.len() - 1;
-    table_start(h, &names, |i| {
-        (1..=5).contains(&i) || (previous.is_some() && i == last)
-    });
-    for r in rows.iter().take(report.top) {
-        let c = r.counts;
-        let _ = write!(
-            h,
-            "<tr><td class=\"key\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
-             <td class=\"n\">{}</td><td class=\"n\">{}</td>",
-            escape(r.key.unwrap_or("(none)")),
-            thousands(c.get(Status::Sent)),
-            thousands(c.get(Status::Bounced)),
-            thousands(c.get(Status::Deferred)),
-            thousands(c.get(Status::Expired)),
-            percent(c.bounce_rate()),
-        );
-        if with_cause {
-            let _ = write!(h, "<td>{}</td>", r.main_cause.map_or("", |c| c.as_str()));
+/// A cell as HTML table data: numbers to the right, names that wrap,
+/// replies in code, classes as badges, changes coloured.
+fn td(report: &Report<'_>, numeric: bool, c: &Cell) -> String {
+    let text = escape(&c.show(report.lang, report.zone));
+    match c {
+        Cell::Name(_) => format!("<td class=\"key\">{text}</td>"),
+        Cell::Text(t) if t.is_empty() => "<td class=\"text\"></td>".to_string(),
+        Cell::Text(t) => format!(
+            "<td class=\"text\"><code>{}</code></td>",
+            escape(&truncate(t, EXAMPLE_CHARS))
+        ),
+        Cell::Class(class) => format!("<td>{}</td>", badge(*class, report.lang)),
+        Cell::Change { before, now } => {
+            let class = match Change::between(*before, *now) {
+                Change::New | Change::Up(_) => "n up",
+                Change::Down(_) => "n down",
+                Change::Same => "n",
+            };
+            format!("<td class=\"{class}\">{text}</td>")
         }
-        if let Some(p) = previous {
-            change_cell(h, p.domain(r.key), c.failures());
-        }
-        h.push_str("</tr>\n");
+        _ if numeric => format!("<td class=\"n\">{text}</td>"),
+        _ => format!("<td>{text}</td>"),
     }
-    h.push_str("</tbody></table></div>\n</div>\n");
 }
 
-/// A `vs previous` cell: new and up in red, down in green, as a failure
-/// count that grows is bad news.
-fn change_cell(h: &mut String, before: Option<u64>, now: u64) {
-    let (c, text) = change(before, now);
-    let class = match c {
-        Change::New | Change::Up(_) => "n up",
-        Change::Down(_) => "n down",
-        Change::Same => "n",
-    };
-    let _ = write!(h, "<td class=\"{class}\">{}</td>", escape(&text));
-}
-
-/// What became of deferred mail (issue 7): the sentence, bars of each
-/// domain's outcomes as shares of its deferred recipients (all domains
-/// first), and the table of the text report.
-fn deferrals(report: &Report<'_>, h: &mut String) {
-    let all = &report.analysis.summary.deferred_outcomes;
-    if all.total() == 0 {
+/// A section: its heading, sentences, chart and table in a panel; "What
+/// to do" as one box per cause.
+fn section(report: &Report<'_>, s: &Section, h: &mut String) {
+    let lang = report.lang;
+    let _ = write!(h, "<h2>{}", escape(&s.title));
+    if let Some(code) = &s.title_code {
+        let _ = write!(h, " <code>{}</code>", escape(code));
+    }
+    if let Some(count) = &s.count {
+        let _ = write!(h, " <span class=\"count\">{}</span>", escape(count));
+    }
+    h.push_str("</h2>\n");
+    if s.id == Id::Advice {
+        if let Some(note) = &s.note {
+            let _ = writeln!(h, "<p class=\"note\">{}</p>", escape(note));
+        }
+        let [what, example, advice] = match lang {
+            Lang::En => ["What", "Example", "Do"],
+            Lang::Zh => ["含义", "示例", "建议"],
+        };
+        for a in &s.advice {
+            let _ = write!(
+                h,
+                "<div class=\"cause\"><h3>{} {} <span class=\"count\">{}</span></h3>\n<dl>\
+                 <dt>{what}</dt><dd>{}</dd>",
+                a.cause.as_str(),
+                badge(a.class, lang),
+                escape(&a.counts),
+                escape(&a.what),
+            );
+            if let Some(e) = &a.example {
+                let _ = write!(
+                    h,
+                    "<dt>{example}</dt><dd><code class=\"reply\">{}</code></dd>",
+                    escape(&truncate(e, EXAMPLE_CHARS))
+                );
+            }
+            if !a.advice.is_empty() {
+                let _ = write!(h, "<dt>{advice}</dt><dd>{}</dd>", escape(&a.advice));
+            }
+            h.push_str("</dl></div>\n");
+        }
         return;
     }
-    let _ = writeln!(
-        h,
-        "<h2>Deferrals <span class=\"count\">(what became of deferred mail)</span></h2>\n<div class=\"panel\">\n\
-         <p class=\"lead\">{}</p>",
-        deferral_sentence(all, |n| format!("<b>{n}</b>"))
-    );
-    let domains = deferral_domains(report);
-    let values = |o: &crate::aggregate::Outcomes| vec![o.delivered, o.bounced, o.expired, o.pending];
-    let mut bars = vec![("all domains".to_string(), values(all))];
-    bars.extend(
-        domains
-            .iter()
-            .take(CHART_ROWS - 1)
-            .map(|(d, o)| (if d.is_empty() { "(none)" } else { d }.to_string(), values(o))),
-    );
-    let series: Vec<Series<'_>> = OUTCOMES
-        .iter()
-        .map(|&(label, color)| Series {
-            label,
-            class: label.split(' ').next().unwrap_or(label),
-            color,
-        })
-        .collect();
-    hbars(
-        h,
-        "Outcomes of deferred recipients per domain",
-        &series,
-        &bars,
-        Scale::Whole,
-    );
-    table_start(h, &DEFERRAL_COLUMNS, |i| i >= 1);
-    for (domain, o) in &domains {
-        let _ = writeln!(
-            h,
-            "<tr><td class=\"key\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
-             <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-            escape(if domain.is_empty() { "(none)" } else { domain }),
-            thousands(o.total()),
-            thousands(o.delivered),
-            o.median_delay().map_or("-".to_string(), duration),
-            thousands(o.bounced),
-            thousands(o.expired),
-            thousands(o.pending),
-        );
-    }
-    h.push_str("</tbody></table></div>\n</div>\n");
-}
-
-/// The commonest replies no rule classified, grouped by their normalised
-/// text (issue 7), with an example each. The default report ends with a
-/// few of them when there are any; `--by unclassified` (`always`) is only
-/// this, and says so when there are none.
-/// The server's own trouble (see `table::health`).
-fn health(report: &Report<'_>, h: &mut String) {
-    let health = &report.analysis.summary.health;
-    let Some(sentence) = super::health_sentence(health, report.lang) else {
-        return;
-    };
-    h.push_str("<h2>Our server</h2>\n<div class=\"panel\">\n");
-    if let Some(alarm) = super::health_alarm(health, report.lang) {
+    h.push_str("<div class=\"panel\">\n");
+    if let Some(w) = &s.warning {
         let _ = writeln!(
             h,
             "<p class=\"warning\"><strong>WARNING:</strong> {}</p>",
-            escape(&alarm)
+            escape(w)
         );
     }
-    let _ = writeln!(h, "<p class=\"note\">{}</p>", escape(&sentence));
-    table_start(
-        h,
-        &["lines", "kind", "service", "message (masked)", "last"],
-        |i| i == 0,
-    );
-    for g in super::health_rows(health, super::HEALTH_SHOWN) {
-        let _ = writeln!(
-            h,
-            "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td><td class=\"text\"><code>{}</code></td><td>{}</td></tr>",
-            thousands(g.count),
-            g.kind.as_str(),
-            escape(&g.service),
-            escape(&truncate(&g.text, EXAMPLE_CHARS)),
-            escape(&local_time(g.last, report.zone)),
-        );
+    if !s.lead.is_empty() {
+        h.push_str("<p class=\"lead\">");
+        for p in &s.lead {
+            match p {
+                Part::Words(w) => h.push_str(&escape(w)),
+                Part::Figure(f) => {
+                    let _ = write!(h, "<b>{}</b>", escape(f));
+                }
+            }
+        }
+        h.push_str("</p>\n");
     }
-    h.push_str("</tbody></table></div>\n</div>\n");
+    if let Some(note) = &s.note {
+        let _ = writeln!(h, "<p class=\"note\">{}</p>", escape(note));
+    }
+    if let Some(empty) = &s.empty {
+        let _ = writeln!(h, "<p class=\"note\">{}</p>", escape(empty));
+    }
+    if !s.facts.is_empty() {
+        h.push_str("<ul class=\"meta\">\n");
+        for f in &s.facts {
+            let mut text = f
+                .values
+                .iter()
+                .map(|c| escape(&c.show(lang, report.zone)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            if f.values.is_empty() {
+                text.push_str(&escape(tr(lang, "none")));
+            }
+            if f.more > 0 {
+                let _ = write!(text, ", and {} more", thousands(f.more as u64));
+            }
+            let _ = writeln!(h, "<li><b>{}:</b> {text}</li>", escape(&f.label));
+        }
+        h.push_str("</ul>\n");
+    }
+    if let (Some(chart), Some(t)) = (&s.chart, s.people_table()) {
+        chart_of(report, chart, t, h);
+    }
+    if let Some(t) = s.people_table() {
+        let shown = t.shown(|x| x.page);
+        h.push_str("<div class=\"scroll\"><table>\n<thead><tr>");
+        for &i in &shown {
+            let c = &t.columns[i];
+            let class = if c.numeric { " class=\"n\"" } else { "" };
+            let _ = write!(h, "<th{class}>{}</th>", escape(&c.label));
+        }
+        h.push_str("</tr></thead>\n<tbody>\n");
+        for row in &t.rows {
+            h.push_str("<tr>");
+            for &i in &shown {
+                h.push_str(&td(report, t.columns[i].numeric, &row[i]));
+            }
+            h.push_str("</tr>\n");
+        }
+        h.push_str("</tbody></table></div>\n");
+    }
+    h.push_str("</div>\n");
 }
 
-fn unclassified(report: &Report<'_>, h: &mut String, top: usize, always: bool) {
-    let rows = unclassified_rows(&report.analysis.summary);
-    if rows.is_empty() {
-        if always {
-            h.push_str(
-                "<h2>Unclassified replies</h2>\n<div class=\"panel\"><p class=\"note\">None: a rule classified \
-                 every reply.</p></div>\n",
+/// A section's chart, drawn from its table's rows.
+fn chart_of(report: &Report<'_>, chart: &Chart, t: &model::Table, h: &mut String) {
+    let name = |row: &[Cell]| row[0].show(report.lang, report.zone);
+    match chart {
+        Chart::Statuses(title) => {
+            let rows: Vec<(String, Vec<u64>)> = (0..t.rows.len())
+                .map(|r| {
+                    (
+                        name(&t.rows[r]),
+                        SERIES.iter().map(|&(s, _)| t.count(r, s.as_str())).collect(),
+                    )
+                })
+                .collect();
+            hbars(h, title, &status_series(), &rows, Scale::Largest);
+        }
+        Chart::Outcomes(all) => {
+            let keys = ["delivered", "bounced", "expired", "pending"];
+            let mut bars = vec![(
+                match report.lang {
+                    Lang::En => "all domains".to_string(),
+                    Lang::Zh => "全部域名".to_string(),
+                },
+                all.to_vec(),
+            )];
+            bars.extend(
+                (0..t.rows.len())
+                    .take(CHART_ROWS - 1)
+                    .map(|r| (name(&t.rows[r]), keys.iter().map(|k| t.count(r, k)).collect())),
             );
-        }
-        return;
-    }
-    let total: u64 = rows.iter().map(|r| r.events).sum();
-    let _ = writeln!(
-        h,
-        "<h2>Unclassified replies <span class=\"count\">(top {} of {} {}, {} events)</span></h2>\n\
-         <div class=\"panel\">\n<p class=\"note\">Replies no rule knows, with addresses, hosts and numbers \
-         masked: what the catalogue should learn next (add rules with <code>--patterns DIR</code>).</p>",
-        rows.len().min(top),
-        thousands(rows.len() as u64),
-        if rows.len() == 1 { "group" } else { "groups" },
-        thousands(total)
-    );
-    table_start(h, &["events", "reply (normalised)", "example"], |i| i == 0);
-    for r in rows.iter().take(top) {
-        let _ = writeln!(
-            h,
-            "<tr><td class=\"n\">{}</td><td class=\"text\"><code>{}</code></td><td class=\"text\">{}</td></tr>",
-            thousands(r.events),
-            escape(&truncate(r.pattern, EXAMPLE_CHARS)),
-            r.example.map_or(String::new(), |e| format!(
-                "<code class=\"reply\">{}</code>",
-                escape(&truncate(e, EXAMPLE_CHARS))
-            )),
-        );
-    }
-    h.push_str("</tbody></table></div>\n</div>\n");
-}
-
-/// With --compare: the earlier run, and what failed then and no longer does.
-fn gone(report: &Report<'_>, h: &mut String) {
-    let Some(previous) = report.previous else {
-        return;
-    };
-    let _ = writeln!(
-        h,
-        "<h2>Compared with <code>{}</code></h2>\n<div class=\"panel\"><ul class=\"meta\">\n\
-         <li><b>Failures then:</b> {}</li>",
-        escape(&previous.name),
-        thousands(previous.failures)
-    );
-    let (domains, causes) = compare::gone(previous, &report.analysis.summary);
-    for (label, v) in [
-        ("Causes no longer seen", &causes),
-        ("Domains now failure-free", &domains),
-    ] {
-        let (shown, more) = cut(v, report.top);
-        let mut text = shown.iter().map(|x| escape(x)).collect::<Vec<_>>().join(", ");
-        if shown.is_empty() {
-            text.push_str("none");
-        }
-        if more > 0 {
-            let _ = write!(text, ", and {} more", thousands(more as u64));
-        }
-        let _ = writeln!(h, "<li><b>{label}:</b> {text}</li>");
-    }
-    h.push_str("</ul></div>\n");
-}
-
-fn badge(class: Class) -> String {
-    format!("<span class=\"badge {0}\">{0}</span>", class.as_str())
-}
-
-fn causes(report: &Report<'_>, h: &mut String) {
-    let rows = cause_rows(&report.analysis.summary);
-    h.push_str("<h2>Causes</h2>\n<div class=\"panel\">\n");
-    if rows.is_empty() {
-        h.push_str("<p class=\"note\">No bounces, deferrals or expiries.</p>\n</div>\n");
-        return;
-    }
-    let bars: Vec<(String, StatusCounts)> = rows
-        .iter()
-        .take(report.top)
-        .map(|r| (r.cause.as_str().to_string(), r.counts))
-        .collect();
-    bar_chart(h, "Failures per cause", &bars);
-    let mut names = vec![
-        "cause",
-        "class",
-        "bounced",
-        "deferred",
-        "expired",
-        "recipients",
-        "share",
-    ];
-    if report.previous.is_some() {
-        names.push("vs previous");
-    }
-    table_start(h, &names, |i| i >= 2);
-    for r in rows.iter().take(report.top) {
-        let _ = write!(
-            h,
-            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
-             <td class=\"n\">{}</td><td class=\"n\">{}</td>",
-            r.cause.as_str(),
-            badge(cause_class(r.cause, &r.counts)),
-            thousands(r.counts.get(Status::Bounced)),
-            thousands(r.counts.get(Status::Deferred)),
-            thousands(r.counts.get(Status::Expired)),
-            thousands(r.recipients as u64),
-            percent(Some(r.share)),
-        );
-        if let Some(p) = report.previous {
-            change_cell(h, p.cause(r.cause), r.counts.failures());
-        }
-        h.push_str("</tr>\n");
-    }
-    h.push_str("</tbody></table></div>\n</div>\n");
-}
-
-/// For each cause: what it means, one real reply, and what to do.
-fn advice(report: &Report<'_>, h: &mut String) {
-    let rows: Vec<CauseRow<'_>> = cause_rows(&report.analysis.summary);
-    if rows.is_empty() {
-        return;
-    }
-    h.push_str("<h2>What to do</h2>\n");
-    let _ = writeln!(
-        h,
-        "<p class=\"note\">{}</p>",
-        escape(super::hard_note(report.lang))
-    );
-    for r in rows.iter().take(report.top) {
-        let info = report.catalogue.cause_info(r.cause);
-        let _ = write!(
-            h,
-            "<div class=\"cause\"><h3>{} {} <span class=\"count\">{} events, {} recipients</span></h3>\n<dl>\
-             <dt>What</dt><dd>{}</dd>",
-            r.cause.as_str(),
-            badge(cause_class(r.cause, &r.counts)),
-            thousands(r.counts.failures()),
-            thousands(r.recipients as u64),
-            escape(info.description(report.lang)),
-        );
-        if let Some(example) = r.example {
-            let _ = write!(
+            let series: Vec<Series<'_>> = OUTCOMES
+                .iter()
+                .map(|&(label, color)| Series {
+                    label,
+                    class: label.split(' ').next().unwrap_or(label),
+                    color,
+                })
+                .collect();
+            hbars(
                 h,
-                "<dt>Example</dt><dd><code class=\"reply\">{}</code></dd>",
-                escape(&truncate(example, EXAMPLE_CHARS))
+                "Outcomes of deferred recipients per domain",
+                &series,
+                &bars,
+                Scale::Whole,
             );
         }
-        let advice = super::advice(report.catalogue, r, report.lang);
-        if !advice.is_empty() {
-            let _ = write!(h, "<dt>Do</dt><dd>{}</dd>", escape(advice));
-        }
-        h.push_str("</dl></div>\n");
     }
 }
 
-fn hours_table(report: &Report<'_>, h: &mut String) {
-    h.push_str("<h2>Failures per hour</h2>\n<div class=\"panel\">\n");
-    table_start(h, &["hour", "bounced", "deferred", "expired"], |i| i >= 1);
-    for (&hour, c) in &report.analysis.summary.by_hour {
-        let _ = writeln!(
-            h,
-            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-            escape(&local_time(hour * 3600, report.zone)),
-            thousands(c.get(Status::Bounced)),
-            thousands(c.get(Status::Deferred)),
-            thousands(c.get(Status::Expired)),
-        );
-    }
-    h.push_str("</tbody></table></div>\n</div>\n");
-}
-
-/// Opens a scrollable table with its header row; `numeric` columns align
-/// right. The caller closes `</tbody></table></div>`.
-fn table_start(h: &mut String, names: &[&str], numeric: impl Fn(usize) -> bool) {
-    h.push_str("<div class=\"scroll\"><table>\n<thead><tr>");
-    for (i, name) in names.iter().enumerate() {
-        let class = if numeric(i) { " class=\"n\"" } else { "" };
-        let _ = write!(h, "<th{class}>{}</th>", escape(name));
-    }
-    h.push_str("</tr></thead>\n<tbody>\n");
+fn badge(class: Class, lang: Lang) -> String {
+    format!(
+        "<span class=\"badge {}\">{}</span>",
+        class.as_str(),
+        escape(tr(lang, class.as_str()))
+    )
 }
 
 /// Text as HTML element content or a quoted attribute value: `&`, `<`, `>`,

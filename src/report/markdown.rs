@@ -1,450 +1,168 @@
-//! `--format markdown`: the text report as GitHub-flavoured Markdown, for
-//! tickets and chat: the same header, totals, breakdowns (top N), what
-//! became of deferred mail, "What to do" and the unclassified replies, with
-//! tables as GFM pipe tables.
+//! `--format markdown`: the report model (`report/model.rs`) as
+//! GitHub-flavoured Markdown, for tickets and chat: the same header,
+//! sections and numbers as the text report, with tables as GFM pipe tables.
 //!
 //! Log text (file names, domains, relays, replies) is untrusted: it is made
 //! inert with [`escape`] (backslash escapes, CommonMark "Backslash escapes")
 //! or shown in a code span of its own with [`code_span`], so a reply holding
 //! `|`, backticks, `*`, `<script>` or `[x](y)` renders as the text it is and
-//! cannot break a table or add a link. The numbers are the other formats':
-//! everything comes from the row views in `report/mod.rs`.
-//!
-//! The time and percent formatting here is shared with `report/html.rs`, so
-//! the two reports read the same.
+//! cannot break a table or add a link.
 
 use std::io::{self, Write};
 
-use chrono::{DateTime, Local};
-
 use super::escape::visible;
-use super::{
-    breakdown_columns, cause_class, cause_rows, deferral_domains, deferral_sentence, domain_rows, duration,
-    has_main_cause, host_rows, relay_rows, sender_domain_rows, sender_rows, truncate, unclassified_rows,
-    Report, Row, DEFERRAL_COLUMNS,
-};
-use crate::cause::Status;
-use crate::cli::By;
-use crate::compare::{self, Change};
-use crate::report::table::thousands;
-use crate::window::Zone;
+use super::model::{self, Cell, Part, Section};
+use super::text::{thousands, tr, truncate};
+use super::Report;
+use crate::classify::Lang;
 
-/// Characters of an example reply shown under "What to do": more than the
-/// text report's 230, since nothing here has to fit 80 columns, but a cap
+/// Characters of a reply shown in a table or under "What to do": more than
+/// the text report's, since nothing here has to fit a terminal, but a cap
 /// still, as some replies run to kilobytes.
 pub(super) const EXAMPLE_CHARS: usize = 400;
 
-/// Unclassified reply groups at the end of the default report (the text
-/// report's number); `--by unclassified` shows `--top` of them.
-pub(super) const UNCLASSIFIED_SHOWN: usize = 5;
-
 pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
-    let s = &report.analysis.summary;
-    header(report, out)?;
-    if !report.alerts.is_empty() {
-        writeln!(out, "\n## Alerts\n")?;
-        for (condition, value) in report.alerts {
-            writeln!(
-                out,
-                "- **Crossed:** {} (value {})",
-                code_span(&condition.to_string()),
-                escape(&condition.show(*value))
-            )?;
+    let lang = report.lang;
+    let h = model::header(report);
+    writeln!(out, "# {}\n", h.title)?;
+    let names: Vec<String> = h.inputs.iter().map(|n| code_span(n)).collect();
+    writeln!(
+        out,
+        "- **{}:** {}",
+        tr(lang, "Input"),
+        if names.is_empty() {
+            tr(lang, "(no input)").to_string()
+        } else {
+            names.join(", ")
+        }
+    )?;
+    for (name, kind, detail) in &h.files {
+        writeln!(out, "  - {}{kind}: {}", code_span(name), escape(detail))?;
+    }
+    for m in &h.not_read {
+        writeln!(out, "- **{}:** {}", tr(lang, "Not read"), escape(m))?;
+    }
+    for (label, value) in &h.facts {
+        writeln!(out, "- **{label}:** {}", escape(value))?;
+    }
+    if !h.alerts.is_empty() {
+        writeln!(out, "\n## {}\n", tr(lang, "Alert conditions crossed"))?;
+        for (condition, value) in &h.alerts {
+            writeln!(out, "- {} (value {})", code_span(condition), escape(value))?;
         }
     }
-
-    if !report.warnings.is_empty() {
+    if !h.warnings.is_empty() {
         writeln!(out)?;
-        for w in report.warnings {
+        for w in &h.warnings {
             writeln!(out, "> **WARNING:** {}", escape(w))?;
         }
     }
-
-    let resolver = super::resolver_warnings(report);
-    if !resolver.is_empty() {
-        writeln!(out, "\n## Our DNS resolver\n")?;
-        for w in &resolver {
+    if !h.resolver.is_empty() {
+        writeln!(out, "\n## {}\n", tr(lang, "Our DNS resolver"))?;
+        for w in &h.resolver {
             writeln!(out, "- {}", escape(w))?;
         }
     }
-
-    writeln!(out, "\n## Totals\n")?;
-    let totals = super::totals(s);
-    let labels: Vec<&str> = totals.iter().map(|c| c.label).collect();
-    table_header(out, &labels, |_| true)?;
-    let cells: Vec<String> = totals.iter().map(|c| c.figure.text()).collect();
-    table_row(out, &cells)?;
-
-    match report.by {
-        None => {
-            named_table(report, out, "Recipient domains", "domain", domain_rows(s))?;
-            causes_table(report, out)?;
-            deferrals(report, out)?;
-            gone(report, out)?;
-            advice(report, out)?;
-            health(report, out)?;
-            unclassified(report, out, UNCLASSIFIED_SHOWN, false)?;
-        }
-        Some(By::Domain) => named_table(report, out, "Recipient domains", "domain", domain_rows(s))?,
-        Some(By::Relay) => named_table(report, out, "Relays", "relay", relay_rows(s))?,
-        Some(By::SenderDomain) => named_table(
-            report,
-            out,
-            "Sender domains",
-            "sender domain",
-            sender_domain_rows(s),
-        )?,
-        Some(By::Cause) => {
-            causes_table(report, out)?;
-            advice(report, out)?;
-        }
-        Some(By::Hour) => hours_table(report, out)?,
-        Some(By::Sender) => named_table(report, out, "Senders", "sender", sender_rows(s))?,
-        Some(By::Host) => named_table(report, out, "Hosts", "host", host_rows(s))?,
-        Some(By::Incident) => {}
-        Some(By::Unclassified) => unclassified(report, out, report.top, true)?,
+    for s in model::sections(report, false) {
+        section(report, &s, out)?;
     }
     Ok(())
 }
 
-/// Title, inputs, time span and line accounting, as a list.
-fn header(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
-    let a = report.analysis;
-    let s = &a.summary;
-    let lines = s.lines();
-    writeln!(out, "# Bounce report\n")?;
-    let names: Vec<String> = a.sources.iter().map(|src| code_span(&src.name)).collect();
-    if names.is_empty() {
-        writeln!(out, "- **Input:** (no input)")?;
-    } else {
-        writeln!(out, "- **Input:** {}", names.join(", "))?;
+/// A cell as Markdown: names escaped, causes and replies in code spans.
+fn cell(report: &Report<'_>, c: &Cell) -> String {
+    match c {
+        Cell::Name(_) => escape(&c.show(report.lang, report.zone)),
+        Cell::Cause(x) => code_span(x.as_str()),
+        Cell::Text(t) if t.is_empty() => String::new(),
+        Cell::Text(t) => code_span(&truncate(t, EXAMPLE_CHARS)),
+        other => escape(&other.show(report.lang, report.zone)),
     }
-    // Per-file lines when there are several files, and any read error.
-    for (i, src) in a.sources.iter().enumerate() {
-        let c = s.files.get(i).copied().unwrap_or_default();
-        let kind = src
-            .compression
-            .map_or("", |c| if c.as_str() == "plain" { "" } else { " (gzip)" });
-        match &src.error {
-            Some(e) => writeln!(
-                out,
-                "  - {}{kind}: {} lines, then: {}",
-                code_span(&src.name),
-                thousands(c.lines),
-                escape(e)
-            )?,
-            None if a.sources.len() > 1 => writeln!(
-                out,
-                "  - {}{kind}: {} lines",
-                code_span(&src.name),
-                thousands(c.lines)
-            )?,
-            None => {}
-        }
-    }
-    for m in report.missing {
-        writeln!(out, "- **Not read:** {}", escape(&m.to_string()))?;
-    }
-    if let Some(w) = window_text(report) {
-        writeln!(out, "- **Window:** {w}")?;
-    }
-    match s.span.0 {
-        Some((first, last)) => writeln!(
-            out,
-            "- **Time span:** {} to {}",
-            local_time(first.unix, report.zone),
-            local_time(last.unix, report.zone)
-        )?,
-        None => writeln!(out, "- **Time span:** no deliveries found")?,
-    }
-    write!(
-        out,
-        "- **Lines:** {} read: {} Postfix delivery/queue, {} other, {} malformed{}",
-        thousands(lines.lines),
-        thousands(lines.parsed),
-        thousands(lines.other),
-        thousands(lines.malformed),
-        super::table::overlong_note(&lines)
-    )?;
-    if lines.probes > 0 {
-        write!(
-            out,
-            " ({} address-verification probes, not counted as mail)",
-            thousands(lines.probes)
-        )?;
-    }
-    writeln!(out)
 }
 
-fn named_table(
-    report: &Report<'_>,
-    out: &mut dyn Write,
-    title: &str,
-    what: &str,
-    rows: Vec<Row<'_>>,
-) -> io::Result<()> {
-    let shown = rows.len().min(report.top);
-    writeln!(
-        out,
-        "\n## {title} (top {shown} of {}, most failures first)\n",
-        thousands(rows.len() as u64)
-    )?;
-    // Against an earlier run (--compare, which keeps domains), a last
-    // column says how each domain's failures moved.
-    let previous = report.previous.filter(|_| what == "domain");
-    let with_cause = has_main_cause(what);
-    let names = breakdown_columns(what, previous.is_some());
-    let last = names.len() - 1;
-    table_header(out, &names, |i| {
-        (1..=5).contains(&i) || (previous.is_some() && i == last)
-    })?;
-    for r in rows.iter().take(report.top) {
-        let c = r.counts;
-        let mut cells = vec![
-            r.key.map_or_else(|| "(none)".to_string(), escape),
-            thousands(c.get(Status::Sent)),
-            thousands(c.get(Status::Bounced)),
-            thousands(c.get(Status::Deferred)),
-            thousands(c.get(Status::Expired)),
-            percent(c.bounce_rate()),
-        ];
-        if with_cause {
-            cells.push(r.main_cause.map_or(String::new(), |c| code_span(c.as_str())));
+fn section(report: &Report<'_>, s: &Section, out: &mut dyn Write) -> io::Result<()> {
+    let mut title = escape(&s.title);
+    if let Some(code) = &s.title_code {
+        title.push(' ');
+        title.push_str(&code_span(code));
+    }
+    if let Some(count) = &s.count {
+        if !count.starts_with('（') {
+            title.push(' ');
         }
-        if let Some(p) = previous {
-            cells.push(change(p.domain(r.key), c.failures()).1);
+        title.push_str(&escape(count));
+    }
+    writeln!(out, "\n## {title}\n")?;
+    if let Some(w) = &s.warning {
+        writeln!(out, "**WARNING:** {}\n", escape(w))?;
+    }
+    if !s.lead.is_empty() {
+        let lead: String = s
+            .lead
+            .iter()
+            .map(|p| match p {
+                Part::Words(w) | Part::Figure(w) => escape(w),
+            })
+            .collect();
+        writeln!(out, "{lead}\n")?;
+    }
+    if let Some(note) = &s.note {
+        writeln!(out, "{}\n", escape(note))?;
+    }
+    if let Some(empty) = &s.empty {
+        writeln!(out, "{}", escape(empty))?;
+    }
+    for f in &s.facts {
+        let mut text = f
+            .values
+            .iter()
+            .map(|c| cell(report, c))
+            .collect::<Vec<_>>()
+            .join(", ");
+        if f.values.is_empty() {
+            text.push_str(tr(report.lang, "none"));
         }
-        table_row(out, &cells)?;
-    }
-    Ok(())
-}
-
-fn causes_table(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
-    let rows = cause_rows(&report.analysis.summary);
-    writeln!(out, "\n## Causes\n")?;
-    if rows.is_empty() {
-        return writeln!(out, "No bounces, deferrals or expiries.");
-    }
-    let mut names = vec![
-        "cause",
-        "class",
-        "bounced",
-        "deferred",
-        "expired",
-        "recipients",
-        "share",
-    ];
-    if report.previous.is_some() {
-        names.push("vs previous");
-    }
-    table_header(out, &names, |i| i >= 2)?;
-    for r in rows.iter().take(report.top) {
-        let mut cells = vec![
-            code_span(r.cause.as_str()),
-            cause_class(r.cause, &r.counts).as_str().to_string(),
-            thousands(r.counts.get(Status::Bounced)),
-            thousands(r.counts.get(Status::Deferred)),
-            thousands(r.counts.get(Status::Expired)),
-            thousands(r.recipients as u64),
-            percent(Some(r.share)),
-        ];
-        if let Some(p) = report.previous {
-            cells.push(change(p.cause(r.cause), r.counts.failures()).1);
+        if f.more > 0 {
+            text.push_str(&format!(", and {} more", thousands(f.more as u64)));
         }
-        table_row(out, &cells)?;
+        writeln!(out, "- **{}:** {text}", escape(&f.label))?;
     }
-    Ok(())
-}
-
-/// What became of deferred mail (issue 7): the sentence for all deferred
-/// recipients, then the domains with most of them, as the text report.
-fn deferrals(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
-    let s = &report.analysis.summary;
-    if s.deferred_outcomes.total() == 0 {
-        return Ok(());
-    }
-    writeln!(out, "\n## Deferrals\n")?;
-    writeln!(out, "{}\n", deferral_sentence(&s.deferred_outcomes, |n| n))?;
-    table_header(out, &DEFERRAL_COLUMNS, |i| i >= 1)?;
-    for (domain, o) in deferral_domains(report) {
-        table_row(
-            out,
-            &[
-                if domain.is_empty() {
-                    "(none)".to_string()
-                } else {
-                    escape(domain)
-                },
-                thousands(o.total()),
-                thousands(o.delivered),
-                o.median_delay().map_or("-".to_string(), duration),
-                thousands(o.bounced),
-                thousands(o.expired),
-                thousands(o.pending),
-            ],
-        )?;
-    }
-    Ok(())
-}
-
-/// The commonest replies no rule classified, grouped by their normalised
-/// text (issue 7): what the catalogue should learn next. The default report
-/// ends with a few of them when there are any; `--by unclassified`
-/// (`always`) is only this, and says so when there are none.
-/// The server's own trouble (see `table::health`).
-fn health(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
-    let h = &report.analysis.summary.health;
-    let Some(sentence) = super::health_sentence(h, report.lang) else {
-        return Ok(());
-    };
-    writeln!(out, "\n## Our server\n")?;
-    if let Some(alarm) = super::health_alarm(h, report.lang) {
-        writeln!(out, "**WARNING:** {}\n", escape(&alarm))?;
-    }
-    writeln!(out, "{}\n", escape(&sentence))?;
-    table_header(
-        out,
-        &["lines", "kind", "service", "message (masked)", "last"],
-        |i| i == 0,
-    )?;
-    for g in super::health_rows(h, super::HEALTH_SHOWN) {
-        table_row(
-            out,
-            &[
-                thousands(g.count),
-                g.kind.as_str().to_string(),
-                escape(&g.service),
-                code_span(&truncate(&g.text, EXAMPLE_CHARS)),
-                local_time(g.last, report.zone),
-            ],
-        )?;
-    }
-    Ok(())
-}
-
-fn unclassified(report: &Report<'_>, out: &mut dyn Write, top: usize, always: bool) -> io::Result<()> {
-    let rows = unclassified_rows(&report.analysis.summary);
-    if rows.is_empty() {
-        if always {
-            writeln!(out, "\n## Unclassified replies\n")?;
-            writeln!(out, "None: a rule classified every reply.")?;
+    if let Some(t) = s.people_table() {
+        let shown = t.shown(|x| x.page);
+        let names: Vec<String> = shown.iter().map(|&i| escape(&t.columns[i].label)).collect();
+        writeln!(out, "| {} |", names.join(" | "))?;
+        let rule: Vec<&str> = shown
+            .iter()
+            .map(|&i| if t.columns[i].numeric { "---:" } else { "---" })
+            .collect();
+        writeln!(out, "| {} |", rule.join(" | "))?;
+        for row in &t.rows {
+            let cells: Vec<String> = shown.iter().map(|&i| cell(report, &row[i])).collect();
+            writeln!(out, "| {} |", cells.join(" | "))?;
         }
-        return Ok(());
     }
-    let total: u64 = rows.iter().map(|r| r.events).sum();
-    writeln!(
-        out,
-        "\n## Unclassified replies (top {} of {} {}, {} events)\n",
-        rows.len().min(top),
-        thousands(rows.len() as u64),
-        if rows.len() == 1 { "group" } else { "groups" },
-        thousands(total)
-    )?;
-    writeln!(
-        out,
-        "Replies no rule knows, with addresses, hosts and numbers masked; add rules with `--patterns DIR`.\n"
-    )?;
-    table_header(out, &["events", "reply (normalised)", "example"], |i| i == 0)?;
-    for r in rows.iter().take(top) {
-        table_row(
-            out,
-            &[
-                thousands(r.events),
-                code_span(&truncate(r.pattern, EXAMPLE_CHARS)),
-                r.example
-                    .map_or(String::new(), |e| code_span(&truncate(e, EXAMPLE_CHARS))),
-            ],
-        )?;
-    }
-    Ok(())
-}
-
-/// With --compare: the earlier run, and what failed then and no longer does.
-fn gone(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
-    let Some(previous) = report.previous else {
-        return Ok(());
-    };
-    writeln!(out, "\n## Compared with {}\n", code_span(&previous.name))?;
-    writeln!(out, "- **Failures then:** {}", thousands(previous.failures))?;
-    let (domains, causes) = compare::gone(previous, &report.analysis.summary);
-    let list = |v: &[String], span: fn(&str) -> String| -> String {
-        let (shown, more) = cut(v, report.top);
-        let mut text = shown.iter().map(|x| span(x)).collect::<Vec<_>>().join(", ");
-        if shown.is_empty() {
-            text.push_str("none");
-        }
-        if more > 0 {
-            text.push_str(&format!(", and {} more", thousands(more as u64)));
-        }
-        text
-    };
-    writeln!(out, "- **Causes no longer seen:** {}", list(&causes, code_span))?;
-    writeln!(out, "- **Domains now failure-free:** {}", list(&domains, escape))
-}
-
-/// For each cause: what it means, one real reply, and what to do.
-fn advice(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
-    let rows = cause_rows(&report.analysis.summary);
-    if rows.is_empty() {
-        return Ok(());
-    }
-    writeln!(out, "\n## What to do\n")?;
-    writeln!(out, "{}", escape(super::hard_note(report.lang)))?;
-    for r in rows.iter().take(report.top) {
-        let info = report.catalogue.cause_info(r.cause);
+    for (i, a) in s.advice.iter().enumerate() {
+        // The note above already ends in a blank line.
+        let gap = if i == 0 && s.note.is_some() { "" } else { "\n" };
         writeln!(
             out,
-            "\n### {}: {} events, {} recipients\n",
-            code_span(r.cause.as_str()),
-            thousands(r.counts.failures()),
-            thousands(r.recipients as u64),
+            "{gap}### {}: {}\n",
+            code_span(a.cause.as_str()),
+            escape(&a.counts)
         )?;
-        writeln!(out, "- **What:** {}", escape(info.description(report.lang)))?;
-        if let Some(example) = r.example {
-            writeln!(
-                out,
-                "- **Example:** {}",
-                code_span(&truncate(example, EXAMPLE_CHARS))
-            )?;
+        let [what, example, advice] = match report.lang {
+            Lang::En => ["What", "Example", "Do"],
+            Lang::Zh => ["含义", "示例", "建议"],
+        };
+        writeln!(out, "- **{what}:** {}", escape(&a.what))?;
+        if let Some(e) = &a.example {
+            writeln!(out, "- **{example}:** {}", code_span(&truncate(e, EXAMPLE_CHARS)))?;
         }
-        let advice = super::advice(report.catalogue, r, report.lang);
-        if !advice.is_empty() {
-            writeln!(out, "- **Do:** {}", escape(advice))?;
+        if !a.advice.is_empty() {
+            writeln!(out, "- **{advice}:** {}", escape(&a.advice))?;
         }
     }
     Ok(())
-}
-
-fn hours_table(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "\n## Failures per hour\n")?;
-    table_header(out, &["hour", "bounced", "deferred", "expired"], |i| i >= 1)?;
-    for (&h, c) in &report.analysis.summary.by_hour {
-        table_row(
-            out,
-            &[
-                local_time(h * 3600, report.zone),
-                thousands(c.get(Status::Bounced)),
-                thousands(c.get(Status::Deferred)),
-                thousands(c.get(Status::Expired)),
-            ],
-        )?;
-    }
-    Ok(())
-}
-
-/// A pipe table's header and delimiter rows; `numeric` columns align right.
-fn table_header(out: &mut dyn Write, names: &[&str], numeric: impl Fn(usize) -> bool) -> io::Result<()> {
-    writeln!(out, "| {} |", names.join(" | "))?;
-    let rule: Vec<&str> = (0..names.len())
-        .map(|i| if numeric(i) { "---:" } else { "---" })
-        .collect();
-    writeln!(out, "| {} |", rule.join(" | "))
-}
-
-/// One table row of cells that are already Markdown (escaped text, code
-/// spans or numbers).
-fn table_row(out: &mut dyn Write, cells: &[String]) -> io::Result<()> {
-    writeln!(out, "| {} |", cells.join(" | "))
 }
 
 /// Text as inert Markdown inline content, on one line.
@@ -518,47 +236,6 @@ pub fn code_span(text: &str) -> String {
     fenced(&text)
 }
 
-/// How a count moved since the earlier run (`--compare`), and that in
-/// words: `new`, `+4 (+40%)`, `-3 (-30%)`, `=`.
-pub(super) fn change(before: Option<u64>, now: u64) -> (Change, String) {
-    let c = Change::between(before, now);
-    (c, c.show(before))
-}
-
-/// The first `top` of a list, and how many more there are.
-pub(super) fn cut(v: &[String], top: usize) -> (&[String], usize) {
-    let shown = &v[..v.len().min(top)];
-    (shown, v.len() - shown.len())
-}
-
-/// A time as the text report shows it: in the report's zone (local, `TZ`
-/// respected, or UTC with `--utc`), with its offset.
-pub(super) fn local_time(unix: i64, zone: Zone) -> String {
-    let utc = DateTime::from_timestamp(unix, 0).unwrap_or_default();
-    let format = "%Y-%m-%d %H:%M:%S %:z";
-    match zone {
-        Zone::Utc => utc.format(format).to_string(),
-        Zone::Local => utc.with_timezone(&Local).format(format).to_string(),
-    }
-}
-
-/// The `--since`/`--until` window in words, `None` when it is open.
-pub(super) fn window_text(report: &Report<'_>) -> Option<String> {
-    let w = report.window;
-    let show = |t: Option<crate::parse::Timestamp>| t.map(|t| local_time(t.unix, report.zone));
-    match (show(w.since), show(w.until)) {
-        (None, None) => None,
-        (Some(a), Some(b)) => Some(format!("from {a} to {b} (end excluded)")),
-        (Some(a), None) => Some(format!("from {a}")),
-        (None, Some(b)) => Some(format!("before {b}")),
-    }
-}
-
-/// A share as `4.7%`, or `-` when there is nothing to divide by.
-pub(super) fn percent(x: Option<f64>) -> String {
-    x.map_or("-".to_string(), |x| format!("{:.1}%", x * 100.0))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -596,6 +273,7 @@ mod tests {
 
     #[test]
     fn percent_has_one_decimal() {
+        use crate::report::text::percent;
         assert_eq!(percent(Some(0.0472)), "4.7%");
         assert_eq!(percent(None), "-");
     }

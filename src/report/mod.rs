@@ -3,13 +3,17 @@
 
 pub mod csv;
 pub mod escape;
+#[cfg(test)]
+mod every_format;
 pub mod html;
 pub mod json;
 pub mod jsonl;
 pub mod markdown;
+pub mod model;
 pub mod output;
 pub mod prometheus;
 pub mod table;
+pub mod text;
 
 use std::io::{self, Write};
 
@@ -24,9 +28,10 @@ use crate::input::InputError;
 use crate::pipeline::Analysis;
 use crate::window::{self, Window, Zone};
 use rustc_hash::FxHashMap as HashMap;
-use table::thousands;
+use text::thousands;
 
 /// Everything a renderer needs.
+#[derive(Clone, Copy)]
 pub struct Report<'a> {
     pub analysis: &'a Analysis,
     pub catalogue: &'a Catalogue,
@@ -121,59 +126,6 @@ pub fn input_warnings(
     warnings
 }
 
-/// A figure of the totals: a count, or a rate (`None`: nothing to divide).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Figure {
-    Count(u64),
-    Rate(Option<f64>),
-}
-
-impl Figure {
-    /// `1,234` or `4.7%` (`-` for a rate of nothing).
-    pub fn text(self) -> String {
-        match self {
-            Figure::Count(n) => thousands(n),
-            Figure::Rate(r) => markdown::percent(r),
-        }
-    }
-}
-
-/// One figure of the totals, as the people-facing formats show it.
-pub struct Total {
-    /// A short name (the HTML card's class).
-    pub key: &'static str,
-    /// The heading, in English (the table translates it).
-    pub label: &'static str,
-    pub figure: Figure,
-}
-
-/// The totals every people-facing format (table, Markdown, HTML) shows, in
-/// order. Recipients handed to a content filter are shown only when there
-/// were some: most servers have no such filter, and the table must still
-/// fit in 80 columns.
-pub fn totals(s: &Summary) -> Vec<Total> {
-    let count = |key, label, n| Total {
-        key,
-        label,
-        figure: Figure::Count(n),
-    };
-    let mut t = vec![
-        count("sent", "sent", s.totals.get(Status::Sent)),
-        count("bounced", "bounced", s.totals.get(Status::Bounced)),
-        count("deferred", "deferred", s.totals.get(Status::Deferred)),
-        count("expired", "expired", s.totals.get(Status::Expired)),
-    ];
-    if s.handed_to_filter > 0 {
-        t.push(count("filter", "handed to filter", s.handed_to_filter));
-    }
-    t.push(Total {
-        key: "rate",
-        label: "bounce rate",
-        figure: Figure::Rate(s.totals.bounce_rate()),
-    });
-    t
-}
-
 /// One row of a breakdown by a name (domain, relay, sender domain).
 pub struct Row<'a> {
     /// `None` for "no domain" (a recipient without `@`, an expiry whose
@@ -258,27 +210,6 @@ pub fn sasl_rows(s: &Summary) -> Vec<Row<'_>> {
     counted_rows(&s.by_sasl_user, key)
 }
 
-/// Whether the rows of a breakdown of `what` carry a main cause: domains
-/// and relays do; senders, sender domains and hosts are counted by status
-/// only, and get no column that would stay empty.
-pub fn has_main_cause(what: &str) -> bool {
-    matches!(what, "domain" | "relay")
-}
-
-/// The columns of a breakdown table of `what` in the Markdown and HTML
-/// reports: counts, the main cause where there is one, and the change
-/// against an earlier run when comparing.
-pub fn breakdown_columns(what: &str, compare: bool) -> Vec<&str> {
-    let mut names = vec![what, "sent", "bounced", "deferred", "expired", "bounce rate"];
-    if has_main_cause(what) {
-        names.push("main cause");
-    }
-    if compare {
-        names.push("vs previous");
-    }
-    names
-}
-
 /// One group of unclassified replies.
 pub struct UnclassifiedRow<'a> {
     pub pattern: &'a str,
@@ -301,35 +232,8 @@ pub fn unclassified_rows(s: &Summary) -> Vec<UnclassifiedRow<'_>> {
     rows
 }
 
-/// The columns of the Deferrals tables.
-pub const DEFERRAL_COLUMNS: [&str; 7] = [
-    "domain",
-    "deferred",
-    "delivered",
-    "median delay",
-    "bounced",
-    "expired",
-    "pending",
-];
-
 /// The most domains the Deferrals sections list.
 pub const DEFERRAL_DOMAINS: usize = 10;
-
-/// What became of deferred recipients, as a sentence; `number` wraps each
-/// figure (bold in HTML).
-pub fn deferral_sentence(o: &Outcomes, number: impl Fn(String) -> String) -> String {
-    let later = o
-        .median_delay()
-        .map_or(String::new(), |d| format!(" (median delay {})", duration(d)));
-    format!(
-        "Of {} deferred recipients, {} were delivered later{later}, {} bounced, {} expired, {} still pending.",
-        number(thousands(o.total())),
-        number(thousands(o.delivered)),
-        number(thousands(o.bounced)),
-        number(thousands(o.expired)),
-        number(thousands(o.pending)),
-    )
-}
 
 /// The domains with most deferred recipients ("" for none), most first and
 /// then by name, at most [`DEFERRAL_DOMAINS`] and `--top`.
@@ -345,16 +249,6 @@ pub fn deferral_domains<'a>(report: &Report<'a>) -> Vec<(&'a str, &'a Outcomes)>
     rows.sort_by(|a, b| b.1.total().cmp(&a.1.total()).then(a.0.cmp(b.0)));
     rows.truncate(report.top.min(DEFERRAL_DOMAINS));
     rows
-}
-
-/// `45s`, `12m`, `3h 05m`, `2d 04h`, as the text report writes a delay.
-pub fn duration(secs: u32) -> String {
-    match secs {
-        0..=59 => format!("{secs}s"),
-        60..=3599 => format!("{}m", secs / 60),
-        3600..=86_399 => format!("{}h {:02}m", secs / 3600, secs % 3600 / 60),
-        _ => format!("{}d {:02}h", secs / 86_400, secs % 86_400 / 3600),
-    }
 }
 
 /// One cause with its failures.
@@ -442,7 +336,7 @@ pub fn advice<'a>(catalogue: &'a Catalogue, row: &CauseRow<'_>, lang: Lang) -> &
 /// when, how many failures at which domains, why it is the resolver, and
 /// what to do.
 pub fn resolver_warnings(report: &Report<'_>) -> Vec<String> {
-    let at = |t: i64| table::shown(crate::parse::Timestamp { unix: t, offset: 0 }, report.zone);
+    let at = |t: i64| text::time(t, report.zone);
     let zh = report.lang == Lang::Zh;
     report
         .analysis
@@ -500,16 +394,6 @@ pub fn cause_class(c: Cause, counts: &StatusCounts) -> Class {
     } else {
         Class::Transient
     }
-}
-
-/// At most `max` characters, with an ellipsis when cut.
-pub fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let mut s: String = text.chars().take(max.saturating_sub(1)).collect();
-    s.push('…');
-    s
 }
 
 /// Writes `value` as one line of JSON: serialized into `buf` (cleared
@@ -638,7 +522,7 @@ pub fn health_sentence(h: &crate::health::Health, lang: Lang) -> Option<String> 
         return None;
     }
     let zh = lang == Lang::Zh;
-    let n = table::thousands;
+    let n = text::thousands;
     let plural = |k: u64, one: &str, many: &str| format!("{} {}", n(k), if k == 1 { one } else { many });
     let mut own = Vec::new();
     for (kind, one, many, zh_word) in [
@@ -710,7 +594,7 @@ pub fn health_alarm(h: &crate::health::Health, lang: Lang) -> Option<String> {
     use crate::parse::ServerKind;
     let stops = h.count(ServerKind::Fatal) + h.count(ServerKind::Panic);
     let disk = h.disk_full();
-    let n = table::thousands;
+    let n = text::thousands;
     let zh = lang == Lang::Zh;
     match (stops, disk) {
         (0, 0) => None,

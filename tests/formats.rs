@@ -1471,3 +1471,134 @@ fn every_format_with_totals_shows_the_handoffs_to_a_content_filter() {
     assert!(!run(&["-f", "markdown", &plain]).contains("handed to filter"));
     assert!(run(&["-f", "prometheus", &plain]).contains("\nbounce_report_filter_handoffs_total 0\n"));
 }
+
+/// Issue 20: with `--compare`, the totals say how each figure and the
+/// bounce rate moved, in every people's format, from the two JSON reports.
+#[test]
+fn compare_gives_the_change_of_the_totals_and_the_bounce_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let previous = dir.path().join("yesterday.json");
+    std::fs::write(&previous, run(&["-f", "json", &fx("dirty.log")])).unwrap();
+    let prev = previous.to_string_lossy().into_owned();
+    let before = read_json(&previous);
+    let now = json(&["-f", "json", &fx("maillog")]);
+    let change = |k: &str| {
+        let (b, n) = (n(&before["totals"][k]), n(&now["totals"][k]));
+        match (b, n) {
+            (0, 0) => "=".to_string(),
+            (0, _) => "new".to_string(),
+            (b, n) if n > b => format!("+{} (+{:.0}%)", n - b, (n - b) as f64 * 100.0 / b as f64),
+            (b, n) if n < b => format!("-{} (-{:.0}%)", b - n, (b - n) as f64 * 100.0 / b as f64),
+            _ => "=".to_string(),
+        }
+    };
+    let rate = |v: &Value| v["totals"]["bounce_rate"].as_f64().unwrap();
+    let points = (rate(&now) - rate(&before)) * 100.0;
+    let points = format!("{points:+.1} pt");
+    let want: Vec<String> = ["sent", "bounced", "deferred", "expired"]
+        .iter()
+        .map(|k| change(k))
+        .chain([points])
+        .collect();
+    if python_has("markdown_it") {
+        let (_, parsed) = markdown(&["-f", "markdown", "--compare", &prev, &fx("maillog")]);
+        let totals = cells(&parsed["tables"][0]);
+        assert_eq!(totals[2][0], "vs previous", "{totals:?}");
+        assert_eq!(totals[2][1..], want[..], "{totals:?}");
+    }
+    let table = run(&["--compare", &prev, &fx("maillog")]);
+    let row = table
+        .lines()
+        .find(|l| l.starts_with("vs previous"))
+        .unwrap_or_else(|| panic!("no change row in\n{table}"));
+    let mut at = 0;
+    for w in &want {
+        at += row[at..]
+            .find(w.as_str())
+            .unwrap_or_else(|| panic!("{w} not in {row}"))
+            + w.len();
+    }
+    let html = run(&["-f", "html", "--compare", &prev, &fx("maillog")]);
+    for w in &want {
+        assert!(html.contains(&format!("vs previous: {w}</span>")), "{w}");
+    }
+}
+
+/// Issue 20: an `.xz` input was labelled "(gzip)" in Markdown and HTML; an
+/// input's compression is named by its format in every people's format.
+#[test]
+fn every_format_names_an_inputs_compression() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("maillog");
+    std::fs::copy(fixture("maillog"), &plain).unwrap();
+    let xz = dir.path().join("maillog.1.xz");
+    let status = StdCommand::new("sh")
+        .arg("-c")
+        .arg(format!("xz -c {} > {}", plain.display(), xz.display()))
+        .status();
+    if !status.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: no xz");
+        return;
+    }
+    let (a, b) = (xz.to_string_lossy(), plain.to_string_lossy());
+    for format in ["table", "markdown", "html"] {
+        let out = run(&["-f", format, &a, &b]);
+        assert!(out.contains(" (xz): "), "{format}:\n{out}");
+        assert!(!out.contains("(gzip)"), "{format}:\n{out}");
+    }
+}
+
+/// Issue 20: `--lang zh` translates every section's title and the header's
+/// labels in the table, Markdown and HTML, not only the table's headings.
+#[test]
+fn lang_zh_leaves_no_english_heading_in_any_format() {
+    let english = [
+        "Totals",
+        "Recipient domains",
+        "Causes",
+        "Deferrals",
+        "Incidents",
+        "What to do",
+        "Our server",
+        "Unclassified replies",
+        "Time span",
+        "Lines",
+        "most failures first",
+        "still pending",
+        "events,",
+        "ongoing",
+    ];
+    let chinese = [
+        "总计",
+        "收件域名",
+        "原因",
+        "延迟投递的结果",
+        "故障事件",
+        "处理建议",
+        "时间范围",
+        "日志行",
+    ];
+    for format in ["table", "markdown", "html"] {
+        let out = run(&["-f", format, "--lang", "zh", &fx("maillog")]);
+        // Headings are lines or elements of their own; a reply quoted in a
+        // code span may hold English words.
+        let headings: Vec<&str> = out
+            .lines()
+            .filter(|l| {
+                !l.contains('`') && !l.contains("<code") && !l.starts_with('|') && !l.starts_with("  e.g.")
+            })
+            .collect();
+        for word in english {
+            let hit = headings
+                .iter()
+                .find(|l| l.contains(word) && !l.contains("Postfix "));
+            assert!(hit.is_none(), "{format}: {word:?} in {hit:?}");
+        }
+        for word in chinese {
+            // HTML shows the totals as cards, without a heading.
+            if !(format == "html" && word == "总计") {
+                assert!(out.contains(word), "{format}: no {word}");
+            }
+        }
+    }
+}

@@ -301,12 +301,25 @@ struct Series<'a> {
     color: &'a str,
 }
 
-/// The failure statuses as chart series.
-fn status_series() -> Vec<Series<'static>> {
+/// "No bounces, deferrals or expiries." under a chart's heading, and the
+/// end of its panel.
+fn no_failures(lang: Lang, h: &mut String) {
+    let _ = writeln!(
+        h,
+        "<p class=\"note\">{}</p>\n</div>",
+        match lang {
+            Lang::En => "No bounces, deferrals or expiries.",
+            Lang::Zh => "没有退信、延迟或过期。",
+        }
+    );
+}
+
+/// The failure statuses as chart series, named in the report's language.
+fn status_series(lang: Lang) -> Vec<Series<'static>> {
     SERIES
         .iter()
         .map(|&(status, color)| Series {
-            label: status.as_str(),
+            label: tr(lang, status.as_str()),
             class: status.as_str(),
             color,
         })
@@ -435,6 +448,16 @@ impl Buckets {
         }
     }
 
+    /// The unit in Chinese: `小时`, `天`, `3 天`, `6 小时`.
+    fn unit_zh(&self) -> String {
+        match self.hours {
+            1 => "小时".to_string(),
+            24 => "天".to_string(),
+            b if b % 24 == 0 => format!(" {} 天", b / 24),
+            b => format!(" {b} 小时"),
+        }
+    }
+
     /// A column's time range for its tooltip: `2026-11-21 03:00 to 04:00`.
     fn range(&self, i: usize, zone: Zone) -> String {
         let from = zoned(self.hour(i) * 3600, zone);
@@ -454,10 +477,11 @@ impl Buckets {
     }
 
     /// The first and last hours of all columns, for the note under a chart.
-    fn note(&self, zone: Zone) -> String {
+    fn note(&self, zone: Zone, lang: Lang) -> String {
         format!(
-            "{} to {}",
+            "{} {} {}",
             escape(&super::text::time(self.start * 3600, zone)),
+            if lang == Lang::Zh { "至" } else { "to" },
             escape(&super::text::time(self.hour(self.len) * 3600, zone)),
         )
     }
@@ -565,17 +589,26 @@ fn status_columns(report: &Report<'_>, b: &Buckets) -> Vec<StatusCounts> {
 /// with a `<title>` (the browser's tooltip) and one `<rect>` per non-zero
 /// status.
 fn time_chart(report: &Report<'_>, h: &mut String) {
-    h.push_str("<h2>Failures over time</h2>\n<div class=\"panel\">\n");
+    let zh = report.lang == Lang::Zh;
+    let _ = writeln!(
+        h,
+        "<h2>{}</h2>\n<div class=\"panel\">",
+        if zh {
+            "失败数随时间变化"
+        } else {
+            "Failures over time"
+        }
+    );
     let Some(b) = Buckets::of(report) else {
-        h.push_str("<p class=\"note\">No bounces, deferrals or expiries.</p>\n</div>\n");
+        no_failures(report.lang, h);
         return;
     };
     let cols = status_columns(report, &b);
     if cols.iter().all(|c| c.failures() == 0) {
-        h.push_str("<p class=\"note\">No bounces, deferrals or expiries.</p>\n</div>\n");
+        no_failures(report.lang, h);
         return;
     }
-    legend(h, &status_series(), None);
+    legend(h, &status_series(report.lang), None);
     let unit = b.unit();
     let plot = Plot::new(b.len);
     let (ht, top, bottom) = (280.0, 12.0, 34.0);
@@ -621,11 +654,20 @@ fn time_chart(report: &Report<'_>, h: &mut String) {
         h.push_str("</g>\n");
     }
     h.push_str("</svg></div>\n");
-    let _ = writeln!(
-        h,
-        "<p class=\"note\">Events per {unit}, {}. Hover a column for its counts.</p>\n</div>",
-        b.note(report.zone)
-    );
+    let _ = if zh {
+        writeln!(
+            h,
+            "<p class=\"note\">每{}的事件数，{}。鼠标悬停在柱上可看计数。</p>\n</div>",
+            b.unit_zh(),
+            b.note(report.zone, report.lang)
+        )
+    } else {
+        writeln!(
+            h,
+            "<p class=\"note\">Events per {unit}, {}. Hover a column for its counts.</p>\n</div>",
+            b.note(report.zone, report.lang)
+        )
+    };
 }
 
 /// Failures over time stacked by cause (issue 6): the [`TOP_CAUSES`]
@@ -636,11 +678,20 @@ fn time_chart(report: &Report<'_>, h: &mut String) {
 /// data-cause="…" data-n="…">` per non-zero series.
 fn cause_chart(report: &Report<'_>, h: &mut String) {
     let s = &report.analysis.summary;
-    h.push_str("<h2>Failures over time, by cause</h2>\n<div class=\"panel\">\n");
+    let zh = report.lang == Lang::Zh;
+    let _ = writeln!(
+        h,
+        "<h2>{}</h2>\n<div class=\"panel\">",
+        if zh {
+            "按原因的失败数随时间变化"
+        } else {
+            "Failures over time, by cause"
+        }
+    );
     let rows = cause_rows(s);
     let b = Buckets::of(report).filter(|_| !rows.is_empty());
     let Some(b) = b else {
-        h.push_str("<p class=\"note\">No bounces, deferrals or expiries.</p>\n</div>\n");
+        no_failures(report.lang, h);
         return;
     };
     let top: Vec<Cause> = rows.iter().take(TOP_CAUSES).map(|r| r.cause).collect();
@@ -745,13 +796,24 @@ fn cause_chart(report: &Report<'_>, h: &mut String) {
         h.push_str("</g>\n");
     }
     h.push_str("</svg></div>\n");
-    let _ = writeln!(
-        h,
-        "<p class=\"note\">Bounced, deferred and expired events per {unit}, {}; the {} causes with most \
-         events in colour, the rest as other. Hover a column for its counts.</p>\n</div>",
-        b.note(report.zone),
-        top.len(),
-    );
+    let _ = if zh {
+        writeln!(
+            h,
+            "<p class=\"note\">每{}的退信、延迟和过期事件数，{}；事件最多的 {} 个原因各用一种颜色，其余归为 other。\
+             鼠标悬停在柱上可看计数。</p>\n</div>",
+            b.unit_zh(),
+            b.note(report.zone, report.lang),
+            top.len(),
+        )
+    } else {
+        writeln!(
+            h,
+            "<p class=\"note\">Bounced, deferred and expired events per {unit}, {}; the {} causes with most \
+             events in colour, the rest as other. Hover a column for its counts.</p>\n</div>",
+            b.note(report.zone, report.lang),
+            top.len(),
+        )
+    };
 }
 
 /// Small multiples (issue 6): failures over time for each of the
@@ -780,11 +842,20 @@ fn domain_charts(report: &Report<'_>, h: &mut String) {
         }
     }
     let unit = b.unit();
-    let _ = writeln!(
-        h,
-        "<h2>Failures over time, top {} domains</h2>\n<div class=\"panel\">",
-        domains.len()
-    );
+    let zh = report.lang == Lang::Zh;
+    let _ = if zh {
+        writeln!(
+            h,
+            "<h2>失败最多的 {} 个域名随时间变化</h2>\n<div class=\"panel\">",
+            domains.len()
+        )
+    } else {
+        writeln!(
+            h,
+            "<h2>Failures over time, top {} domains</h2>\n<div class=\"panel\">",
+            domains.len()
+        )
+    };
     let plot = Plot::new(b.len);
     let (band, head, axis) = (74.0, 28.0, 26.0);
     let ht = band * domains.len() as f64 + axis;
@@ -848,12 +919,21 @@ fn domain_charts(report: &Report<'_>, h: &mut String) {
     }
     plot.time_labels(h, &b, report.zone, ht - 8.0);
     h.push_str("</svg></div>\n");
-    let _ = writeln!(
-        h,
-        "<p class=\"note\">Bounced, deferred and expired events per {unit} to each of the {} recipient domains \
-         with most failures, all on the same scale. Hover a column for its count.</p>\n</div>",
-        domains.len(),
-    );
+    let _ = if zh {
+        writeln!(
+            h,
+            "<p class=\"note\">失败最多的 {} 个收件域名每{}的退信、延迟和过期事件数，刻度相同。鼠标悬停在柱上可看计数。</p>\n</div>",
+            domains.len(),
+            b.unit_zh(),
+        )
+    } else {
+        writeln!(
+            h,
+            "<p class=\"note\">Bounced, deferred and expired events per {unit} to each of the {} recipient domains \
+             with most failures, all on the same scale. Hover a column for its count.</p>\n</div>",
+            domains.len(),
+        )
+    };
 }
 
 /// How a row of horizontal bars is scaled.
@@ -1075,7 +1155,7 @@ fn chart_of(report: &Report<'_>, chart: &Chart, t: &model::Table, h: &mut String
                     )
                 })
                 .collect();
-            hbars(h, title, &status_series(), &rows, Scale::Largest);
+            hbars(h, title, &status_series(report.lang), &rows, Scale::Largest);
         }
         Chart::Outcomes(all) => {
             let keys = ["delivered", "bounced", "expired", "pending"];
@@ -1094,7 +1174,7 @@ fn chart_of(report: &Report<'_>, chart: &Chart, t: &model::Table, h: &mut String
             let series: Vec<Series<'_>> = OUTCOMES
                 .iter()
                 .map(|&(label, color)| Series {
-                    label,
+                    label: tr(report.lang, label),
                     class: label.split(' ').next().unwrap_or(label),
                     color,
                 })

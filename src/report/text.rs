@@ -162,6 +162,7 @@ pub fn tr(lang: Lang, en: &str) -> &str {
         "sasl_username" => "认证用户名",
         "host" => "主机",
         "delivered" => "后来投递",
+        "delivered later" => "后来投递",
         "median delay" => "中位延迟",
         "pending" => "仍在队列",
         "from" => "开始",

@@ -291,6 +291,9 @@ fn cards(report: &Report<'_>, s: &Section, h: &mut String) {
         h.push_str("</div>\n");
     }
     h.push_str("</div>\n");
+    if let Some(f) = &s.footnote {
+        let _ = writeln!(h, "<p class=\"note\">{}</p>", escape(f));
+    }
 }
 
 /// One coloured series of a chart: its name in the legend and tooltips, the
@@ -1138,6 +1141,9 @@ fn section(report: &Report<'_>, s: &Section, h: &mut String) {
             h.push_str("</tr>\n");
         }
         h.push_str("</tbody></table></div>\n");
+    }
+    if let Some(f) = &s.footnote {
+        let _ = writeln!(h, "<p class=\"note\">{}</p>", escape(f));
     }
     h.push_str("</div>\n");
 }

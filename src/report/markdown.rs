@@ -141,6 +141,9 @@ fn section(report: &Report<'_>, s: &Section, out: &mut dyn Write) -> io::Result<
             writeln!(out, "| {} |", cells.join(" | "))?;
         }
     }
+    if let Some(f) = &s.footnote {
+        writeln!(out, "\n{}", escape(f))?;
+    }
     for (i, a) in s.advice.iter().enumerate() {
         // The note above already ends in a blank line.
         let gap = if i == 0 && s.note.is_some() { "" } else { "\n" };

@@ -300,6 +300,8 @@ pub struct Section {
     pub empty: Option<String>,
     pub facts: Vec<Fact>,
     pub table: Option<Table>,
+    /// Said under the table: what its figures count.
+    pub footnote: Option<String>,
     pub chart: Option<Chart>,
     pub advice: Vec<Advice>,
 }
@@ -317,6 +319,7 @@ impl Section {
             empty: None,
             facts: Vec::new(),
             table: None,
+            footnote: None,
             chart: None,
             advice: Vec::new(),
         }
@@ -515,7 +518,10 @@ fn totals(report: &Report<'_>) -> Section {
     let mut figure = |key, label, n: u64, then: Option<u64>| {
         columns.push((key, label, true, Show::ALL));
         now.push(Cell::Count(n));
-        before.push(Cell::Change { before: then, now: n });
+        before.push(then.map_or(Cell::Empty, |b| Cell::Change {
+            before: Some(b),
+            now: n,
+        }));
     };
     figure("sent", "sent", s.totals.get(Status::Sent), p.map(|p| p.totals[0]));
     figure(
@@ -526,9 +532,15 @@ fn totals(report: &Report<'_>) -> Section {
     );
     figure(
         "deferred",
-        "deferred",
+        "deferrals",
         s.totals.get(Status::Deferred),
         p.map(|p| p.totals[2]),
+    );
+    figure(
+        "deferred_recipients",
+        "deferred rcpts",
+        s.deferred_outcomes.total(),
+        None,
     );
     figure(
         "expired",
@@ -540,8 +552,6 @@ fn totals(report: &Report<'_>) -> Section {
     // most servers have no such filter.
     if s.handed_to_filter > 0 {
         figure("handed_to_filter", "handed to filter", s.handed_to_filter, None);
-        before.pop();
-        before.push(Cell::Empty);
     }
     columns.push(("bounce_rate", "bounce rate", true, Show::ALL));
     let rate = s.totals.bounce_rate();
@@ -549,6 +559,15 @@ fn totals(report: &Report<'_>) -> Section {
     before.push(Cell::RateChange {
         before: p.and_then(|p| p.bounce_rate()),
         now: rate,
+    });
+    x.footnote = Some(match lang {
+        Lang::En => "Counted per recipient; deferrals are every deferred attempt (a recipient tried five \
+                     times is five deferrals and one deferred rcpt)."
+            .into(),
+        Lang::Zh => {
+            "按收件人计；延迟次数计每一次被延迟的尝试（一个收件人重试五次计五次延迟、一个延迟收件人）。"
+                .into()
+        }
     });
     if p.is_some() {
         columns.insert(0, ("run", "", false, Show::PEOPLE));
@@ -597,7 +616,7 @@ fn named(report: &Report<'_>, id: Id, rows: Vec<Row<'_>>, top: usize) -> Section
         (key, label, false, Show::ALL),
         ("sent", "sent", true, Show::ALL),
         ("bounced", "bounced", true, Show::ALL),
-        ("deferred", "deferred", true, Show::ALL),
+        ("deferred", "deferrals", true, Show::ALL),
         ("expired", "expired", true, Show::ALL),
         ("bounce_rate", "bounce rate", true, Show::ALL),
         (
@@ -653,7 +672,7 @@ fn causes(report: &Report<'_>, top: usize) -> Section {
         ("cause", "cause", false, Show::ALL),
         ("class", "class", false, Show::ALL),
         ("bounced", "bounced", true, Show::ALL),
-        ("deferred", "deferred", true, Show::ALL),
+        ("deferred", "deferrals", true, Show::ALL),
         ("expired", "expired", true, Show::ALL),
         ("recipients", "recipients", true, Show::ALL),
         ("share", "share", true, Show::ALL),
@@ -773,7 +792,7 @@ fn deferrals(report: &Report<'_>) -> Option<Section> {
         lang,
         &[
             ("domain", "domain", false, Show::ALL),
-            ("deferred", "deferred", true, Show::ALL),
+            ("deferred", "deferred rcpts", true, Show::ALL),
             ("delivered", "delivered", true, Show::ALL),
             ("median_delay", "median delay", true, Show::ALL),
             ("bounced", "bounced", true, Show::ALL),
@@ -1048,7 +1067,7 @@ fn hours(report: &Report<'_>) -> Section {
         &[
             ("hour", "hour", false, Show::ALL),
             ("bounced", "bounced", true, Show::ALL),
-            ("deferred", "deferred", true, Show::ALL),
+            ("deferred", "deferrals", true, Show::ALL),
             ("expired", "expired", true, Show::ALL),
             ("bar", "", false, Show::TEXT),
         ],

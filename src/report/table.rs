@@ -144,6 +144,9 @@ fn section(report: &Report<'_>, l: &Layout, s: &Section, out: &mut dyn Write) ->
     if let Some(t) = s.people_table() {
         table(report, l, t, out)?;
     }
+    if let Some(f) = &s.footnote {
+        wrapped(l, out, "", f)?;
+    }
     for a in &s.advice {
         writeln!(out, "\n{}: {}", a.cause, a.counts)?;
         let [what, eg, advice] = match l.lang {
@@ -183,23 +186,51 @@ fn table(report: &Report<'_>, l: &Layout, m: &model::Table, out: &mut dyn Write)
             t.set_content_arrangement(ContentArrangement::Disabled);
         }
     }
-    t.set_header(shown.iter().map(|&i| {
+    let rows: Vec<Vec<String>> = m
+        .rows
+        .iter()
+        .map(|row| {
+            shown
+                .iter()
+                .map(|&i| match &row[i] {
+                    Cell::Text(s) => truncate(&visible(s), CELL_TEXT),
+                    cell @ Cell::Name(_) => visible(&cell.show(l.lang, report.zone)).into_owned(),
+                    other => other.show(l.lang, report.zone),
+                })
+                .collect()
+        })
+        .collect();
+    let widest: Vec<usize> = (0..shown.len())
+        .map(|col| rows.iter().map(|r| r[col].width()).max().unwrap_or(0))
+        .collect();
+    let has_text: Vec<bool> = shown
+        .iter()
+        .map(|&i| m.rows.iter().any(|r| matches!(r[i], Cell::Text(_))))
+        .collect();
+    // Headings wider than their column's cells go on several lines when the
+    // table would not fit the width otherwise: the cells are never broken.
+    let natural: usize = shown
+        .iter()
+        .enumerate()
+        .map(|(col, &i)| widest[col].max(m.columns[i].label.width()) + 1)
+        .sum();
+    let narrow = t.width().is_some_and(|w| natural > usize::from(w));
+    t.set_header(shown.iter().enumerate().map(|(col, &i)| {
         let c = &m.columns[i];
-        let cell = TableCell::new(&c.label);
+        let label = if narrow && c.label.width() > widest[col] {
+            c.label.replace(' ', "\n")
+        } else {
+            c.label.clone()
+        };
+        let cell = TableCell::new(label);
         if c.numeric {
             cell.set_alignment(CellAlignment::Right)
         } else {
             cell
         }
     }));
-    for row in &m.rows {
-        t.add_row(shown.iter().map(|&i| {
-            let cell = &row[i];
-            let text = match cell {
-                Cell::Text(s) => truncate(&visible(s), CELL_TEXT),
-                Cell::Name(_) => visible(&cell.show(l.lang, report.zone)).into_owned(),
-                other => other.show(l.lang, report.zone),
-            };
+    for row in &rows {
+        t.add_row(row.iter().zip(&shown).map(|(text, &i)| {
             let c = TableCell::new(text);
             if m.columns[i].numeric {
                 c.set_alignment(CellAlignment::Right)
@@ -210,9 +241,8 @@ fn table(report: &Report<'_>, l: &Layout, m: &model::Table, out: &mut dyn Write)
     }
     // Everything but long text keeps its width: a name, a time, a number
     // or a bar is never broken across lines.
-    for (col, &i) in shown.iter().enumerate() {
-        let text = m.rows.iter().any(|r| matches!(r[i], Cell::Text(_)));
-        if !text {
+    for col in 0..shown.len() {
+        if !has_text[col] {
             if let Some(c) = t.column_mut(col) {
                 c.set_constraint(ColumnConstraint::ContentWidth);
             }
@@ -222,9 +252,23 @@ fn table(report: &Report<'_>, l: &Layout, m: &model::Table, out: &mut dyn Write)
         }
     }
     // Rows start at the margin with no trailing blanks (they would only
-    // add noise to a mailed report).
-    for line in t.to_string().lines() {
-        writeln!(out, "{}", line.trim_end())?;
+    // add noise to a mailed report), and the rule under the header is as
+    // wide as the widest row, not the padding after it.
+    let text = t.to_string();
+    let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
+    let rule = |l: &str| !l.is_empty() && l.chars().all(|c| c == '-' || c == '─');
+    let widest = lines
+        .iter()
+        .filter(|l| !rule(l))
+        .map(|l| l.width())
+        .max()
+        .unwrap_or(0);
+    for line in lines {
+        if rule(line) {
+            writeln!(out, "{}", line.chars().take(widest).collect::<String>())?;
+        } else {
+            writeln!(out, "{line}")?;
+        }
     }
     Ok(())
 }

@@ -146,6 +146,8 @@ pub fn tr(lang: Lang, en: &str) -> &str {
         "sent" => "已投递",
         "bounced" => "退信",
         "deferred" => "延迟",
+        "deferrals" => "延迟次数",
+        "deferred rcpts" => "延迟收件人",
         "expired" => "过期",
         "bounce rate" => "退信率",
         "handed to filter" => "转交过滤器",

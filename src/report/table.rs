@@ -241,13 +241,11 @@ fn table(report: &Report<'_>, l: &Layout, m: &model::Table, out: &mut dyn Write)
     }
     // Everything but long text keeps its width: a name, a time, a number
     // or a bar is never broken across lines.
-    for col in 0..shown.len() {
-        if !has_text[col] {
-            if let Some(c) = t.column_mut(col) {
+    for (col, &text) in has_text.iter().enumerate() {
+        if let Some(c) = t.column_mut(col) {
+            if !text {
                 c.set_constraint(ColumnConstraint::ContentWidth);
             }
-        }
-        if let Some(c) = t.column_mut(col) {
             c.set_padding((0, 1));
         }
     }

@@ -96,11 +96,11 @@ h2 .count,h3 .count{color:#7b8794;font-weight:400;font-size:14px}
 .alerts{background:#fdecea;border:1px solid #f5c2bd;border-radius:10px;padding:12px 16px;margin:16px 0;color:#8a1c12}
 .alerts ul{margin:4px 0 0;padding-left:20px}
 .cards{display:flex;flex-wrap:wrap;gap:12px;margin:20px 0 8px}
-.card{flex:1 1 130px;background:#fff;border:1px solid #e4e7eb;border-radius:10px;padding:10px 16px}
+.card{flex:1 1 110px;background:#fff;border:1px solid #e4e7eb;border-radius:10px;padding:10px 16px}
 .card .n{display:block;font-size:26px;font-weight:650;font-variant-numeric:tabular-nums}
 .card .l{display:block;font-size:12px;color:#616e7c;text-transform:uppercase;letter-spacing:.05em}
 .card.bounced{border-top:4px solid #e5676b}.card.deferred{border-top:4px solid #f2b24c}
-.card.expired{border-top:4px solid #8f7fd0}.card.filter{border-top:4px solid #c9ced4}.card.sent{border-top:4px solid #7cc4a4}.card.rate{border-top:4px solid #9aa5b1}
+.card.expired{border-top:4px solid #8f7fd0}.card.deferred_recipients{border-top:4px solid #f8d595}.card.filter{border-top:4px solid #c9ced4}.card.sent{border-top:4px solid #7cc4a4}.card.rate{border-top:4px solid #9aa5b1}
 .panel{background:#fff;border:1px solid #e4e7eb;border-radius:10px;padding:14px 16px;margin:0 0 14px}
 .scroll{overflow-x:auto}
 .legend{display:flex;flex-wrap:wrap;gap:6px 18px;font-size:13px;color:#52606d;margin:0 0 6px}

@@ -181,6 +181,10 @@ pub struct Carried {
     /// pending are counted at the end of each run.
     pub outcomes: SavedOutcomes,
     pub outcomes_by_domain: BTreeMap<String, SavedOutcomes>,
+    /// Per cause (by name), as above. Absent in files written before it was
+    /// carried.
+    #[serde(default)]
+    pub outcomes_by_cause: BTreeMap<String, SavedOutcomes>,
     pub bounced_recipients: Vec<u64>,
     #[serde(default)]
     pub window_records: u64,
@@ -274,6 +278,12 @@ impl Carried {
                 .iter()
                 .map(|(k, v)| (k.clone(), SavedOutcomes::of(v)))
                 .collect(),
+            outcomes_by_cause: Cause::ALL
+                .iter()
+                .zip(&s.outcomes_by_cause)
+                .filter(|(_, o)| o.delivered + o.bounced + o.expired > 0)
+                .map(|(cause, o)| (cause.as_str().to_string(), SavedOutcomes::of(o)))
+                .collect(),
             bounced_recipients: s.bounced_recipients.hashes(),
             window_records: s.window_records,
             last_record: s.last_record.map(stamp),
@@ -321,6 +331,11 @@ impl Carried {
             .iter()
             .map(|(k, v)| (k.clone(), v.outcomes()))
             .collect();
+        for (name, o) in &self.outcomes_by_cause {
+            if let Some(c) = Cause::ALL.iter().position(|c| c.as_str() == name) {
+                earlier.outcomes_by_cause[c] = o.outcomes();
+            }
+        }
         for &h in &self.bounced_recipients {
             earlier.bounced_recipients.insert(h);
         }

@@ -66,6 +66,57 @@ pub struct State {
     pub files: Vec<FileMark>,
     pub queues: Vec<SavedQueue>,
     pub counts: Carried,
+    /// The run chain this file keeps (absent in a file written before
+    /// chains: such a file gets one at its next run).
+    #[serde(default)]
+    pub chain: Option<ChainMark>,
+}
+
+/// A state file's runs are one chain: each run's `-f json` says which
+/// chain and which run it is (`merge_state.chain`), so that `merge` knows
+/// that a later run's counts already hold the earlier ones' (docs/merge.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainMark {
+    /// Made at random when the state file is made: 16 hex digits.
+    pub id: String,
+    /// The number of the last run saved: 1 for the run that made the file.
+    pub run: u64,
+}
+
+impl ChainMark {
+    /// A new chain, before its first run.
+    pub fn new() -> ChainMark {
+        use std::hash::{BuildHasher, Hasher};
+        // The standard library's per-process random keys, with the time and
+        // the process id: no two state files made anywhere share a chain.
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        h.write_u128(now.as_nanos());
+        h.write_u32(std::process::id());
+        ChainMark {
+            id: format!("{:016x}", h.finish()),
+            run: 0,
+        }
+    }
+
+    /// The mark of the run after this one. A state file written before
+    /// chains has counted runs no summary says belong to the chain: its
+    /// first run in the chain is numbered 2, so that `merge` knows run 1 is
+    /// not among its inputs.
+    pub fn next(this: Option<&ChainMark>) -> ChainMark {
+        match this {
+            Some(c) => ChainMark {
+                id: c.id.clone(),
+                run: c.run + 1,
+            },
+            None => ChainMark {
+                run: 2,
+                ..ChainMark::new()
+            },
+        }
+    }
 }
 
 /// One input file as the last run left it.
@@ -467,6 +518,7 @@ impl State {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 return Ok(State {
                     version: VERSION,
+                    chain: Some(ChainMark::new()),
                     ..Default::default()
                 })
             }

@@ -13,6 +13,11 @@
 //! well as it can be and named in the output's `estimated`, never silently
 //! wrong. The result does not depend on the order of the inputs, nor on how
 //! they were grouped: merging is commutative and associative.
+//!
+//! The runs of one `--state` file are a chain (`merge_state.chain`): a
+//! later run's counts already hold the earlier runs', so `chain_up` makes
+//! a chain's runs one input first, the latest run's counts with each run's
+//! own per-hour, unclassified and example parts added (docs/merge.md).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -273,7 +278,7 @@ impl State {
 
 // The summary as `--format json` writes it: only what merge reads.
 
-#[derive(Deserialize, Debug, Default)]
+#[derive(Deserialize, Debug)]
 struct HealthIn {
     warnings: u64,
     errors: u64,
@@ -324,7 +329,7 @@ pub struct Input {
     /// The file it came from, for messages.
     #[serde(skip)]
     name: String,
-    /// A chain's runs made one ([`follow`]): how many of them had events.
+    /// A chain's runs made one (`follow`): how many of them had events.
     #[serde(skip)]
     runs_with_events: Option<usize>,
 }
@@ -397,7 +402,7 @@ struct CauseIn {
     expired: u64,
 }
 
-#[derive(Deserialize, Debug, Clone)]
+#[derive(Deserialize, Debug)]
 struct UnclassifiedIn {
     pattern: String,
     events: u64,
@@ -417,7 +422,7 @@ struct IncidentIn {
     sample: String,
 }
 
-#[derive(Deserialize, Debug, Clone)]
+#[derive(Deserialize, Debug)]
 struct ResolverIn {
     start: String,
     end: String,
@@ -427,7 +432,7 @@ struct ResolverIn {
     sample_domains: Vec<String>,
 }
 
-#[derive(Deserialize, Debug, Clone)]
+#[derive(Deserialize, Debug)]
 struct HourIn {
     hour: String,
     bounced: u64,

@@ -85,7 +85,7 @@ pub struct ChainMark {
 
 impl ChainMark {
     /// A new chain, before its first run.
-    pub fn new() -> ChainMark {
+    pub fn start() -> ChainMark {
         use std::hash::{BuildHasher, Hasher};
         // The standard library's per-process random keys, with the time and
         // the process id: no two state files made anywhere share a chain.
@@ -113,7 +113,7 @@ impl ChainMark {
             },
             None => ChainMark {
                 run: 2,
-                ..ChainMark::new()
+                ..ChainMark::start()
             },
         }
     }
@@ -518,7 +518,7 @@ impl State {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 return Ok(State {
                     version: VERSION,
-                    chain: Some(ChainMark::new()),
+                    chain: Some(ChainMark::start()),
                     ..Default::default()
                 })
             }

@@ -399,11 +399,17 @@ fn report_logs(
     // A failed write of an event ends the run as a failed read would: it
     // is told apart here, to say which it was.
     let mut write_failed = false;
+    // --state: this run is the next of the state file's chain.
+    let mut chains = merge::Chains::default();
     let (carried, resumed) = match resumed {
-        Some((saved, marks)) => (
-            Some(state::load_queues(saved.queues)),
-            Some((saved.counts, marks)),
-        ),
+        Some((saved, marks)) => {
+            let chain = state::ChainMark::next(saved.chain.as_ref());
+            chains.run = Some(chain.clone());
+            (
+                Some(state::load_queues(saved.queues)),
+                Some((saved.counts, marks, chain)),
+            )
+        }
         None => (None, None),
     };
     let analysis = pipeline::analyse_from(
@@ -427,13 +433,14 @@ fn report_logs(
     check_hosts(config, &analysis)?;
     // The counts of every run: the earlier ones' added to this one's, and
     // saved as they are before --mask hides addresses.
-    let next_state = resumed.map(|(counts, files)| {
+    let next_state = resumed.map(|(counts, files, chain)| {
         counts.add_to(&mut analysis.summary);
         state::State {
             version: state::VERSION,
             files,
             queues: open_queues.as_ref().map(state::save_queues).unwrap_or_default(),
             counts: state::Carried::of(&analysis.summary),
+            chain: Some(chain),
         }
     });
     if config.mask {
@@ -473,6 +480,7 @@ fn report_logs(
         warnings: &warnings,
         estimated: &[],
         merged: false,
+        chains: &chains,
     };
     match config.format {
         // `--by unclassified -f jsonl`: the groups, one per line.
@@ -540,6 +548,9 @@ fn merge_summaries(
         .collect::<Result<Vec<_>, _>>()
         .map_err(UsageError::from)?;
     let merged = merge::merge(inputs, catalogue).map_err(UsageError::from)?;
+    for note in &merged.notes {
+        writeln!(err, "bounce-report: merge: {note}")?;
+    }
     if !merged.estimated.is_empty() {
         writeln!(
             err,
@@ -583,6 +594,7 @@ fn merge_summaries(
         warnings: &warnings,
         estimated: &merged.estimated,
         merged: true,
+        chains: &merged.chains,
     };
     let mut file = match &config.output {
         Some(path) => Some(
@@ -733,6 +745,7 @@ pub mod fuzzing {
             warnings: &warnings,
             estimated: &[],
             merged: false,
+            chains: &crate::merge::Chains::NONE,
         };
         report::json::write(&report, out)?;
         report::csv::write(&report, out)?;
@@ -777,6 +790,7 @@ pub mod fuzzing {
             warnings: &warnings,
             estimated: &[],
             merged: false,
+            chains: &crate::merge::Chains::NONE,
         };
         report::table::write(&report, out)?;
         Ok(())

@@ -13,6 +13,11 @@
 //! well as it can be and named in the output's `estimated`, never silently
 //! wrong. The result does not depend on the order of the inputs, nor on how
 //! they were grouped: merging is commutative and associative.
+//!
+//! The runs of one `--state` file are a chain (`merge_state.chain`): a
+//! later run's counts already hold the earlier runs', so `chain_up` makes
+//! a chain's runs one input first, the latest run's counts with each run's
+//! own per-hour, unclassified and example parts added (docs/merge.md).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -31,6 +36,7 @@ use crate::our_dns::ResolverIncident;
 use crate::parse::Timestamp;
 use crate::pipeline::{Analysis, SourceReport};
 use crate::scan::Skip;
+use crate::state::ChainMark;
 use crate::window::Window;
 
 /// Which writer made a `merge_state`: merge reads only its own version's
@@ -121,6 +127,34 @@ pub struct State {
     deferred_outcomes: OutcomeState,
     outcomes_by_domain: BTreeMap<String, OutcomeState>,
     outcomes_by_cause: BTreeMap<String, OutcomeState>,
+    /// A `--state` run's: its state file's chain and its number in it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    chain: Option<ChainMark>,
+    /// A merge's: the `--state` chains whose runs it holds, each with the
+    /// number of its latest run.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    chains: BTreeMap<String, u64>,
+}
+
+/// A `--state` run's place in its chain, or the chains a merge holds and
+/// the summaries it superseded.
+#[derive(Default, Debug)]
+pub struct Chains {
+    /// This run's chain and number (a `--state` run).
+    pub run: Option<ChainMark>,
+    /// A merge's: the chains it holds, each with its latest run.
+    pub held: BTreeMap<String, u64>,
+    /// A merge's: the inputs whose counts a later run of their chain holds.
+    pub superseded: Vec<String>,
+}
+
+impl Chains {
+    /// No chain: a run without `--state`.
+    pub const NONE: Chains = Chains {
+        run: None,
+        held: BTreeMap::new(),
+        superseded: Vec::new(),
+    };
 }
 
 trait SortedKinds {
@@ -165,9 +199,11 @@ impl State {
     /// summary is a merge's, whose examples' positions are the ranks they
     /// had in their runs, kept as they are so that a merge of merges picks
     /// the example a merge of all the runs at once picks.
-    pub fn of(s: &Summary, merged: bool, catalogue: &Catalogue) -> State {
+    pub fn of(s: &Summary, merged: bool, catalogue: &Catalogue, chains: &Chains) -> State {
         let mut st = State {
             version: VERSION.into(),
+            chain: chains.run.clone(),
+            chains: chains.held.clone(),
             bounced_recipients: hex(&s.bounced_recipients.all()),
             deferred_outcomes: (&s.deferred_outcomes).into(),
             ..State::default()
@@ -254,7 +290,7 @@ struct HealthIn {
     reject_reasons: Vec<HealthGroupIn>,
 }
 
-#[derive(Deserialize, Debug)]
+#[derive(Deserialize, Debug, Clone)]
 struct HealthGroupIn {
     kind: String,
     service: String,
@@ -293,9 +329,12 @@ pub struct Input {
     /// The file it came from, for messages.
     #[serde(skip)]
     name: String,
+    /// A chain's runs made one (`follow`): how many of them had events.
+    #[serde(skip)]
+    runs_with_events: Option<usize>,
 }
 
-#[derive(Deserialize, Debug, Clone)]
+#[derive(Deserialize, Debug, Clone, PartialEq)]
 struct FileIn {
     name: String,
     compression: Option<String>,
@@ -319,8 +358,14 @@ struct WindowIn {
     until: Option<String>,
 }
 
-#[derive(Deserialize, Debug)]
+#[derive(Deserialize, Debug, PartialEq)]
 struct TotalsIn {
+    /// All lines read: with `--state`, over every run of the chain, where
+    /// `files` counts this run's.
+    #[serde(default)]
+    lines: u64,
+    #[serde(default)]
+    overlong: u64,
     sent: u64,
     bounced: u64,
     deferred: u64,
@@ -458,6 +503,10 @@ pub struct Merged {
     pub window: Window,
     /// Fields merged as well as they could be but not exactly.
     pub estimated: Vec<String>,
+    /// The chains held and the inputs superseded.
+    pub chains: Chains,
+    /// What to say on stderr: one line per input superseded or read once.
+    pub notes: Vec<String>,
 }
 
 fn time(name: &str, s: &str) -> Result<Timestamp, BadSummary> {
@@ -517,6 +566,256 @@ fn pick(mine: &mut Example, theirs: &Example) -> bool {
     }
 }
 
+/// The chain and run of a `--state` run's summary.
+fn chain_of(input: &Input) -> Option<&ChainMark> {
+    input.merge_state.as_ref().and_then(|st| st.chain.as_ref())
+}
+
+/// The runs of each `--state` chain made one input, as if one run had read
+/// all their lines (docs/merge.md, "Runs with --state"): a later run's
+/// counts already hold the earlier runs' (the state file carried them), so
+/// they are the latest run's; what each run tells of its own lines alone
+/// (by hour, unclassified replies, the kinds of reply behind examples and
+/// advice, incidents, server health, the files' lines) is added up over the
+/// runs, in the order of their numbers, so the first example is the first
+/// run's. Refused: runs of one chain whose counts fall, two different
+/// summaries of one run, a chain also held by a merged input.
+fn chain_up(inputs: Vec<Input>) -> Result<(Vec<Input>, Chains, Vec<String>, bool), BadSummary> {
+    let mut chains = Chains::default();
+    let mut notes = Vec::new();
+    let mut missing = false;
+    let mut groups: BTreeMap<String, Vec<Input>> = BTreeMap::new();
+    let mut rest = Vec::new();
+    for input in inputs {
+        match chain_of(&input) {
+            Some(c) => groups.entry(c.id.clone()).or_default().push(input),
+            None => rest.push(input),
+        }
+    }
+    // A merged input holds its chains' runs: another input of one of them
+    // would count them twice.
+    let mut holder: BTreeMap<&str, &str> = BTreeMap::new();
+    for input in &rest {
+        for id in input.merge_state.iter().flat_map(|st| st.chains.keys()) {
+            let other = holder
+                .insert(id, &input.name)
+                .or_else(|| groups.get(id).map(|g| g[0].name.as_str()));
+            if let Some(other) = other {
+                return Err(bad(
+                    &input.name,
+                    format!("holds runs of the --state chain {id}, and so does {other}: give all of a chain's runs to one merge, then merge its result with the rest"),
+                ));
+            }
+        }
+        for (id, run) in input.merge_state.iter().flat_map(|st| &st.chains) {
+            chains.held.insert(id.clone(), *run);
+        }
+    }
+    for (id, mut runs) in groups {
+        runs.sort_by_key(|i| chain_of(i).map_or(0, |c| c.run));
+        let mut kept: Vec<Input> = Vec::new();
+        for input in runs {
+            let run = chain_of(&input).map_or(0, |c| c.run);
+            if let Some(last) = kept.last() {
+                let last_run = chain_of(last).map_or(0, |c| c.run);
+                if last_run == run {
+                    if last.totals == input.totals && last.files == input.files {
+                        notes.push(format!(
+                            "{}: the same summary as {} (run {run} of the --state chain {id}): read once",
+                            input.name, last.name
+                        ));
+                        chains.superseded.push(input.name.clone());
+                        continue;
+                    }
+                    return Err(bad(
+                        &input.name,
+                        format!(
+                            "is run {run} of the --state chain {id}, as {} is, with other counts: a run that could not read all its input (exit status 1) leaves the state file as it was and the next run has its number; leave out the failed run's summary",
+                            last.name
+                        ),
+                    ));
+                }
+                let (a, b) = (&last.totals, &input.totals);
+                let fell = [
+                    ("lines", a.lines, b.lines),
+                    ("sent", a.sent, b.sent),
+                    ("bounced", a.bounced, b.bounced),
+                    ("deferred", a.deferred, b.deferred),
+                    ("expired", a.expired, b.expired),
+                    ("parsed", a.parsed, b.parsed),
+                ]
+                .into_iter()
+                .find(|(_, x, y)| y < x);
+                if let Some((what, x, y)) = fell {
+                    return Err(bad(
+                        &input.name,
+                        format!(
+                            "is run {run} of the --state chain {id} but counts {y} {what} where {} (run {last_run}) counts {x}: a later run's counts hold the earlier's, so these are not one state file's successive runs (a state file copied, or restored from a backup?)",
+                            last.name
+                        ),
+                    ));
+                }
+            }
+            kept.push(input);
+        }
+        let numbers: Vec<u64> = kept.iter().filter_map(|i| chain_of(i).map(|c| c.run)).collect();
+        let latest = *numbers.last().unwrap_or(&0);
+        if numbers.iter().copied().ne(1..=latest) {
+            missing = true;
+        }
+        let latest_name = kept.last().map(|i| i.name.clone()).unwrap_or_default();
+        let mut with_events = 0;
+        let mut acc: Option<Input> = None;
+        for input in kept {
+            let t = &input.totals;
+            // This run's own events: its counts past the run before's.
+            let own = match &acc {
+                Some(a) => {
+                    let p = &a.totals;
+                    (t.sent - p.sent)
+                        + (t.bounced - p.bounced)
+                        + (t.deferred - p.deferred)
+                        + (t.expired - p.expired)
+                }
+                None => t.sent + t.bounced + t.deferred + t.expired,
+            };
+            if own > 0 {
+                with_events += 1;
+            }
+            acc = Some(match acc {
+                None => input,
+                Some(earlier) => {
+                    let run = chain_of(&earlier).map_or(0, |c| c.run);
+                    notes.push(format!(
+                        "{}: run {run} of the --state chain {id}, superseded by {latest_name} (run {latest}), whose counts hold it; only its own lines' breakdown by hour, unclassified replies, examples, incidents and server health are added",
+                        earlier.name
+                    ));
+                    chains.superseded.push(earlier.name.clone());
+                    follow(earlier, input)
+                }
+            });
+        }
+        if let Some(mut one) = acc {
+            one.runs_with_events = Some(with_events);
+            if let Some(st) = one.merge_state.as_mut() {
+                st.chain = None;
+            }
+            chains.held.insert(id, latest);
+            rest.push(one);
+        }
+    }
+    chains.superseded.sort();
+    Ok((rest, chains, notes, missing))
+}
+
+/// `later`, the next run of `earlier`'s chain, with `earlier`'s own lines'
+/// parts added: `later`'s counts already hold the rest.
+fn follow(earlier: Input, mut later: Input) -> Input {
+    let mut files = earlier.files;
+    files.append(&mut later.files);
+    later.files = files;
+    let mut hours: BTreeMap<String, [u64; 3]> = BTreeMap::new();
+    for h in earlier.by_hour.iter().chain(&later.by_hour) {
+        let c = hours.entry(h.hour.clone()).or_default();
+        c[0] += h.bounced;
+        c[1] += h.deferred;
+        c[2] += h.expired;
+    }
+    later.by_hour = hours
+        .into_iter()
+        .map(|(hour, [bounced, deferred, expired])| HourIn {
+            hour,
+            bounced,
+            deferred,
+            expired,
+        })
+        .collect();
+    let mut unclassified = earlier.unclassified;
+    for u in later.unclassified {
+        match unclassified.iter_mut().find(|x| x.pattern == u.pattern) {
+            Some(x) => {
+                x.events += u.events;
+                if x.example.is_none() {
+                    x.example = u.example;
+                }
+            }
+            None => unclassified.push(u),
+        }
+    }
+    later.unclassified = unclassified;
+    let mut incidents = earlier.incidents;
+    incidents.append(&mut later.incidents);
+    later.incidents = incidents;
+    later.single_failures += earlier.single_failures;
+    let mut resolver = earlier.resolver_incidents;
+    resolver.append(&mut later.resolver_incidents);
+    later.resolver_incidents = resolver;
+    later.server_health = match (earlier.server_health, later.server_health) {
+        (Some(a), Some(b)) => Some(HealthIn {
+            warnings: a.warnings + b.warnings,
+            errors: a.errors + b.errors,
+            fatal: a.fatal + b.fatal,
+            panics: a.panics + b.panics,
+            rejects: a.rejects + b.rejects,
+            ungrouped: a.ungrouped + b.ungrouped,
+            messages: [a.messages, b.messages].concat(),
+            reject_reasons: [a.reject_reasons, b.reject_reasons].concat(),
+        }),
+        (a, b) => a.or(b),
+    };
+    later.estimated.extend(earlier.estimated);
+    if let (Some(e), Some(l)) = (earlier.merge_state, later.merge_state.as_mut()) {
+        for (h, causes) in e.hour_causes {
+            let mine = l.hour_causes.entry(h).or_default();
+            for (c, n) in causes {
+                *mine.entry(c).or_default() += n;
+            }
+        }
+        for (d, hours) in e.hour_domains {
+            let mine = l.hour_domains.entry(d).or_default();
+            for (h, n) in hours {
+                *mine.entry(h).or_default() += n;
+            }
+        }
+        // The earlier run's kinds first, in their order, then the later
+        // run's new ones in theirs: as one run over both would rank them.
+        let mut causes: BTreeMap<String, Vec<KindState>> = e.cause_kinds;
+        for (c, kinds) in std::mem::take(&mut l.cause_kinds) {
+            let mine = causes.entry(c).or_default();
+            let base = mine.len() as u64;
+            let mut theirs = kinds;
+            theirs.sort_by_key(|k| k.rank);
+            mine.sort_by_key(|k| k.rank);
+            for (i, k) in mine.iter_mut().enumerate() {
+                k.rank = i as u64;
+            }
+            let mut next = base;
+            for k in theirs {
+                match mine
+                    .iter_mut()
+                    .find(|m| (&m.rule, m.smtp_code) == (&k.rule, k.smtp_code))
+                {
+                    Some(m) => {
+                        m.events += k.events;
+                        if m.example.is_none() {
+                            m.example = k.example;
+                        }
+                    }
+                    None => {
+                        mine.push(KindState { rank: next, ..k });
+                        next += 1;
+                    }
+                }
+            }
+        }
+        l.cause_kinds = causes
+            .into_iter()
+            .map(|(c, kinds)| (c, kinds.tap_sort()))
+            .collect();
+    }
+    later
+}
+
 /// Merges the summaries: the result is the same for any order of them.
 pub fn merge(inputs: Vec<Input>, catalogue: &Catalogue) -> Result<Merged, BadSummary> {
     let rules: BTreeMap<&str, u32> = catalogue
@@ -535,6 +834,10 @@ pub fn merge(inputs: Vec<Input>, catalogue: &Catalogue) -> Result<Merged, BadSum
     let mut with_events = 0;
     let mut examples_differ = false;
     let mut extra = LineCounts::default();
+    let (inputs, chains, notes, missing_runs) = chain_up(inputs)?;
+    if missing_runs {
+        estimated.insert("missing_runs".into());
+    }
     let mut hosts_seen: BTreeMap<&str, usize> = BTreeMap::new();
     for input in &inputs {
         let n = input.name.as_str();
@@ -545,11 +848,21 @@ pub fn merge(inputs: Vec<Input>, catalogue: &Catalogue) -> Result<Merged, BadSum
         estimated.extend(input.estimated.iter().cloned());
         let t = &input.totals;
         let totals = StatusCounts([t.sent, t.bounced, t.deferred, t.expired]);
-        if totals.0.iter().sum::<u64>() > 0 {
-            with_events += 1;
+        match input.runs_with_events {
+            Some(n) => with_events += n,
+            None if totals.0.iter().sum::<u64>() > 0 => with_events += 1,
+            None => {}
         }
         s.totals.merge(&totals);
         s.handed_to_filter += t.handed_to_filter;
+        // Lines the files do not show: with --state, the chain's runs not
+        // given (counted in the totals, which are over all its runs).
+        let shown = input
+            .files
+            .iter()
+            .fold((0, 0), |(l, o), f| (l + f.lines, o + f.overlong));
+        extra.lines += t.lines.saturating_sub(shown.0);
+        extra.overlong += t.overlong.saturating_sub(shown.1);
         for f in &input.files {
             let counts = LineCounts {
                 lines: f.lines,
@@ -799,6 +1112,8 @@ pub fn merge(inputs: Vec<Input>, catalogue: &Catalogue) -> Result<Merged, BadSum
         },
         window,
         estimated: estimated.into_iter().collect(),
+        chains,
+        notes,
     })
 }
 

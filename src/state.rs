@@ -66,6 +66,57 @@ pub struct State {
     pub files: Vec<FileMark>,
     pub queues: Vec<SavedQueue>,
     pub counts: Carried,
+    /// The run chain this file keeps (absent in a file written before
+    /// chains: such a file gets one at its next run).
+    #[serde(default)]
+    pub chain: Option<ChainMark>,
+}
+
+/// A state file's runs are one chain: each run's `-f json` says which
+/// chain and which run it is (`merge_state.chain`), so that `merge` knows
+/// that a later run's counts already hold the earlier ones' (docs/merge.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainMark {
+    /// Made at random when the state file is made: 16 hex digits.
+    pub id: String,
+    /// The number of the last run saved: 1 for the run that made the file.
+    pub run: u64,
+}
+
+impl ChainMark {
+    /// A new chain, before its first run.
+    pub fn start() -> ChainMark {
+        use std::hash::{BuildHasher, Hasher};
+        // The standard library's per-process random keys, with the time and
+        // the process id: no two state files made anywhere share a chain.
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        h.write_u128(now.as_nanos());
+        h.write_u32(std::process::id());
+        ChainMark {
+            id: format!("{:016x}", h.finish()),
+            run: 0,
+        }
+    }
+
+    /// The mark of the run after this one. A state file written before
+    /// chains has counted runs no summary says belong to the chain: its
+    /// first run in the chain is numbered 2, so that `merge` knows run 1 is
+    /// not among its inputs.
+    pub fn next(this: Option<&ChainMark>) -> ChainMark {
+        match this {
+            Some(c) => ChainMark {
+                id: c.id.clone(),
+                run: c.run + 1,
+            },
+            None => ChainMark {
+                run: 2,
+                ..ChainMark::start()
+            },
+        }
+    }
 }
 
 /// One input file as the last run left it.
@@ -181,6 +232,10 @@ pub struct Carried {
     /// pending are counted at the end of each run.
     pub outcomes: SavedOutcomes,
     pub outcomes_by_domain: BTreeMap<String, SavedOutcomes>,
+    /// Per cause (by name), as above. Absent in files written before it was
+    /// carried.
+    #[serde(default)]
+    pub outcomes_by_cause: BTreeMap<String, SavedOutcomes>,
     pub bounced_recipients: Vec<u64>,
     #[serde(default)]
     pub window_records: u64,
@@ -274,6 +329,12 @@ impl Carried {
                 .iter()
                 .map(|(k, v)| (k.clone(), SavedOutcomes::of(v)))
                 .collect(),
+            outcomes_by_cause: Cause::ALL
+                .iter()
+                .zip(&s.outcomes_by_cause)
+                .filter(|(_, o)| o.delivered + o.bounced + o.expired > 0)
+                .map(|(cause, o)| (cause.as_str().to_string(), SavedOutcomes::of(o)))
+                .collect(),
             bounced_recipients: s.bounced_recipients.hashes(),
             window_records: s.window_records,
             last_record: s.last_record.map(stamp),
@@ -321,6 +382,11 @@ impl Carried {
             .iter()
             .map(|(k, v)| (k.clone(), v.outcomes()))
             .collect();
+        for (name, o) in &self.outcomes_by_cause {
+            if let Some(c) = Cause::ALL.iter().position(|c| c.as_str() == name) {
+                earlier.outcomes_by_cause[c] = o.outcomes();
+            }
+        }
         for &h in &self.bounced_recipients {
             earlier.bounced_recipients.insert(h);
         }
@@ -452,6 +518,7 @@ impl State {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 return Ok(State {
                     version: VERSION,
+                    chain: Some(ChainMark::start()),
                     ..Default::default()
                 })
             }

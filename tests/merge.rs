@@ -100,6 +100,7 @@ const ESTIMATED: &[&str] = &[
     "resolver_incidents",
     "window",
     "deferral_histories",
+    "missing_runs",
 ];
 
 /// `v` without the fields `estimated` names (and without `files`, which
@@ -387,4 +388,226 @@ fn bad_summaries_are_refused_with_exit_2() {
         .output()
         .unwrap();
     assert_eq!(missing.status.code(), Some(2));
+}
+
+/// A generated three-host log with deferrals and expiries that cross the
+/// cuts, and the single run over it: made once for the chain tests.
+struct Chained {
+    _dir: tempfile::TempDir,
+    dir: PathBuf,
+    whole: Value,
+    /// Each host's lines, in the log's order.
+    hosts: Vec<Vec<String>>,
+}
+
+fn chained() -> Option<&'static Chained> {
+    static CHAINED: OnceLock<Option<Chained>> = OnceLock::new();
+    CHAINED
+        .get_or_init(|| {
+            let shared = shared()?;
+            let tmp = tempfile::tempdir().unwrap();
+            let dir = tmp.path().to_path_buf();
+            let (log, _) = generate(
+                &shared,
+                &dir,
+                "all.log",
+                &[
+                    "--lines",
+                    "4000",
+                    "--hosts",
+                    "3",
+                    "--seed",
+                    "42",
+                    "--days",
+                    "2",
+                    "--timestamps",
+                    "rfc3339",
+                    "--defer-rate",
+                    "0.2",
+                    "--expire-rate",
+                    "0.05",
+                    "--queue-lifetime",
+                    "1d",
+                ],
+            );
+            let whole = json(&["-f", "json", &s(&log)]);
+            let text = std::fs::read_to_string(&log).unwrap();
+            let hosts = (1..=3)
+                .map(|i| {
+                    let h = format!("mx{i}");
+                    text.lines()
+                        .filter(|l| l.split(' ').nth(1) == Some(h.as_str()))
+                        .map(|l| format!("{l}\n"))
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            Some(Chained {
+                _dir: tmp,
+                dir,
+                whole,
+                hosts,
+            })
+        })
+        .as_ref()
+}
+
+/// One host's lines cut at `cuts` (fractions of its lines) into successive
+/// rotated files: each part becomes the new `mail.log` (the older ones
+/// renamed to `mail.log.1`, `mail.log.2`, … as logrotate does), and a run
+/// with the host's `--state` over `mail.log*` follows each, its `-f json`
+/// kept. Returns the runs' summaries, oldest first.
+fn rotated_runs(c: &Chained, case: &str, host: usize, cuts: &[f64]) -> Vec<PathBuf> {
+    let lines = &c.hosts[host];
+    let mut at: Vec<usize> = cuts
+        .iter()
+        .map(|f| ((lines.len() as f64 * f) as usize).clamp(1, lines.len() - 1))
+        .collect();
+    at.push(0);
+    at.push(lines.len());
+    at.sort_unstable();
+    at.dedup();
+    let dir = c.dir.join(format!("{case}-mx{}", host + 1));
+    std::fs::create_dir_all(&dir).unwrap();
+    let state = c.dir.join(format!("{case}-mx{}.state", host + 1));
+    let mut out = Vec::new();
+    for (i, w) in at.windows(2).enumerate() {
+        for k in (0..i).rev() {
+            let name = |k: usize| match k {
+                0 => dir.join("mail.log"),
+                k => dir.join(format!("mail.log.{k}")),
+            };
+            std::fs::rename(name(k), name(k + 1)).unwrap();
+        }
+        std::fs::write(dir.join("mail.log"), lines[w[0]..w[1]].concat()).unwrap();
+        let mut logs: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        logs.sort();
+        logs.reverse(); // mail.log.2, mail.log.1, mail.log
+        let run = bounce_report()
+            .arg("--state")
+            .arg(&state)
+            .args(["-f", "json"])
+            .args(&logs)
+            .output()
+            .unwrap();
+        assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+        let v: Value = serde_json::from_slice(&run.stdout).unwrap();
+        assert_eq!(
+            n(&v["merge_state"]["chain"]["run"]),
+            i as u64 + 1,
+            "the runs are numbered"
+        );
+        let path = c.dir.join(format!("{case}-mx{}-run{}.json", host + 1, i + 1));
+        std::fs::write(&path, run.stdout).unwrap();
+        out.push(path);
+    }
+    out
+}
+
+/// `merged` without what only a merge of `--state` runs has.
+fn without_chains(merged: &Value) -> Value {
+    let mut m = merged.clone();
+    m.as_object_mut().unwrap().remove("superseded");
+    m["merge_state"].as_object_mut().unwrap().remove("chains");
+    m
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3, .. ProptestConfig::default() })]
+
+    /// Issue 22: each host's log cut at random points into successive
+    /// rotated files, a run with the host's `--state` after each, every
+    /// run's summary merged in random order: the single run over the whole
+    /// log, exactly (no `deferral_histories`): later runs supersede the
+    /// earlier runs of their chain.
+    #[test]
+    fn merged_state_runs_of_rotated_host_logs_equal_the_single_run(
+        cuts in proptest::collection::vec(proptest::collection::vec(0.02f64..0.98, 0..3), 3),
+        seed in any::<u64>(),
+    ) {
+        let Some(c) = chained() else { return Ok(()) };
+        let case = format!("case{seed:016x}");
+        let mut parts: Vec<PathBuf> = (0..3).flat_map(|h| rotated_runs(c, &case, h, &cuts[h])).collect();
+        // Any order: sorted by a hash of the name and the seed.
+        parts.sort_by_key(|p| {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            (seed, p).hash(&mut h);
+            h.finish()
+        });
+        let (merged, stderr) = merge(&parts, &[]);
+        let est: Vec<&str> = merged["estimated"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|e| e.as_str()).collect())
+            .unwrap_or_default();
+        prop_assert!(!est.contains(&"deferral_histories"), "{:?}", est);
+        prop_assert!(!est.contains(&"missing_runs"), "{:?}", est);
+        for k in ["totals", "by_domain", "by_cause", "deferred_outcomes", "by_hour", "unclassified", "by_host", "server_health"] {
+            let mut w = exact_part(&c.whole, &merged)[k].clone();
+            let mut m = exact_part(&merged, &merged)[k].clone();
+            if est.contains(&"examples") {
+                for v in [&mut w, &mut m] {
+                    for row in v.as_array_mut().into_iter().flatten() {
+                        row.as_object_mut().unwrap().remove("example");
+                    }
+                }
+            }
+            prop_assert_eq!(w, m, "{} differs", k);
+        }
+        assert_same_run(&c.whole, &without_chains(&merged));
+        let earlier = parts.len() - 3;
+        prop_assert_eq!(merged["superseded"].as_array().map_or(0, |a| a.len()), earlier);
+        prop_assert_eq!(stderr.matches("superseded by").count(), earlier, "{}", stderr);
+        prop_assert_eq!(merged["merge_state"]["chains"].as_object().unwrap().len(), 3);
+    }
+}
+
+/// A chain's runs whose counts fall, two different summaries of one run, a
+/// chain already held by a merged summary: refused (exit 2); the same
+/// summary given twice is read once.
+#[test]
+fn chain_runs_that_do_not_follow_each_other_are_refused() {
+    let Some(c) = chained() else { return };
+    let runs = rotated_runs(c, "refused", 0, &[0.5]);
+    let second: Value = read_json(&runs[1]);
+    let write = |name: &str, v: &Value| {
+        let p = c.dir.join(name);
+        std::fs::write(&p, serde_json::to_vec(v).unwrap()).unwrap();
+        p
+    };
+    let mut fell = second.clone();
+    fell["totals"]["sent"] = 0.into();
+    let mut other = second.clone();
+    other["totals"]["sent"] = (n(&second["totals"]["sent"]) + 1).into();
+    let (whole, _) = merge(&runs, &[]);
+    let held = write("held.json", &whole);
+    let cases = [
+        (vec![runs[0].clone(), write("fell.json", &fell)], "counts 0 sent"),
+        (
+            vec![runs[1].clone(), write("other.json", &other)],
+            "with other counts",
+        ),
+        (
+            vec![held, runs[1].clone()],
+            "give all of a chain's runs to one merge",
+        ),
+    ];
+    for (inputs, says) in cases {
+        let out = bounce_report().arg("merge").args(&inputs).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(says), "{says}: {stderr}");
+    }
+    let (twice, stderr) = merge(&[runs[0].clone(), runs[1].clone(), runs[1].clone()], &[]);
+    assert_eq!(without_chains(&twice), without_chains(&whole));
+    assert!(stderr.contains("read once"), "{stderr}");
+    // Run 1 alone is missing from the chain: the merge says so.
+    let (alone, _) = merge(&[runs[1].clone()], &[]);
+    assert!(alone["estimated"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e == "missing_runs"));
 }

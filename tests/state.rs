@@ -85,7 +85,12 @@ fn compared(report: &Value) -> (Value, Value, Value, Value) {
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| strip(c, &["cause", "bounced", "deferred", "expired"]))
+        .map(|c| {
+            strip(
+                c,
+                &["cause", "bounced", "deferred", "expired", "deferred_outcomes"],
+            )
+        })
         .collect();
     causes.sort_by_key(|c| c["cause"].to_string());
     let outcomes = report["deferred_outcomes"].clone();

@@ -77,18 +77,71 @@ FROM
 
 -- name: suppression
 -- recipients with at least one hard event (SPEC: "The suppression list holds
--- the recipients with at least one hard event"). `bounce-report suppress`
--- can list fewer: it also wants evidence about the recipient in the reply
--- and leaves off host_unknown that a broken local resolver caused; it
--- lower-cases the domain part. Treat this query as the upper bound.
-SELECT
-    recipient AS address,
-    any(domain) AS domain,
-    argMax(cause, time) AS cause,
-    count() AS count,
-    min(time) AS first_seen,
-    max(time) AS last_seen
-FROM bounce_events
-WHERE class = 'hard' AND recipient IS NOT NULL
-GROUP BY recipient
+-- the recipients with at least one hard event"), less those whose only
+-- evidence is our own resolver failing, as `bounce-report suppress` leaves
+-- them off (README "What the report adds", src/our_dns.rs): every hard event
+-- of the address is Postfix's own "Host or domain name not found" and
+-- either its domain received mail in the same data, or around the
+-- address's first event (10 minutes either side) such DNS failures, at 3 or
+-- more domains, were at least as many as the deliveries. What SQL does not
+-- see: `suppress` also passes over a hard event whose reply refuses our
+-- connection or our sender (the reply's SMTP stage), and it lower-cases the
+-- address's domain part; on the test's generated log the lists are equal.
+WITH
+    -- Postfix's own DNS failures, per minute since the epoch.
+    dns_minutes AS (
+        SELECT intDiv(toUnixTimestamp(time), 60) AS minute,
+               count() AS failures,
+               groupUniqArray(domain) AS domains
+        FROM bounce_events
+        WHERE status != 'sent' AND domain IS NOT NULL
+          AND startsWith(replaceRegexpOne(reply, '^delivery temporarily suspended: ', ''),
+                         'Host or domain name not found')
+        GROUP BY minute
+    ),
+    sent_minutes AS (
+        SELECT intDiv(toUnixTimestamp(time), 60) AS minute, count() AS sent
+        FROM bounce_events
+        WHERE status = 'sent' AND domain IS NOT NULL
+        GROUP BY minute
+    ),
+    hard AS (
+        SELECT
+            recipient AS address,
+            any(domain) AS domain,
+            argMax(cause, time) AS last_cause,
+            count() AS count,
+            min(time) AS first_seen,
+            max(time) AS last_seen,
+            min(ifNull(cause = 'host_unknown'
+                       AND startsWith(reply, 'Host or domain name not found'), 0)) AS only_our_dns
+        FROM bounce_events
+        WHERE class = 'hard' AND recipient IS NOT NULL
+        GROUP BY recipient
+    ),
+    -- The addresses whose only evidence is our DNS, and around their first
+    -- event: DNS failures, the domains failing, deliveries.
+    around AS (
+        SELECT h.address AS address,
+               sum(d.failures) AS failures,
+               length(groupUniqArrayArray(d.domains)) AS domains,
+               sum(s.sent) AS sent
+        FROM (
+            SELECT address, intDiv(toUnixTimestamp(first_seen), 60) + k AS minute
+            FROM hard
+            ARRAY JOIN range(-10, 11) AS k
+            WHERE only_our_dns = 1
+        ) AS h
+        LEFT JOIN dns_minutes AS d ON d.minute = h.minute
+        LEFT JOIN sent_minutes AS s ON s.minute = h.minute
+        GROUP BY h.address
+    )
+SELECT address, domain, last_cause AS cause, count, first_seen, last_seen
+FROM hard
+WHERE NOT (
+    only_our_dns = 1
+    AND (domain IN (SELECT DISTINCT domain FROM bounce_events
+                    WHERE status = 'sent' AND domain IS NOT NULL)
+         OR address IN (SELECT address FROM around WHERE domains >= 3 AND failures >= sent))
+)
 ORDER BY domain, address;

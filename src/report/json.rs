@@ -59,6 +59,11 @@ struct Summary<'a> {
     /// in a merged summary, and only when there are some.
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     estimated: &'a [String],
+    /// The summaries a merge read whose counts a later run of their
+    /// `--state` chain already holds (docs/merge.md); only in a merged
+    /// summary, and only when there are some.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    superseded: &'a [String],
     /// What `merge` needs beyond the fields above (docs/merge.md).
     merge_state: crate::merge::State,
 }
@@ -591,7 +596,8 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         deferred_outcomes: (&s.deferred_outcomes).into(),
         compare: compared(report),
         estimated: report.estimated,
-        merge_state: crate::merge::State::of(s, report.merged, report.catalogue),
+        superseded: &report.chains.superseded,
+        merge_state: crate::merge::State::of(s, report.merged, report.catalogue, report.chains),
     };
     // serde_json writes a few bytes at a time: through a buffer of its own
     // type those writes are inlined copies, not calls through `dyn Write`.

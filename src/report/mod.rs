@@ -55,6 +55,9 @@ pub struct Report<'a> {
     pub estimated: &'a [String],
     /// Whether the summary is a `merge`'s, not a run's over logs.
     pub merged: bool,
+    /// A `--state` run's place in its chain, or the chains a merge holds
+    /// and the summaries it superseded (docs/merge.md).
+    pub chains: &'a crate::merge::Chains,
 }
 
 /// Why a report must not be read as an all-clear (issue 20): no log line

@@ -267,6 +267,7 @@ fn every_section_in_every_format_has_the_same_numbers() {
                     warnings: &[],
                     estimated: &[],
                     merged: false,
+                    chains: &crate::merge::Chains::NONE,
                 };
                 let what = format!("--by {by:?} --lang {lang:?} compare {}", compare.is_some());
                 for s in model::sections(&report, false) {

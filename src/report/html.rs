@@ -1115,7 +1115,7 @@ fn section(report: &Report<'_>, s: &Section, h: &mut String) {
                 text.push_str(&escape(tr(lang, "none")));
             }
             if f.more > 0 {
-                let _ = write!(text, ", and {} more", thousands(f.more as u64));
+                text.push_str(&super::text::and_more(lang, f.more));
             }
             let _ = writeln!(h, "<li><b>{}:</b> {text}</li>", escape(&f.label));
         }

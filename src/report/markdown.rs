@@ -12,7 +12,7 @@ use std::io::{self, Write};
 
 use super::escape::visible;
 use super::model::{self, Cell, Part, Section};
-use super::text::{thousands, tr, truncate};
+use super::text::{tr, truncate};
 use super::Report;
 use crate::classify::Lang;
 
@@ -123,7 +123,7 @@ fn section(report: &Report<'_>, s: &Section, out: &mut dyn Write) -> io::Result<
             text.push_str(tr(report.lang, "none"));
         }
         if f.more > 0 {
-            text.push_str(&format!(", and {} more", thousands(f.more as u64)));
+            text.push_str(&super::text::and_more(report.lang, f.more));
         }
         writeln!(out, "- **{}:** {text}", escape(&f.label))?;
     }

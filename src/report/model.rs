@@ -378,9 +378,18 @@ pub fn header(report: &Report<'_>) -> Header {
         let c = s.files.get(i).copied().unwrap_or_default();
         let lines = count(lang, c.lines, "line", "lines");
         let detail = match (&src.skipped, &src.error) {
-            (Some(why), _) if c.lines > 0 => format!("{lines}, then skipped: {}", why.as_str()),
-            (Some(why), _) => format!("skipped: {}", why.as_str()),
-            (None, Some(e)) => format!("{lines}, then: {e}"),
+            (Some(why), _) if c.lines > 0 => match lang {
+                Lang::En => format!("{lines}, then skipped: {}", why.as_str()),
+                Lang::Zh => format!("{lines}，随后跳过：{}", why.as_str()),
+            },
+            (Some(why), _) => match lang {
+                Lang::En => format!("skipped: {}", why.as_str()),
+                Lang::Zh => format!("跳过：{}", why.as_str()),
+            },
+            (None, Some(e)) => match lang {
+                Lang::En => format!("{lines}, then: {e}"),
+                Lang::Zh => format!("{lines}，随后出错：{e}"),
+            },
             (None, None) if a.sources.len() > 1 => lines,
             (None, None) => continue,
         };

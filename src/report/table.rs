@@ -137,7 +137,7 @@ fn section(report: &Report<'_>, l: &Layout, s: &Section, out: &mut dyn Write) ->
         }
         let mut text = values.join(", ");
         if f.more > 0 {
-            text.push_str(&format!(", and {} more", thousands(f.more as u64)));
+            text.push_str(&super::text::and_more(report.lang, f.more));
         }
         wrapped(l, out, &format!("  {}", l.label(&f.label)), &text)?;
     }

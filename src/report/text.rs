@@ -46,6 +46,14 @@ fn measure(many: &str) -> &str {
     }
 }
 
+/// `, and 3 more` after a list cut short (`，另有 3 个` in Chinese).
+pub fn and_more(lang: Lang, n: usize) -> String {
+    match lang {
+        Lang::En => format!(", and {} more", thousands(n as u64)),
+        Lang::Zh => format!("，另有 {} 个", thousands(n as u64)),
+    }
+}
+
 /// A share as `4.7%`, or `-` when there is nothing to divide by.
 pub fn percent(x: Option<f64>) -> String {
     x.map_or("-".to_string(), |x| format!("{:.1}%", x * 100.0))

@@ -30,6 +30,7 @@ pub mod report;
 pub mod scan;
 pub mod state;
 pub mod suppress;
+pub mod topk;
 pub mod unclassified;
 pub mod window;
 

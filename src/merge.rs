@@ -31,6 +31,7 @@ use crate::our_dns::ResolverIncident;
 use crate::parse::Timestamp;
 use crate::pipeline::{Analysis, SourceReport};
 use crate::scan::Skip;
+use crate::topk::TopK;
 use crate::window::Window;
 
 /// Which writer made a `merge_state`: merge reads only its own version's
@@ -289,6 +290,10 @@ pub struct Input {
     by_hour: Vec<HourIn>,
     #[serde(default)]
     estimated: Vec<String>,
+    /// The tables that were approximate in this summary: approximate in
+    /// the merge too, their errors added up.
+    #[serde(default)]
+    approximate: BTreeMap<String, crate::topk::Approximation>,
     merge_state: Option<State>,
     /// The file it came from, for messages.
     #[serde(skip)]
@@ -543,6 +548,7 @@ pub fn merge(inputs: Vec<Input>, catalogue: &Catalogue) -> Result<Merged, BadSum
             .as_ref()
             .ok_or_else(|| bad(n, "has no merge_state"))?;
         estimated.extend(input.estimated.iter().cloned());
+        s.set_approximations(&input.approximate);
         let t = &input.totals;
         let totals = StatusCounts([t.sent, t.bounced, t.deferred, t.expired]);
         if totals.0.iter().sum::<u64>() > 0 {
@@ -570,30 +576,36 @@ pub fn merge(inputs: Vec<Input>, catalogue: &Catalogue) -> Result<Merged, BadSum
         for r in &input.by_domain {
             let key = r.domain.clone().unwrap_or_default();
             let causes = cause_counts(n, st.domain_causes.get(&key).unwrap_or(&BTreeMap::new()))?;
-            s.by_domain.entry(key).or_default().merge(&DomainStats {
-                counts: r.counts(),
-                causes: crate::aggregate::CauseTally::from_dense(&causes.0),
-            });
+            s.by_domain
+                .add_ref(key.as_str(), events(&r.counts()))
+                .merge(&DomainStats {
+                    counts: r.counts(),
+                    causes: crate::aggregate::CauseTally::from_dense(&causes.0),
+                });
         }
         for r in &input.by_relay {
             let key = r.domain.clone().unwrap_or_default();
             let causes = cause_counts(n, st.relay_causes.get(&key).unwrap_or(&BTreeMap::new()))?;
-            s.by_relay.entry(key).or_default().merge(&DomainStats {
-                counts: r.counts(),
-                causes: crate::aggregate::CauseTally::from_dense(&causes.0),
-            });
+            s.by_relay
+                .add_ref(key.as_str(), events(&r.counts()))
+                .merge(&DomainStats {
+                    counts: r.counts(),
+                    causes: crate::aggregate::CauseTally::from_dense(&causes.0),
+                });
         }
-        let counted =
-            |map: &mut rustc_hash::FxHashMap<String, StatusCounts>, rows: &[RowIn], null: Option<&str>| {
-                for r in rows {
-                    let mut key = r.domain.clone().unwrap_or_default();
-                    if Some(key.as_str()) == null {
-                        key.clear();
-                    }
-                    map.entry(key).or_default().merge(&r.counts());
+        let counted = |map: &mut TopK<String, StatusCounts>, rows: &[RowIn], null: Option<&str>| {
+            for r in rows {
+                let mut key = r.domain.clone().unwrap_or_default();
+                if Some(key.as_str()) == null {
+                    key.clear();
                 }
-            };
-        counted(&mut s.by_sender_domain, &input.by_sender_domain, None);
+                map.add_ref(key.as_str(), events(&r.counts())).merge(&r.counts());
+            }
+        };
+        for r in &input.by_sender_domain {
+            let key = r.domain.clone().unwrap_or_default();
+            s.by_sender_domain.entry(key).or_default().merge(&r.counts());
+        }
         counted(&mut s.by_sender, &input.by_sender, Some("<>"));
         counted(&mut s.by_sasl_user, &input.by_sasl_username, None);
         counted(&mut s.by_host, &input.by_host, None);
@@ -635,7 +647,7 @@ pub fn merge(inputs: Vec<Input>, catalogue: &Catalogue) -> Result<Merged, BadSum
             s.bounced_recipients.insert(x);
         }
         for u in &input.unclassified {
-            let mine = s.unclassified.entry(u.pattern.clone()).or_default();
+            let mine = s.unclassified.add_ref(u.pattern.as_str(), u.events);
             mine.events += u.events;
             examples_differ |= pick(&mut mine.example, &example(u.example.as_deref(), 0));
         }
@@ -650,14 +662,16 @@ pub fn merge(inputs: Vec<Input>, catalogue: &Catalogue) -> Result<Merged, BadSum
             s.by_hour_cause.entry(*h).or_default().merge(&cause_counts(n, c)?);
         }
         for (d, hours) in &st.hour_domains {
-            let mine = s.by_hour_domain.entry(d.clone()).or_default();
+            let weight = hours.values().map(|&k| u64::from(k)).sum();
+            let mine = s.by_hour_domain.add_ref(d.as_str(), weight);
             for (h, k) in hours {
                 mine.add(*h, *k);
             }
         }
         st.deferred_outcomes.add_to(&mut s.deferred_outcomes);
         for (d, o) in &st.outcomes_by_domain {
-            o.add_to(s.outcomes_by_domain.entry(d.clone()).or_default());
+            let weight = o.delivered + o.bounced + o.expired + o.pending;
+            o.add_to(s.outcomes_by_domain.add_ref(d.as_str(), weight));
         }
         for (c, o) in &st.outcomes_by_cause {
             o.add_to(&mut s.outcomes_by_cause[cause(n, c)?.index()]);
@@ -890,4 +904,9 @@ mod tests {
         assert_eq!(back.median_delay(), o.median_delay());
         assert_eq!(back.delivered, 5);
     }
+}
+
+/// A row's events, its weight in a [`TopK`] table.
+fn events(c: &StatusCounts) -> u64 {
+    c.0.iter().sum()
 }

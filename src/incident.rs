@@ -92,18 +92,92 @@ impl Incident {
     }
 }
 
-/// A run still open. Most runs end at one failure and are no incident,
-/// so what only an incident needs is put off until it is one: the
-/// sample's local part is taken at `finish`, and the set of recipients
+/// A run still open: 80 bytes and one allocation for the domain and the
+/// sample's recipient (a log of a million domains holds a million of them,
+/// and held as an [`Incident`] beside its own fields they took 168 bytes
+/// and three allocations each). Most runs end at one failure and are no
+/// incident, so what only an incident needs is put off until it is one:
+/// the sample's local part is taken at `finish`, and the set of recipients
 /// allocates at the second distinct one.
 struct Open {
-    /// With an empty `sample_local` until finished.
-    incident: Incident,
-    /// The sample's recipient as logged.
-    address: Box<[u8]>,
+    /// The domain, then the sample's recipient as logged.
+    text: Box<[u8]>,
+    domain_len: u32,
+    cause: Cause,
+    /// Times of the first and last failure.
+    start: i64,
+    end: i64,
+    attempts: u64,
     first_recipient: u64,
+    /// The first failure's reply as a [`template`] (shared: in a log of a
+    /// million domains that answer alike, a million replies are one).
+    sample_template: Arc<[u8]>,
     /// The other recipients, never `first_recipient`.
-    more_recipients: FxHashSet<u64>,
+    more_recipients: Option<Box<FxHashSet<u64>>>,
+}
+
+/// Stands for the recipient's address in a reply [`template`].
+const ADDRESS_MARK: u8 = 1;
+/// Stands for the recipient's domain in a reply [`template`].
+const DOMAIN_MARK: u8 = 2;
+
+/// `text` with every `what` in it replaced by `mark`.
+fn mark(text: &[u8], what: &[u8], mark: u8) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut last = 0;
+    if !what.is_empty() {
+        for at in memchr::memmem::find_iter(text, what) {
+            if at >= last {
+                out.extend_from_slice(&text[last..at]);
+                out.push(mark);
+                last = at + what.len();
+            }
+        }
+    }
+    out.extend_from_slice(&text[last..]);
+    out
+}
+
+/// A reply with the recipient's address, then its domain, replaced by
+/// marks, after a `t`; or, when the reply holds a mark's byte itself, the
+/// reply as it is after a `v`. [`fill`] gives the reply back exactly.
+fn template(reply: &[u8], address: &[u8], domain: &[u8]) -> Vec<u8> {
+    if reply.contains(&ADDRESS_MARK) || reply.contains(&DOMAIN_MARK) {
+        let mut v = vec![b'v'];
+        v.extend_from_slice(reply);
+        return v;
+    }
+    let mut t = vec![b't'];
+    t.extend(mark(&mark(reply, address, ADDRESS_MARK), domain, DOMAIN_MARK));
+    t
+}
+
+/// The reply a [`template`] was made of.
+fn fill(template: &[u8], address: &[u8], domain: &[u8]) -> Vec<u8> {
+    match template.split_first() {
+        Some((b't', t)) => {
+            let mut out = Vec::with_capacity(t.len() + address.len() + domain.len());
+            for &b in t {
+                match b {
+                    ADDRESS_MARK => out.extend_from_slice(address),
+                    DOMAIN_MARK => out.extend_from_slice(domain),
+                    b => out.push(b),
+                }
+            }
+            out
+        }
+        Some((_, verbatim)) => verbatim.to_vec(),
+        None => Vec::new(),
+    }
+}
+
+impl Open {
+    fn domain(&self) -> &str {
+        std::str::from_utf8(&self.text[..self.domain_len as usize]).unwrap_or_default()
+    }
+    fn address(&self) -> &[u8] {
+        &self.text[self.domain_len as usize..]
+    }
 }
 
 /// Runs of failures per domain, fed in log order.
@@ -117,6 +191,8 @@ pub struct Tracker {
     pub single_failures: u64,
     /// Deliveries and Postfix's DNS failures: the local-resolver incidents.
     dns: DnsWatch,
+    /// The open runs' sample replies, as templates.
+    templates: crate::event::SharedBytes,
 }
 
 /// Fewer failures than this in a run are no incident.
@@ -148,12 +224,12 @@ impl Tracker {
                     // An expiry whose cause is only `expired` (its last
                     // reply named nothing more specific) ends the same
                     // outage: it is no new incident of another cause.
-                    if open.incident.cause == f.cause || f.cause == Cause::Expired {
-                        open.incident.end = open.incident.end.max(s.time);
-                        open.incident.attempts += 1;
+                    if open.cause == f.cause || f.cause == Cause::Expired {
+                        open.end = open.end.max(s.time);
+                        open.attempts += 1;
                         let r = f.recipient.unwrap_or(0);
                         if r != open.first_recipient {
-                            open.more_recipients.insert(r);
+                            open.more_recipients.get_or_insert_default().insert(r);
                         }
                         return;
                     }
@@ -166,26 +242,28 @@ impl Tracker {
                     cause,
                     reply,
                     address,
+                    recipient,
                     ..
                 } = *f;
+                let sample_template = self
+                    .templates
+                    .share(&template(&reply, &address, domain.as_bytes()));
+                drop(reply);
+                let mut text = Vec::with_capacity(domain.len() + address.len());
+                text.extend_from_slice(domain.as_bytes());
+                text.extend_from_slice(&address);
                 self.open.insert(
                     s.domain,
                     Open {
-                        incident: Incident {
-                            domain,
-                            cause,
-                            start: s.time,
-                            end: s.time,
-                            attempts: 1,
-                            recipients: 0,
-                            sample_reply: reply,
-                            sample_local: Box::default(),
-                            recovered: None,
-                            ongoing: false,
-                        },
-                        address,
-                        first_recipient: f.recipient.unwrap_or(0),
-                        more_recipients: FxHashSet::default(),
+                        text: text.into_boxed_slice(),
+                        domain_len: domain.len() as u32,
+                        cause,
+                        start: s.time,
+                        end: s.time,
+                        attempts: 1,
+                        first_recipient: recipient.unwrap_or(0),
+                        sample_template,
+                        more_recipients: None,
                     },
                 );
             }
@@ -193,15 +271,22 @@ impl Tracker {
     }
 
     fn finish(&mut self, open: Open, recovered: Option<i64>, ongoing: bool) {
-        let mut i = open.incident;
-        if i.attempts < MIN_ATTEMPTS {
-            self.single_failures += i.attempts;
+        if open.attempts < MIN_ATTEMPTS {
+            self.single_failures += open.attempts;
             return;
         }
-        i.recipients = 1 + open.more_recipients.len() as u64;
-        i.sample_local = crate::mask::local_part(&lossy(&open.address)).into();
-        i.recovered = recovered;
-        i.ongoing = ongoing;
+        let i = Incident {
+            domain: open.domain().into(),
+            cause: open.cause,
+            start: open.start,
+            end: open.end,
+            attempts: open.attempts,
+            recipients: 1 + open.more_recipients.as_ref().map_or(0, |m| m.len() as u64),
+            sample_local: crate::mask::local_part(&lossy(open.address())).into(),
+            sample_reply: fill(&open.sample_template, open.address(), open.domain().as_bytes()).into(),
+            recovered,
+            ongoing,
+        };
         self.done.push(&i);
     }
 
@@ -470,6 +555,53 @@ mod tests {
                 .then(a.domain.cmp(&b.domain))
         });
         assert_eq!(got.iter().collect::<Vec<_>>(), want);
+    }
+
+    #[test]
+    fn reply_templates_give_back_every_reply_exactly() {
+        let cases: [(&[u8], &[u8], &[u8]); 6] = [
+            (
+                b"550 5.1.1 <bob@d1.example>: User unknown at mx.d1.example",
+                b"bob@d1.example",
+                b"d1.example",
+            ),
+            (b"450 greylisted", b"bob@d1.example", b"d1.example"),
+            (b"550 \x01 odd <bob@x>", b"bob@x", b"x"),
+            (b"aaaa", b"aa", b"a"),
+            (b"", b"", b""),
+            (
+                b"550 <BOB@D1.EXAMPLE> d1.example",
+                b"BOB@D1.EXAMPLE",
+                b"d1.example",
+            ),
+        ];
+        for (reply, address, domain) in cases {
+            let t = template(reply, address, domain);
+            assert_eq!(
+                fill(&t, address, domain),
+                reply,
+                "{:?}",
+                String::from_utf8_lossy(&t)
+            );
+        }
+        // Two addresses of two domains that answer alike: one template.
+        assert_eq!(
+            template(
+                b"550 <a@x.example>: no such user at mx.x.example",
+                b"a@x.example",
+                b"x.example"
+            ),
+            template(
+                b"550 <b@y.example>: no such user at mx.y.example",
+                b"b@y.example",
+                b"y.example"
+            ),
+        );
+    }
+
+    #[test]
+    fn an_open_run_is_small() {
+        assert!(std::mem::size_of::<Open>() <= 80);
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! [`Sighting`]s: a delivery is a domain and a time, a failure carries what
 //! an incident reports.
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashSet;
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -92,14 +92,17 @@ impl Incident {
     }
 }
 
-/// A run still open: 80 bytes and one allocation for the domain and the
-/// sample's recipient (a log of a million domains holds a million of them,
-/// and held as an [`Incident`] beside its own fields they took 168 bytes
-/// and three allocations each). Most runs end at one failure and are no
+/// A run still open: 88 bytes in [`OpenRuns`] and one allocation for the
+/// domain and the sample's recipient (a log of a million domains holds a
+/// million of them, and held as an [`Incident`] beside its own fields in a
+/// hash map they took 168 bytes, twice over for the map's free slots, and
+/// three allocations each). Most runs end at one failure and are no
 /// incident, so what only an incident needs is put off until it is one:
 /// the sample's local part is taken at `finish`, and the set of recipients
 /// allocates at the second distinct one.
 struct Open {
+    /// The domain's hash ([`crate::our_dns::domain_hash`]).
+    key: u64,
     /// The domain, then the sample's recipient as logged.
     text: Box<[u8]>,
     domain_len: u32,
@@ -171,6 +174,60 @@ fn fill(template: &[u8], address: &[u8], domain: &[u8]) -> Vec<u8> {
     }
 }
 
+/// The open runs, one per domain, in a vector indexed by a hash table of
+/// 4-byte indices: the table's free slots (it is at most 7/8 full, and
+/// grows by doubling) cost 5 bytes each, not a run's 88.
+#[derive(Default)]
+struct OpenRuns {
+    index: hashbrown::HashTable<u32>,
+    runs: Vec<Open>,
+}
+
+impl OpenRuns {
+    fn len(&self) -> usize {
+        self.runs.len()
+    }
+
+    fn position(&self, key: u64) -> Option<usize> {
+        let runs = &self.runs;
+        self.index
+            .find(key, |&i| runs[i as usize].key == key)
+            .map(|&i| i as usize)
+    }
+
+    fn get_mut(&mut self, key: u64) -> Option<&mut Open> {
+        let i = self.position(key)?;
+        Some(&mut self.runs[i])
+    }
+
+    fn remove(&mut self, key: u64) -> Option<Open> {
+        let runs = &self.runs;
+        let entry = self
+            .index
+            .find_entry(key, |&i| runs[i as usize].key == key)
+            .ok()?;
+        let (i, _) = entry.remove();
+        let i = i as usize;
+        let open = self.runs.swap_remove(i);
+        // The last run moved to `i`: its index says so.
+        if let Some(moved) = self.runs.get(i) {
+            let (moved_key, last) = (moved.key, self.runs.len() as u32);
+            if let Some(slot) = self.index.find_mut(moved_key, |&j| j == last) {
+                *slot = i as u32;
+            }
+        }
+        Some(open)
+    }
+
+    /// Adds the run of a domain with none open.
+    fn insert(&mut self, key: u64, open: Open) {
+        let i = u32::try_from(self.runs.len()).expect("fewer than 4 billion open runs");
+        self.runs.push(open);
+        let runs = &self.runs;
+        self.index.insert_unique(key, i, |&j| runs[j as usize].key);
+    }
+}
+
 impl Open {
     fn domain(&self) -> &str {
         std::str::from_utf8(&self.text[..self.domain_len as usize]).unwrap_or_default()
@@ -183,7 +240,7 @@ impl Open {
 /// Runs of failures per domain, fed in log order.
 #[derive(Default)]
 pub struct Tracker {
-    open: FxHashMap<u64, Open>,
+    open: OpenRuns,
     /// Finished incidents, compressed: a long run holds tens of thousands
     /// (72,330 at the end of the 5 GB benchmark log).
     done: Finished,
@@ -193,6 +250,8 @@ pub struct Tracker {
     dns: DnsWatch,
     /// The open runs' sample replies, as templates.
     templates: crate::event::SharedBytes,
+    /// Sees nothing ([`Tracker::disabled`]).
+    disabled: bool,
 }
 
 /// Fewer failures than this in a run are no incident.
@@ -210,17 +269,29 @@ impl Tracker {
         )
     }
 
+    /// A tracker that sees nothing and finds no incident, for a run that
+    /// reports none (`suppress`).
+    pub fn disabled() -> Tracker {
+        Tracker {
+            disabled: true,
+            ..Tracker::default()
+        }
+    }
+
     pub fn see(&mut self, s: Sighting) {
+        if self.disabled {
+            return;
+        }
         match s.failure {
             None => {
                 self.dns.delivered(s.domain, s.time);
-                if let Some(open) = self.open.remove(&s.domain) {
+                if let Some(open) = self.open.remove(s.domain) {
                     self.finish(open, Some(s.time), false);
                 }
             }
             Some(f) => {
                 self.dns.failed(&f.domain, s.time, &f.reply);
-                if let Some(open) = self.open.get_mut(&s.domain) {
+                if let Some(open) = self.open.get_mut(s.domain) {
                     // An expiry whose cause is only `expired` (its last
                     // reply named nothing more specific) ends the same
                     // outage: it is no new incident of another cause.
@@ -234,7 +305,7 @@ impl Tracker {
                         return;
                     }
                 }
-                if let Some(old) = self.open.remove(&s.domain) {
+                if let Some(old) = self.open.remove(s.domain) {
                     self.finish(old, None, false);
                 }
                 let Failure {
@@ -255,6 +326,7 @@ impl Tracker {
                 self.open.insert(
                     s.domain,
                     Open {
+                        key: s.domain,
                         text: text.into_boxed_slice(),
                         domain_len: domain.len() as u32,
                         cause,
@@ -293,8 +365,9 @@ impl Tracker {
     /// Every incident, the ones still failing marked ongoing; largest
     /// (most recipients), then longest, first.
     pub fn finish_all(mut self) -> (Incidents, u64) {
-        let open: Vec<Open> = self.open.drain().map(|(_, o)| o).collect();
-        for o in open {
+        // One at a time: collected first, a million open runs took 80 MB
+        // beside the table at the end of a log of a million domains.
+        for o in std::mem::take(&mut self.open).runs {
             self.finish(o, None, true);
         }
         let mut incidents = self.done.into_incidents();
@@ -600,8 +673,45 @@ mod tests {
     }
 
     #[test]
+    fn open_runs_find_every_domain_after_removals() {
+        let run = |key: u64| Open {
+            key,
+            text: Box::default(),
+            domain_len: 0,
+            cause: Cause::Blocked,
+            start: key as i64,
+            end: 0,
+            attempts: 1,
+            first_recipient: 0,
+            sample_template: Arc::from(&b""[..]),
+            more_recipients: None,
+        };
+        let mut runs = OpenRuns::default();
+        let mut held = std::collections::BTreeSet::new();
+        for k in 0..500u64 {
+            let key = k.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            runs.insert(key, run(key));
+            held.insert(key);
+            if k % 3 == 2 {
+                // The first one held, then one from the middle.
+                let first = *held.iter().next().unwrap();
+                assert_eq!(runs.remove(first).map(|o| o.key), Some(first));
+                held.remove(&first);
+                let mid = *held.iter().nth(held.len() / 2).unwrap();
+                assert_eq!(runs.remove(mid).map(|o| o.start), Some(mid as i64));
+                held.remove(&mid);
+                assert!(runs.remove(mid).is_none());
+            }
+            assert_eq!(runs.len(), held.len());
+        }
+        for &key in &held {
+            assert_eq!(runs.get_mut(key).map(|o| o.key), Some(key));
+        }
+    }
+
+    #[test]
     fn an_open_run_is_small() {
-        assert!(std::mem::size_of::<Open>() <= 80);
+        assert!(std::mem::size_of::<Open>() <= 88);
     }
 
     #[test]

@@ -128,12 +128,20 @@ const DOMAIN_MARK: u8 = 2;
 fn mark(text: &[u8], what: &[u8], mark: u8) -> Vec<u8> {
     let mut out = Vec::with_capacity(text.len());
     let mut last = 0;
-    if !what.is_empty() {
-        for at in memchr::memmem::find_iter(text, what) {
-            if at >= last {
+    // By its first byte and a comparison: a reply is short, and a
+    // `memmem` searcher built twice for every run opened was 3% of a run
+    // over a million domains.
+    if let Some(&first) = what.first() {
+        let mut from = 0;
+        while let Some(i) = memchr::memchr(first, &text[from..]) {
+            let at = from + i;
+            if text[at..].starts_with(what) {
                 out.extend_from_slice(&text[last..at]);
                 out.push(mark);
                 last = at + what.len();
+                from = last;
+            } else {
+                from = at + 1;
             }
         }
     }

@@ -161,13 +161,15 @@ impl<K: Hash + Eq, V> TopK<K, V> {
     /// The value of `key` (made by `make` when it is not held), its weight
     /// raised by `weight`. May prune the table first.
     pub fn add_with(&mut self, key: K, weight: u64, make: impl FnOnce() -> V) -> &mut V {
-        if !self.map.contains_key(&key) {
-            if self.map.len() >= self.most_held() {
-                self.prune();
-            }
-            self.most = self.most.max(self.map.len() + 1);
+        // One lookup while the table has room; two when it is full.
+        if self.map.len() >= self.most_held() && !self.map.contains_key(&key) {
+            self.prune();
         }
-        let slot = self.map.entry(key).or_insert_with(|| (make(), 0));
+        let (len, most) = (self.map.len(), &mut self.most);
+        let slot = self.map.entry(key).or_insert_with(|| {
+            *most = (*most).max(len + 1);
+            (make(), 0)
+        });
         slot.1 += weight;
         &mut slot.0
     }

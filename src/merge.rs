@@ -31,7 +31,7 @@ use crate::our_dns::ResolverIncident;
 use crate::parse::Timestamp;
 use crate::pipeline::{Analysis, SourceReport};
 use crate::scan::Skip;
-use crate::topk::TopK;
+use crate::topk::{TopK, Weight};
 use crate::window::Window;
 
 /// Which writer made a `merge_state`: merge reads only its own version's
@@ -601,7 +601,7 @@ pub fn merge(inputs: Vec<Input>, catalogue: &Catalogue) -> Result<Merged, BadSum
             let key = r.domain.clone().unwrap_or_default();
             let causes = cause_counts(n, st.domain_causes.get(&key).unwrap_or(&BTreeMap::new()))?;
             s.by_domain
-                .add_ref(key.as_str(), events(&r.counts()))
+                .add_ref(key.as_str(), r.counts().weight())
                 .merge(&DomainStats {
                     counts: r.counts(),
                     causes: crate::aggregate::CauseTally::from_dense(&causes.0),
@@ -611,7 +611,7 @@ pub fn merge(inputs: Vec<Input>, catalogue: &Catalogue) -> Result<Merged, BadSum
             let key = r.domain.clone().unwrap_or_default();
             let causes = cause_counts(n, st.relay_causes.get(&key).unwrap_or(&BTreeMap::new()))?;
             s.by_relay
-                .add_ref(key.as_str(), events(&r.counts()))
+                .add_ref(key.as_str(), r.counts().weight())
                 .merge(&DomainStats {
                     counts: r.counts(),
                     causes: crate::aggregate::CauseTally::from_dense(&causes.0),
@@ -623,7 +623,7 @@ pub fn merge(inputs: Vec<Input>, catalogue: &Catalogue) -> Result<Merged, BadSum
                 if Some(key.as_str()) == null {
                     key.clear();
                 }
-                map.add_ref(key.as_str(), events(&r.counts())).merge(&r.counts());
+                map.add_ref(key.as_str(), r.counts().weight()).merge(&r.counts());
             }
         };
         for r in &input.by_sender_domain {
@@ -928,9 +928,4 @@ mod tests {
         assert_eq!(back.median_delay(), o.median_delay());
         assert_eq!(back.delivered, 5);
     }
-}
-
-/// A row's events, its weight in a [`TopK`] table.
-fn events(c: &StatusCounts) -> u64 {
-    c.0.iter().sum()
 }

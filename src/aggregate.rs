@@ -15,6 +15,7 @@ use crate::correlate::Fate;
 use crate::distinct::Distinct;
 use crate::event::{lossy, relay_host, Event, Position};
 use crate::parse::Timestamp;
+use crate::topk::{Approximation, TopK, Weight};
 use crate::unclassified::{Shape, ShapeCache};
 
 /// Counts per status, indexed by `Status as usize`.
@@ -179,6 +180,10 @@ impl HourTally {
             last.1 += n;
             return;
         }
+        if self.0.is_empty() {
+            self.0 = Box::new([(hour, n)]);
+            return;
+        }
         match self.0.binary_search_by_key(&hour, |&(h, _)| h) {
             Ok(i) => self.0[i].1 += n,
             Err(i) => {
@@ -212,6 +217,12 @@ impl CauseTally {
     }
 
     fn add_n(&mut self, cause: u8, n: u32) {
+        // A domain's first failure: one allocation, not a vector grown and
+        // shrunk (its reallocation was 5% of a run over a million domains).
+        if self.0.is_empty() {
+            self.0 = Box::new([(cause, n)]);
+            return;
+        }
         match self.0.binary_search_by_key(&cause, |&(c, _)| c) {
             Ok(i) => self.0[i].1 += n,
             Err(i) => {
@@ -252,6 +263,24 @@ impl CauseTally {
     pub fn top(&self) -> Option<Cause> {
         let &(i, n) = self.0.iter().max_by_key(|&&(i, n)| (n, std::cmp::Reverse(i)))?;
         (n > 0).then(|| Cause::ALL[i as usize])
+    }
+}
+
+impl Weight for DomainStats {
+    fn weight(&self) -> u64 {
+        self.counts.weight()
+    }
+}
+
+impl Weight for StatusCounts {
+    fn weight(&self) -> u64 {
+        self.0.iter().sum()
+    }
+}
+
+impl Weight for Outcomes {
+    fn weight(&self) -> u64 {
+        self.total()
     }
 }
 
@@ -423,34 +452,38 @@ pub struct Summary {
     pub hosts_seen: std::collections::BTreeSet<Box<[u8]>>,
     pub span: Span,
     /// Keyed by lower-cased domain; "" for recipients without a domain.
-    pub by_domain: HashMap<String, DomainStats>,
+    /// This and the other tables of [`TopK`] only feed top-N views: exact
+    /// up to [`crate::topk::limit`] keys, approximate past it
+    /// ([`Summary::approximations`]).
+    pub by_domain: TopK<String, DomainStats>,
     pub by_cause: Vec<CauseStats>,
-    pub by_relay: HashMap<String, DomainStats>,
+    pub by_relay: TopK<String, DomainStats>,
     /// Keyed by hours since the Unix epoch (UTC).
     pub by_hour: BTreeMap<i64, StatusCounts>,
     /// Keyed by the sender's lower-cased domain; "" for the null sender.
     /// Not counted per event: [`Summary::count_sender_domains`] adds up
-    /// `by_sender` once all events are in.
+    /// `by_sender` once all events are in (so it holds at most as many
+    /// keys, and is approximate when `by_sender` is).
     pub by_sender_domain: HashMap<String, StatusCounts>,
     pub deferred_outcomes: Outcomes,
     /// What became of deferrals, by the recipient's domain ("" for none).
-    pub outcomes_by_domain: HashMap<String, Outcomes>,
+    pub outcomes_by_domain: TopK<String, Outcomes>,
     /// What became of deferrals, by the cause of the last deferral.
     pub outcomes_by_cause: Vec<Outcomes>,
     /// Keyed by the logging host (for logs collected from several).
-    pub by_host: HashMap<String, StatusCounts>,
+    pub by_host: TopK<String, StatusCounts>,
     /// Keyed by the envelope sender ("" for the null sender).
-    pub by_sender: HashMap<String, StatusCounts>,
+    pub by_sender: TopK<String, StatusCounts>,
     /// Keyed by the authenticated submitter (smtpd's sasl_username).
-    pub by_sasl_user: HashMap<String, StatusCounts>,
+    pub by_sasl_user: TopK<String, StatusCounts>,
     /// Failures per hour (as `by_hour`) and cause.
     pub by_hour_cause: BTreeMap<i64, CauseCounts>,
     /// Failures per recipient domain and hour.
-    pub by_hour_domain: HashMap<String, HourTally>,
+    pub by_hour_domain: TopK<String, HourTally>,
     /// Distinct recipients (hashed) with a bounced event.
     pub bounced_recipients: Distinct,
     /// Undefined replies by normalised text (`unclassified::normalise`).
-    pub unclassified: HashMap<String, Unclassified>,
+    pub unclassified: TopK<String, Unclassified>,
     /// The server's own warnings, errors and refusals (`health`).
     pub health: crate::health::Health,
     /// Counts by the bytes as logged, not yet in the maps above: an event
@@ -479,7 +512,7 @@ struct RawCounts {
     senders: RawMap<StatusCounts>,
     submitters: RawMap<StatusCounts>,
     /// Undefined replies by shape, with the shape's normalised text.
-    unclassified: HashMap<Shape, (String, Unclassified)>,
+    unclassified: TopK<Shape, (String, Unclassified)>,
 }
 
 /// Counts by the 64-bit hash of the bytes, the bytes kept beside them for
@@ -487,17 +520,15 @@ struct RawCounts {
 /// key from wherever it was allocated (comparing domain names in `by_domain`
 /// was 3% of a run in `perf annotate`, mostly that cache miss). Two values
 /// would have to collide in 64 bits to be counted as one, as for queue ids
-/// and recipients (`correlate`).
-type RawMap<V> = HashMap<u64, (Box<[u8]>, V)>;
+/// and recipients (`correlate`). Bounded like the maps it settles into
+/// (each event weighs 1).
+type RawMap<V> = TopK<u64, (Box<[u8]>, V)>;
 
 /// Counts under `key`.
 fn raw_entry<'m, V: Default>(map: &'m mut RawMap<V>, key: &[u8]) -> &'m mut V {
     let mut h = rustc_hash::FxHasher::default();
     h.write(key);
-    &mut map
-        .entry(h.finish())
-        .or_insert_with(|| (key.into(), V::default()))
-        .1
+    &mut map.add_with(h.finish(), 1, || (key.into(), V::default())).1
 }
 
 impl Default for Summary {
@@ -508,20 +539,20 @@ impl Default for Summary {
             handed_to_filter: 0,
             hosts_seen: Default::default(),
             span: Span::default(),
-            by_domain: HashMap::default(),
+            by_domain: TopK::default(),
             by_cause: vec![CauseStats::default(); Cause::COUNT],
-            by_relay: HashMap::default(),
+            by_relay: TopK::default(),
             by_hour: BTreeMap::new(),
             by_sender_domain: HashMap::default(),
             deferred_outcomes: Outcomes::default(),
-            outcomes_by_domain: HashMap::default(),
+            outcomes_by_domain: TopK::default(),
             outcomes_by_cause: vec![Outcomes::default(); Cause::COUNT],
-            by_host: HashMap::default(),
-            by_sender: HashMap::default(),
-            by_sasl_user: HashMap::default(),
+            by_host: TopK::default(),
+            by_sender: TopK::default(),
+            by_sasl_user: TopK::default(),
             by_hour_cause: BTreeMap::new(),
-            by_hour_domain: HashMap::default(),
-            unclassified: HashMap::default(),
+            by_hour_domain: TopK::default(),
+            unclassified: TopK::default(),
             health: Default::default(),
             bounced_recipients: Distinct::default(),
             raw: RawCounts::default(),
@@ -529,17 +560,6 @@ impl Default for Summary {
             earlier_lines: LineCounts::default(),
             window_records: 0,
             last_record: None,
-        }
-    }
-}
-
-/// Adds `v` under `key`: moved in when the key is new (no copy of what it
-/// holds on the heap), merged otherwise.
-fn add_moved<V>(into: &mut HashMap<String, V>, key: String, v: V, merge: impl Fn(&mut V, &V)) {
-    match into.entry(key) {
-        std::collections::hash_map::Entry::Occupied(mut o) => merge(o.get_mut(), &v),
-        std::collections::hash_map::Entry::Vacant(e) => {
-            e.insert(v);
         }
     }
 }
@@ -661,7 +681,7 @@ impl Summary {
                 if cause == Cause::Undefined {
                     // Normalised once per distinct text, not once per event.
                     let (shape, key) = self.shapes.shape(reply);
-                    let (_, group) = self.raw.unclassified.entry(shape).or_insert_with(|| {
+                    let (_, group) = self.raw.unclassified.add_with(shape, 1, || {
                         // Normalised again only when the text was cached
                         // without its group here (for a reply of another
                         // cause, or before the groups were settled).
@@ -684,48 +704,69 @@ impl Summary {
     pub fn settle(&mut self) {
         let raw = std::mem::take(&mut self.raw);
         // Domains were counted from text: the bytes are that text.
-        for (domain, stats) in raw.domains.into_values() {
-            add_moved(
-                &mut self.by_domain,
-                lossy(&domain).into_owned(),
-                stats,
-                DomainStats::merge,
-            );
+        fn text<V>(_: u64, (bytes, v): (Box<[u8]>, V)) -> (String, V) {
+            (lossy(&bytes).into_owned(), v)
         }
-        for (domain, hours) in raw.hour_domains.into_values() {
-            add_moved(
-                &mut self.by_hour_domain,
-                lossy(&domain).into_owned(),
-                hours,
-                HourTally::merge,
-            );
+        fn sender<V>(_: u64, (bytes, v): (Box<[u8]>, V)) -> (String, V) {
+            (sender_key(&bytes).into_owned(), v)
         }
-        for (relay, stats) in raw.relays.into_values() {
-            add_moved(
-                &mut self.by_relay,
-                lossy(&relay).into_owned(),
-                stats,
-                DomainStats::merge,
-            );
-        }
-        for (host, counts) in raw.hosts.into_values() {
-            let key = lossy(&host).into_owned();
-            self.by_host.entry(key).or_default().merge(&counts);
-        }
-        for (sender, counts) in raw.senders.into_values() {
-            let key = sender_key(&sender).into_owned();
-            self.by_sender.entry(key).or_default().merge(&counts);
-        }
-        for (user, counts) in raw.submitters.into_values() {
-            let key = sender_key(&user).into_owned();
-            self.by_sasl_user.entry(key).or_default().merge(&counts);
-        }
-        for (key, group) in raw.unclassified.into_values() {
-            match self.unclassified.get_mut(&key) {
-                Some(mine) => mine.merge(&group),
-                None => {
-                    self.unclassified.insert(key, group);
-                }
+        self.by_domain.merge_map(raw.domains, text, |a, b| a.merge(&b));
+        self.by_hour_domain
+            .merge_map(raw.hour_domains, text, |a, b| a.merge(&b));
+        self.by_relay.merge_map(raw.relays, text, |a, b| a.merge(&b));
+        self.by_host.merge_map(raw.hosts, text, |a, b| a.merge(&b));
+        self.by_sender.merge_map(raw.senders, sender, |a, b| a.merge(&b));
+        self.by_sasl_user
+            .merge_map(raw.submitters, sender, |a, b| a.merge(&b));
+        self.unclassified.merge_map(
+            raw.unclassified,
+            |_, (key, group)| (key, group),
+            |a, b| a.merge(&b),
+        );
+    }
+
+    /// The tables that went approximate (more distinct keys than
+    /// [`crate::topk::limit`]), by their JSON name.
+    pub fn approximations(&self) -> Vec<(&'static str, Approximation)> {
+        let mut v = Vec::new();
+        let mut add = |name, a: Option<Approximation>| {
+            if let Some(a) = a {
+                v.push((name, a));
+            }
+        };
+        add("by_domain", self.by_domain.approximation());
+        add("by_relay", self.by_relay.approximation());
+        add("by_sender", self.by_sender.approximation());
+        // Added up from `by_sender`.
+        add("by_sender_domain", self.by_sender.approximation());
+        add("by_sasl_username", self.by_sasl_user.approximation());
+        add("by_host", self.by_host.approximation());
+        add("unclassified", self.unclassified.approximation());
+        add("by_hour_domain", self.by_hour_domain.approximation());
+        add(
+            "deferred_outcomes.by_domain",
+            self.outcomes_by_domain.approximation(),
+        );
+        v
+    }
+
+    /// Marks the tables [`Summary::approximations`] named approximate (a
+    /// summary rebuilt from a saved one).
+    pub fn set_approximations<'a>(
+        &mut self,
+        named: impl IntoIterator<Item = (&'a String, &'a Approximation)>,
+    ) {
+        for (name, &a) in named {
+            match name.as_str() {
+                "by_domain" => self.by_domain.set_approximation(Some(a)),
+                "by_relay" => self.by_relay.set_approximation(Some(a)),
+                "by_sender" | "by_sender_domain" => self.by_sender.set_approximation(Some(a)),
+                "by_sasl_username" => self.by_sasl_user.set_approximation(Some(a)),
+                "by_host" => self.by_host.set_approximation(Some(a)),
+                "unclassified" => self.unclassified.set_approximation(Some(a)),
+                "by_hour_domain" => self.by_hour_domain.set_approximation(Some(a)),
+                "deferred_outcomes.by_domain" => self.outcomes_by_domain.set_approximation(Some(a)),
+                _ => {}
             }
         }
     }
@@ -746,11 +787,11 @@ impl Summary {
         self.health.merge(std::mem::take(&mut other.health));
         self.hosts_seen.extend(other.hosts_seen);
         self.span.merge(&other.span);
-        merge_map(&mut self.by_domain, other.by_domain, DomainStats::merge);
+        self.by_domain.merge(other.by_domain, |a, b| a.merge(&b));
         for (mine, theirs) in self.by_cause.iter_mut().zip(&other.by_cause) {
             mine.merge(theirs);
         }
-        merge_map(&mut self.by_relay, other.by_relay, DomainStats::merge);
+        self.by_relay.merge(other.by_relay, |a, b| a.merge(&b));
         for (h, c) in other.by_hour {
             self.by_hour.entry(h).or_default().merge(&c);
         }
@@ -760,23 +801,21 @@ impl Summary {
             StatusCounts::merge,
         );
         self.deferred_outcomes.merge(&other.deferred_outcomes);
-        merge_map(
-            &mut self.outcomes_by_domain,
-            other.outcomes_by_domain,
-            Outcomes::merge,
-        );
+        self.outcomes_by_domain
+            .merge(other.outcomes_by_domain, |a, b| a.merge(&b));
         for (mine, theirs) in self.outcomes_by_cause.iter_mut().zip(&other.outcomes_by_cause) {
             mine.merge(theirs);
         }
-        merge_map(&mut self.by_host, other.by_host, StatusCounts::merge);
-        merge_map(&mut self.by_sender, other.by_sender, StatusCounts::merge);
-        merge_map(&mut self.by_sasl_user, other.by_sasl_user, StatusCounts::merge);
-        merge_map(&mut self.unclassified, other.unclassified, Unclassified::merge);
+        self.by_host.merge(other.by_host, |a, b| a.merge(&b));
+        self.by_sender.merge(other.by_sender, |a, b| a.merge(&b));
+        self.by_sasl_user.merge(other.by_sasl_user, |a, b| a.merge(&b));
+        self.unclassified.merge(other.unclassified, |a, b| a.merge(&b));
         self.bounced_recipients.extend(&other.bounced_recipients);
         for (h, c) in other.by_hour_cause {
             self.by_hour_cause.entry(h).or_default().merge(&c);
         }
-        merge_map(&mut self.by_hour_domain, other.by_hour_domain, HourTally::merge);
+        self.by_hour_domain
+            .merge(other.by_hour_domain, |a, b| a.merge(&b));
     }
 
     /// Hides the local part of every address the summary holds (`--mask`):
@@ -796,14 +835,14 @@ impl Summary {
         for u in self.unclassified.values_mut() {
             mask_example(&mut u.example);
         }
-        let masked = |map: &mut HashMap<String, StatusCounts>| {
-            *map = std::mem::take(map)
-                .into_iter()
-                .map(|(k, v)| (crate::mask::address(&k), v))
-                .fold(HashMap::default(), |mut m, (k, v)| {
-                    m.entry(k).or_insert_with(StatusCounts::default).merge(&v);
-                    m
-                });
+        let masked = |map: &mut TopK<String, StatusCounts>| {
+            let mut out = map.empty_like();
+            out.merge_map(
+                std::mem::replace(map, TopK::with_limit(1)),
+                |k, v| (crate::mask::address(&k), v),
+                |a, b| a.merge(&b),
+            );
+            *map = out;
         };
         masked(&mut self.by_sender);
         masked(&mut self.by_sasl_user);
@@ -816,7 +855,7 @@ impl Summary {
     pub fn count_sender_domains(&mut self) {
         self.settle();
         let mut domains: HashMap<String, StatusCounts> = HashMap::default();
-        for (sender, counts) in &self.by_sender {
+        for (sender, counts) in self.by_sender.iter() {
             let domain = crate::parse::domain_of(sender.as_bytes())
                 .map(crate::event::lower_domain)
                 .unwrap_or_default();
@@ -840,15 +879,9 @@ impl Summary {
     /// deferral had `cause`.
     pub fn count_fate(&mut self, domain: Option<&str>, cause: Option<Cause>, fate: Fate, delay: Option<i64>) {
         self.deferred_outcomes.add(fate, delay);
-        let domain = domain.unwrap_or("");
-        match self.outcomes_by_domain.get_mut(domain) {
-            Some(o) => o.add(fate, delay),
-            None => self
-                .outcomes_by_domain
-                .entry(domain.to_string())
-                .or_default()
-                .add(fate, delay),
-        }
+        self.outcomes_by_domain
+            .add_ref(domain.unwrap_or(""), 1)
+            .add(fate, delay);
         if let Some(c) = cause {
             self.outcomes_by_cause[c.index()].add(fate, delay);
         }

@@ -333,7 +333,7 @@ mod tests {
         let mut s = Summary::default();
         s.totals.0 = [90, 10, 30, 0];
         s.by_cause[Cause::Blocked.index()].counts.0 = [0, 2, 1, 0];
-        let d = s.by_domain.entry("gmail.com".into()).or_default();
+        let d = s.by_domain.add_ref("gmail.com", 0);
         d.counts.0 = [50, 0, 60, 0];
         s
     }

@@ -8,7 +8,7 @@
 //! [`Sighting`]s: a delivery is a domain and a time, a failure carries what
 //! an incident reports.
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashSet;
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -92,24 +92,174 @@ impl Incident {
     }
 }
 
-/// A run still open. Most runs end at one failure and are no incident,
-/// so what only an incident needs is put off until it is one: the
-/// sample's local part is taken at `finish`, and the set of recipients
+/// A run still open: 88 bytes in [`OpenRuns`] and one allocation for the
+/// domain and the sample's recipient (a log of a million domains holds a
+/// million of them, and held as an [`Incident`] beside its own fields in a
+/// hash map they took 168 bytes, twice over for the map's free slots, and
+/// three allocations each). Most runs end at one failure and are no
+/// incident, so what only an incident needs is put off until it is one:
+/// the sample's local part is taken at `finish`, and the set of recipients
 /// allocates at the second distinct one.
 struct Open {
-    /// With an empty `sample_local` until finished.
-    incident: Incident,
-    /// The sample's recipient as logged.
-    address: Box<[u8]>,
+    /// The domain's hash ([`crate::our_dns::domain_hash`]).
+    key: u64,
+    /// The domain, then the sample's recipient as logged.
+    text: Box<[u8]>,
+    domain_len: u32,
+    cause: Cause,
+    /// `sample` is a [`template`], not the reply.
+    templated: bool,
+    /// Times of the first and last failure.
+    start: i64,
+    end: i64,
+    attempts: u64,
     first_recipient: u64,
+    /// The first failure's reply as logged (shared with the deferrals and
+    /// sightings of the same text); past [`TEMPLATES_FROM`] open runs, as a
+    /// [`template`] shared among the runs (in a log of a million domains
+    /// that answer alike, a million replies that name their recipient are
+    /// one template).
+    sample: Arc<[u8]>,
     /// The other recipients, never `first_recipient`.
-    more_recipients: FxHashSet<u64>,
+    more_recipients: Option<Box<FxHashSet<u64>>>,
+}
+
+/// Open runs past which a run's sample reply is held as a [`template`]:
+/// below, the reply as logged is held (shared as the worker shared it) and
+/// costs nothing more; making a template for every run opened was about 1%
+/// of a run over the realistic 100 MB log.
+const TEMPLATES_FROM: usize = 10_000;
+
+/// Stands for the recipient's address in a reply [`template`].
+const ADDRESS_MARK: u8 = 1;
+/// Stands for the recipient's domain in a reply [`template`].
+const DOMAIN_MARK: u8 = 2;
+
+/// `text` with every `what` in it replaced by `mark`.
+fn mark(text: &[u8], what: &[u8], mark: u8) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut last = 0;
+    // By its first byte and a comparison: a reply is short, and a
+    // `memmem` searcher built twice for every run opened was 3% of a run
+    // over a million domains.
+    if let Some(&first) = what.first() {
+        let mut from = 0;
+        while let Some(i) = memchr::memchr(first, &text[from..]) {
+            let at = from + i;
+            if text[at..].starts_with(what) {
+                out.extend_from_slice(&text[last..at]);
+                out.push(mark);
+                last = at + what.len();
+                from = last;
+            } else {
+                from = at + 1;
+            }
+        }
+    }
+    out.extend_from_slice(&text[last..]);
+    out
+}
+
+/// A reply with the recipient's address, then its domain, replaced by
+/// marks, after a `t`; or, when the reply holds a mark's byte itself, the
+/// reply as it is after a `v`. [`fill`] gives the reply back exactly.
+fn template(reply: &[u8], address: &[u8], domain: &[u8]) -> Vec<u8> {
+    if reply.contains(&ADDRESS_MARK) || reply.contains(&DOMAIN_MARK) {
+        let mut v = vec![b'v'];
+        v.extend_from_slice(reply);
+        return v;
+    }
+    let mut t = vec![b't'];
+    t.extend(mark(&mark(reply, address, ADDRESS_MARK), domain, DOMAIN_MARK));
+    t
+}
+
+/// The reply a [`template`] was made of.
+fn fill(template: &[u8], address: &[u8], domain: &[u8]) -> Vec<u8> {
+    match template.split_first() {
+        Some((b't', t)) => {
+            let mut out = Vec::with_capacity(t.len() + address.len() + domain.len());
+            for &b in t {
+                match b {
+                    ADDRESS_MARK => out.extend_from_slice(address),
+                    DOMAIN_MARK => out.extend_from_slice(domain),
+                    b => out.push(b),
+                }
+            }
+            out
+        }
+        Some((_, verbatim)) => verbatim.to_vec(),
+        None => Vec::new(),
+    }
+}
+
+/// The open runs, one per domain, in a vector indexed by a hash table of
+/// 4-byte indices: the table's free slots (it is at most 7/8 full, and
+/// grows by doubling) cost 5 bytes each, not a run's 88.
+#[derive(Default)]
+struct OpenRuns {
+    index: hashbrown::HashTable<u32>,
+    runs: Vec<Open>,
+}
+
+impl OpenRuns {
+    fn len(&self) -> usize {
+        self.runs.len()
+    }
+
+    fn position(&self, key: u64) -> Option<usize> {
+        let runs = &self.runs;
+        self.index
+            .find(key, |&i| runs[i as usize].key == key)
+            .map(|&i| i as usize)
+    }
+
+    fn get_mut(&mut self, key: u64) -> Option<&mut Open> {
+        let i = self.position(key)?;
+        Some(&mut self.runs[i])
+    }
+
+    fn remove(&mut self, key: u64) -> Option<Open> {
+        let runs = &self.runs;
+        let entry = self
+            .index
+            .find_entry(key, |&i| runs[i as usize].key == key)
+            .ok()?;
+        let (i, _) = entry.remove();
+        let i = i as usize;
+        let open = self.runs.swap_remove(i);
+        // The last run moved to `i`: its index says so.
+        if let Some(moved) = self.runs.get(i) {
+            let (moved_key, last) = (moved.key, self.runs.len() as u32);
+            if let Some(slot) = self.index.find_mut(moved_key, |&j| j == last) {
+                *slot = i as u32;
+            }
+        }
+        Some(open)
+    }
+
+    /// Adds the run of a domain with none open.
+    fn insert(&mut self, key: u64, open: Open) {
+        let i = u32::try_from(self.runs.len()).expect("fewer than 4 billion open runs");
+        self.runs.push(open);
+        let runs = &self.runs;
+        self.index.insert_unique(key, i, |&j| runs[j as usize].key);
+    }
+}
+
+impl Open {
+    fn domain(&self) -> &str {
+        std::str::from_utf8(&self.text[..self.domain_len as usize]).unwrap_or_default()
+    }
+    fn address(&self) -> &[u8] {
+        &self.text[self.domain_len as usize..]
+    }
 }
 
 /// Runs of failures per domain, fed in log order.
 #[derive(Default)]
 pub struct Tracker {
-    open: FxHashMap<u64, Open>,
+    open: OpenRuns,
     /// Finished incidents, compressed: a long run holds tens of thousands
     /// (72,330 at the end of the 5 GB benchmark log).
     done: Finished,
@@ -117,6 +267,10 @@ pub struct Tracker {
     pub single_failures: u64,
     /// Deliveries and Postfix's DNS failures: the local-resolver incidents.
     dns: DnsWatch,
+    /// The open runs' sample replies, as templates.
+    templates: crate::event::SharedBytes,
+    /// Sees nothing ([`Tracker::disabled`]).
+    disabled: bool,
 }
 
 /// Fewer failures than this in a run are no incident.
@@ -134,31 +288,43 @@ impl Tracker {
         )
     }
 
+    /// A tracker that sees nothing and finds no incident, for a run that
+    /// reports none (`suppress`).
+    pub fn disabled() -> Tracker {
+        Tracker {
+            disabled: true,
+            ..Tracker::default()
+        }
+    }
+
     pub fn see(&mut self, s: Sighting) {
+        if self.disabled {
+            return;
+        }
         match s.failure {
             None => {
                 self.dns.delivered(s.domain, s.time);
-                if let Some(open) = self.open.remove(&s.domain) {
+                if let Some(open) = self.open.remove(s.domain) {
                     self.finish(open, Some(s.time), false);
                 }
             }
             Some(f) => {
                 self.dns.failed(&f.domain, s.time, &f.reply);
-                if let Some(open) = self.open.get_mut(&s.domain) {
+                if let Some(open) = self.open.get_mut(s.domain) {
                     // An expiry whose cause is only `expired` (its last
                     // reply named nothing more specific) ends the same
                     // outage: it is no new incident of another cause.
-                    if open.incident.cause == f.cause || f.cause == Cause::Expired {
-                        open.incident.end = open.incident.end.max(s.time);
-                        open.incident.attempts += 1;
+                    if open.cause == f.cause || f.cause == Cause::Expired {
+                        open.end = open.end.max(s.time);
+                        open.attempts += 1;
                         let r = f.recipient.unwrap_or(0);
                         if r != open.first_recipient {
-                            open.more_recipients.insert(r);
+                            open.more_recipients.get_or_insert_default().insert(r);
                         }
                         return;
                     }
                 }
-                if let Some(old) = self.open.remove(&s.domain) {
+                if let Some(old) = self.open.remove(s.domain) {
                     self.finish(old, None, false);
                 }
                 let Failure {
@@ -166,26 +332,33 @@ impl Tracker {
                     cause,
                     reply,
                     address,
+                    recipient,
                     ..
                 } = *f;
+                let templated = self.open.len() >= TEMPLATES_FROM;
+                let sample = if templated {
+                    self.templates
+                        .share(&template(&reply, &address, domain.as_bytes()))
+                } else {
+                    reply
+                };
+                let mut text = Vec::with_capacity(domain.len() + address.len());
+                text.extend_from_slice(domain.as_bytes());
+                text.extend_from_slice(&address);
                 self.open.insert(
                     s.domain,
                     Open {
-                        incident: Incident {
-                            domain,
-                            cause,
-                            start: s.time,
-                            end: s.time,
-                            attempts: 1,
-                            recipients: 0,
-                            sample_reply: reply,
-                            sample_local: Box::default(),
-                            recovered: None,
-                            ongoing: false,
-                        },
-                        address,
-                        first_recipient: f.recipient.unwrap_or(0),
-                        more_recipients: FxHashSet::default(),
+                        key: s.domain,
+                        text: text.into_boxed_slice(),
+                        domain_len: domain.len() as u32,
+                        cause,
+                        templated,
+                        start: s.time,
+                        end: s.time,
+                        attempts: 1,
+                        first_recipient: recipient.unwrap_or(0),
+                        sample,
+                        more_recipients: None,
                     },
                 );
             }
@@ -193,23 +366,35 @@ impl Tracker {
     }
 
     fn finish(&mut self, open: Open, recovered: Option<i64>, ongoing: bool) {
-        let mut i = open.incident;
-        if i.attempts < MIN_ATTEMPTS {
-            self.single_failures += i.attempts;
+        if open.attempts < MIN_ATTEMPTS {
+            self.single_failures += open.attempts;
             return;
         }
-        i.recipients = 1 + open.more_recipients.len() as u64;
-        i.sample_local = crate::mask::local_part(&lossy(&open.address)).into();
-        i.recovered = recovered;
-        i.ongoing = ongoing;
+        let i = Incident {
+            domain: open.domain().into(),
+            cause: open.cause,
+            start: open.start,
+            end: open.end,
+            attempts: open.attempts,
+            recipients: 1 + open.more_recipients.as_ref().map_or(0, |m| m.len() as u64),
+            sample_local: crate::mask::local_part(&lossy(open.address())).into(),
+            sample_reply: if open.templated {
+                fill(&open.sample, open.address(), open.domain().as_bytes()).into()
+            } else {
+                open.sample
+            },
+            recovered,
+            ongoing,
+        };
         self.done.push(&i);
     }
 
     /// Every incident, the ones still failing marked ongoing; largest
     /// (most recipients), then longest, first.
     pub fn finish_all(mut self) -> (Incidents, u64) {
-        let open: Vec<Open> = self.open.drain().map(|(_, o)| o).collect();
-        for o in open {
+        // One at a time: collected first, a million open runs took 80 MB
+        // beside the table at the end of a log of a million domains.
+        for o in std::mem::take(&mut self.open).runs {
             self.finish(o, None, true);
         }
         let mut incidents = self.done.into_incidents();
@@ -470,6 +655,124 @@ mod tests {
                 .then(a.domain.cmp(&b.domain))
         });
         assert_eq!(got.iter().collect::<Vec<_>>(), want);
+    }
+
+    #[test]
+    fn reply_templates_give_back_every_reply_exactly() {
+        let cases: [(&[u8], &[u8], &[u8]); 6] = [
+            (
+                b"550 5.1.1 <bob@d1.example>: User unknown at mx.d1.example",
+                b"bob@d1.example",
+                b"d1.example",
+            ),
+            (b"450 greylisted", b"bob@d1.example", b"d1.example"),
+            (b"550 \x01 odd <bob@x>", b"bob@x", b"x"),
+            (b"aaaa", b"aa", b"a"),
+            (b"", b"", b""),
+            (
+                b"550 <BOB@D1.EXAMPLE> d1.example",
+                b"BOB@D1.EXAMPLE",
+                b"d1.example",
+            ),
+        ];
+        for (reply, address, domain) in cases {
+            let t = template(reply, address, domain);
+            assert_eq!(
+                fill(&t, address, domain),
+                reply,
+                "{:?}",
+                String::from_utf8_lossy(&t)
+            );
+        }
+        // Two addresses of two domains that answer alike: one template.
+        assert_eq!(
+            template(
+                b"550 <a@x.example>: no such user at mx.x.example",
+                b"a@x.example",
+                b"x.example"
+            ),
+            template(
+                b"550 <b@y.example>: no such user at mx.y.example",
+                b"b@y.example",
+                b"y.example"
+            ),
+        );
+    }
+
+    #[test]
+    fn open_runs_find_every_domain_after_removals() {
+        let run = |key: u64| Open {
+            key,
+            text: Box::default(),
+            domain_len: 0,
+            cause: Cause::Blocked,
+            templated: false,
+            start: key as i64,
+            end: 0,
+            attempts: 1,
+            first_recipient: 0,
+            sample: Arc::from(&b""[..]),
+            more_recipients: None,
+        };
+        let mut runs = OpenRuns::default();
+        let mut held = std::collections::BTreeSet::new();
+        for k in 0..500u64 {
+            let key = k.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            runs.insert(key, run(key));
+            held.insert(key);
+            if k % 3 == 2 {
+                // The first one held, then one from the middle.
+                let first = *held.iter().next().unwrap();
+                assert_eq!(runs.remove(first).map(|o| o.key), Some(first));
+                held.remove(&first);
+                let mid = *held.iter().nth(held.len() / 2).unwrap();
+                assert_eq!(runs.remove(mid).map(|o| o.start), Some(mid as i64));
+                held.remove(&mid);
+                assert!(runs.remove(mid).is_none());
+            }
+            assert_eq!(runs.len(), held.len());
+        }
+        for &key in &held {
+            assert_eq!(runs.get_mut(key).map(|o| o.key), Some(key));
+        }
+    }
+
+    #[test]
+    fn an_open_run_is_small() {
+        assert!(std::mem::size_of::<Open>() <= 88);
+    }
+
+    #[test]
+    fn past_the_template_threshold_samples_come_back_exactly() {
+        let mut t = Tracker::default();
+        let named = |d: &str, at: i64| {
+            let mut s = fail(d, at, Cause::UserUnknown, 1);
+            let f = s.failure.as_mut().unwrap();
+            f.address = format!("bob@{d}").into_bytes().into();
+            f.reply = format!("550 5.1.1 <bob@{d}>: no such user here (mx.{d})")
+                .into_bytes()
+                .into();
+            s
+        };
+        for i in 0..TEMPLATES_FROM + 2 {
+            let d = format!("d{i}.example");
+            t.see(named(&d, 1));
+            if i == 0 || i > TEMPLATES_FROM {
+                t.see(named(&d, 2));
+            }
+        }
+        let (incidents, _) = t.finish_all();
+        let mut samples: Vec<(String, String)> = incidents
+            .iter()
+            .map(|i| (i.domain.to_string(), i.sample().into_owned()))
+            .collect();
+        samples.sort();
+        let last = format!("d{}.example", TEMPLATES_FROM + 1);
+        assert_eq!(samples.len(), 2);
+        for (d, sample) in samples {
+            assert!(d == "d0.example" || d == last, "{d}");
+            assert_eq!(sample, format!("550 5.1.1 <bob@{d}>: no such user here (mx.{d})"));
+        }
     }
 
     #[test]

@@ -30,6 +30,7 @@ pub mod report;
 pub mod scan;
 pub mod state;
 pub mod suppress;
+pub mod topk;
 pub mod unclassified;
 pub mod window;
 
@@ -158,6 +159,7 @@ fn options(config: &Config, sources: &[input::Source], keep_events: bool) -> pip
         chunk_size: config.chunk_size,
         stats: config.stats,
         keep_events,
+        incidents: true,
         window: config.window,
         hosts: config.hosts.clone(),
         filter_relays: handoff::FilterRelays::new(&config.content_filter_relays),
@@ -181,7 +183,11 @@ fn suppress_list(
 ) -> anyhow::Result<ExitCode> {
     let (sources, missing) = sources(config, inputs, err)?;
     output_is_no_input(config, &sources)?;
-    let options = options(config, &sources, true);
+    // The list needs no incidents (and keeps its own watch on the resolver).
+    let options = pipeline::Options {
+        incidents: false,
+        ..options(config, &sources, true)
+    };
     let mut list = suppress::List::new(causes);
     let analysis = pipeline::analyse(&sources, catalogue, &options, &mut |e| {
         list.add(e);

@@ -37,6 +37,7 @@ use crate::parse::Timestamp;
 use crate::pipeline::{Analysis, SourceReport};
 use crate::scan::Skip;
 use crate::state::ChainMark;
+use crate::topk::{TopK, Weight};
 use crate::window::Window;
 
 /// Which writer made a `merge_state`: merge reads only its own version's
@@ -111,9 +112,9 @@ pub struct State {
     /// The writer's version: [`VERSION`].
     version: String,
     /// Distinct bounced recipients: their hashes, 16 hex digits each, sorted.
-    bounced_recipients: String,
+    bounced_recipients: Hashes,
     /// Per cause, its distinct recipients' hashes, as above.
-    cause_recipients: BTreeMap<String, String>,
+    cause_recipients: BTreeMap<String, Hashes>,
     /// Per cause, failures by kind of reply.
     cause_kinds: BTreeMap<String, Vec<KindState>>,
     /// Failures per recipient domain ("" for none) and cause.
@@ -169,12 +170,40 @@ impl SortedKinds for Vec<KindState> {
     }
 }
 
-fn hex(hashes: &[u64]) -> String {
-    let mut s = String::with_capacity(hashes.len() * 16);
-    for h in hashes {
-        s.push_str(&format!("{h:016x}"));
+/// Recipients' hashes, written as one string of 16 hex digits each. The
+/// string is written a hash at a time, never made whole: a million
+/// recipients' took 16 MB beside the report's peak (on top of the hashes'
+/// 8), at the end of a log of a million recipients.
+#[derive(Default, Debug, PartialEq)]
+struct Hashes(Vec<u64>);
+
+impl std::fmt::Display for Hashes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for h in &self.0 {
+            write!(f, "{h:016x}")?;
+        }
+        Ok(())
     }
-    s
+}
+
+impl Serialize for Hashes {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Hashes {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        unhex(&text).map(Hashes).ok_or_else(|| {
+            serde::de::Error::custom("merge_state: recipients are not hashes of 16 hex digits")
+        })
+    }
+}
+
+#[cfg(test)]
+fn hex(hashes: &[u64]) -> String {
+    Hashes(hashes.to_vec()).to_string()
 }
 
 fn unhex(s: &str) -> Option<Vec<u64>> {
@@ -204,7 +233,7 @@ impl State {
             version: VERSION.into(),
             chain: chains.run.clone(),
             chains: chains.held.clone(),
-            bounced_recipients: hex(&s.bounced_recipients.all()),
+            bounced_recipients: Hashes(s.bounced_recipients.all()),
             deferred_outcomes: (&s.deferred_outcomes).into(),
             ..State::default()
         };
@@ -212,7 +241,7 @@ impl State {
             let cs = &s.by_cause[c.index()];
             if !cs.recipients.is_empty() {
                 st.cause_recipients
-                    .insert(c.as_str().into(), hex(&cs.recipients.all()));
+                    .insert(c.as_str().into(), Hashes(cs.recipients.all()));
             }
             if !cs.kinds.is_empty() {
                 let mut kinds: Vec<(&ReplyKind, &Kind)> = cs.kinds.iter().collect();
@@ -325,6 +354,10 @@ pub struct Input {
     by_hour: Vec<HourIn>,
     #[serde(default)]
     estimated: Vec<String>,
+    /// The tables that were approximate in this summary: approximate in
+    /// the merge too, their errors added up.
+    #[serde(default)]
+    approximate: BTreeMap<String, crate::topk::Approximation>,
     merge_state: Option<State>,
     /// The file it came from, for messages.
     #[serde(skip)]
@@ -519,10 +552,6 @@ fn time(name: &str, s: &str) -> Result<Timestamp, BadSummary> {
 
 fn cause(name: &str, s: &str) -> Result<Cause, BadSummary> {
     s.parse().map_err(|_| bad(name, format!("unknown cause {s:?}")))
-}
-
-fn hashes(name: &str, s: &str) -> Result<Vec<u64>, BadSummary> {
-    unhex(s).ok_or_else(|| bad(name, "merge_state: recipients are not hashes of 16 hex digits"))
 }
 
 fn cause_counts(name: &str, m: &BTreeMap<String, u32>) -> Result<CauseCounts, BadSummary> {
@@ -846,6 +875,7 @@ pub fn merge(inputs: Vec<Input>, catalogue: &Catalogue) -> Result<Merged, BadSum
             .as_ref()
             .ok_or_else(|| bad(n, "has no merge_state"))?;
         estimated.extend(input.estimated.iter().cloned());
+        s.set_approximations(&input.approximate);
         let t = &input.totals;
         let totals = StatusCounts([t.sent, t.bounced, t.deferred, t.expired]);
         match input.runs_with_events {
@@ -883,30 +913,36 @@ pub fn merge(inputs: Vec<Input>, catalogue: &Catalogue) -> Result<Merged, BadSum
         for r in &input.by_domain {
             let key = r.domain.clone().unwrap_or_default();
             let causes = cause_counts(n, st.domain_causes.get(&key).unwrap_or(&BTreeMap::new()))?;
-            s.by_domain.entry(key).or_default().merge(&DomainStats {
-                counts: r.counts(),
-                causes: crate::aggregate::CauseTally::from_dense(&causes.0),
-            });
+            s.by_domain
+                .add_ref(key.as_str(), r.counts().weight())
+                .merge(&DomainStats {
+                    counts: r.counts(),
+                    causes: crate::aggregate::CauseTally::from_dense(&causes.0),
+                });
         }
         for r in &input.by_relay {
             let key = r.domain.clone().unwrap_or_default();
             let causes = cause_counts(n, st.relay_causes.get(&key).unwrap_or(&BTreeMap::new()))?;
-            s.by_relay.entry(key).or_default().merge(&DomainStats {
-                counts: r.counts(),
-                causes: crate::aggregate::CauseTally::from_dense(&causes.0),
-            });
+            s.by_relay
+                .add_ref(key.as_str(), r.counts().weight())
+                .merge(&DomainStats {
+                    counts: r.counts(),
+                    causes: crate::aggregate::CauseTally::from_dense(&causes.0),
+                });
         }
-        let counted =
-            |map: &mut rustc_hash::FxHashMap<String, StatusCounts>, rows: &[RowIn], null: Option<&str>| {
-                for r in rows {
-                    let mut key = r.domain.clone().unwrap_or_default();
-                    if Some(key.as_str()) == null {
-                        key.clear();
-                    }
-                    map.entry(key).or_default().merge(&r.counts());
+        let counted = |map: &mut TopK<String, StatusCounts>, rows: &[RowIn], null: Option<&str>| {
+            for r in rows {
+                let mut key = r.domain.clone().unwrap_or_default();
+                if Some(key.as_str()) == null {
+                    key.clear();
                 }
-            };
-        counted(&mut s.by_sender_domain, &input.by_sender_domain, None);
+                map.add_ref(key.as_str(), r.counts().weight()).merge(&r.counts());
+            }
+        };
+        for r in &input.by_sender_domain {
+            let key = r.domain.clone().unwrap_or_default();
+            s.by_sender_domain.entry(key).or_default().merge(&r.counts());
+        }
         counted(&mut s.by_sender, &input.by_sender, Some("<>"));
         counted(&mut s.by_sasl_user, &input.by_sasl_username, None);
         counted(&mut s.by_host, &input.by_host, None);
@@ -940,15 +976,15 @@ pub fn merge(inputs: Vec<Input>, catalogue: &Catalogue) -> Result<Merged, BadSum
         }
         for (c, h) in &st.cause_recipients {
             let cs = &mut s.by_cause[cause(n, c)?.index()];
-            for x in hashes(n, h)? {
+            for &x in &h.0 {
                 cs.recipients.insert(x);
             }
         }
-        for x in hashes(n, &st.bounced_recipients)? {
+        for &x in &st.bounced_recipients.0 {
             s.bounced_recipients.insert(x);
         }
         for u in &input.unclassified {
-            let mine = s.unclassified.entry(u.pattern.clone()).or_default();
+            let mine = s.unclassified.add_ref(u.pattern.as_str(), u.events);
             mine.events += u.events;
             examples_differ |= pick(&mut mine.example, &example(u.example.as_deref(), 0));
         }
@@ -963,14 +999,16 @@ pub fn merge(inputs: Vec<Input>, catalogue: &Catalogue) -> Result<Merged, BadSum
             s.by_hour_cause.entry(*h).or_default().merge(&cause_counts(n, c)?);
         }
         for (d, hours) in &st.hour_domains {
-            let mine = s.by_hour_domain.entry(d.clone()).or_default();
+            let weight = hours.values().map(|&k| u64::from(k)).sum();
+            let mine = s.by_hour_domain.add_ref(d.as_str(), weight);
             for (h, k) in hours {
                 mine.add(*h, *k);
             }
         }
         st.deferred_outcomes.add_to(&mut s.deferred_outcomes);
         for (d, o) in &st.outcomes_by_domain {
-            o.add_to(s.outcomes_by_domain.entry(d.clone()).or_default());
+            let weight = o.delivered + o.bounced + o.expired + o.pending;
+            o.add_to(s.outcomes_by_domain.add_ref(d.as_str(), weight));
         }
         for (c, o) in &st.outcomes_by_cause {
             o.add_to(&mut s.outcomes_by_cause[cause(n, c)?.index()]);

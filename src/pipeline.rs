@@ -53,6 +53,9 @@ pub struct Options {
     pub filter_relays: FilterRelays,
     /// Print on standard error what the run holds at its end.
     pub stats: bool,
+    /// Track incidents (runs of failures per domain). `suppress` reports
+    /// none, and a log of a million domains holds a million open runs.
+    pub incidents: bool,
 }
 
 impl Default for Options {
@@ -66,6 +69,7 @@ impl Default for Options {
             hosts: Vec::new(),
             filter_relays: FilterRelays::default(),
             stats: false,
+            incidents: true,
         }
     }
 }
@@ -277,7 +281,11 @@ pub fn analyse_from(
         filter: &context.filter,
         summary: Summary::default(),
         table,
-        tracker: Tracker::default(),
+        tracker: if options.incidents {
+            Tracker::default()
+        } else {
+            Tracker::disabled()
+        },
         reports: sources
             .iter()
             .map(|s| SourceReport {

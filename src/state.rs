@@ -241,6 +241,9 @@ pub struct Carried {
     pub window_records: u64,
     #[serde(default)]
     pub last_record: Option<(i64, i32)>,
+    /// The tables that went approximate ([`Summary::approximations`]).
+    #[serde(default)]
+    pub approximate: BTreeMap<String, crate::topk::Approximation>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -296,7 +299,7 @@ fn saved_stats(d: &DomainStats) -> (StatusCounts, Vec<u32>) {
 impl Carried {
     /// The counts of a settled summary (this run's added to the earlier).
     pub fn of(s: &Summary) -> Carried {
-        let map = |m: &rustc_hash::FxHashMap<String, StatusCounts>| {
+        let map = |m: &crate::topk::TopK<String, StatusCounts>| {
             m.iter().map(|(k, v)| (k.clone(), *v)).collect::<BTreeMap<_, _>>()
         };
         Carried {
@@ -338,6 +341,11 @@ impl Carried {
             bounced_recipients: s.bounced_recipients.hashes(),
             window_records: s.window_records,
             last_record: s.last_record.map(stamp),
+            approximate: s
+                .approximations()
+                .into_iter()
+                .map(|(name, a)| (name.to_string(), a))
+                .collect(),
         }
     }
 
@@ -390,6 +398,7 @@ impl Carried {
         for &h in &self.bounced_recipients {
             earlier.bounced_recipients.insert(h);
         }
+        earlier.set_approximations(&self.approximate);
         s.merge(earlier);
         s.count_sender_domains();
     }

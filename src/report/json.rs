@@ -3,6 +3,7 @@
 //! cut by `--top`), counted in events.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use serde::Serialize;
@@ -55,6 +56,11 @@ struct Summary<'a> {
     /// Against `--compare PREVIOUS.json`: failures now and then.
     #[serde(skip_serializing_if = "Option::is_none")]
     compare: Option<Compared>,
+    /// The tables that hold more distinct keys than the limit and are an
+    /// approximate top-K (README "What grows with the input"); only when
+    /// there are some.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    approximate: BTreeMap<&'static str, crate::topk::Approximation>,
     /// Fields `merge` could not make exact (README "Many servers"); only
     /// in a merged summary, and only when there are some.
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
@@ -595,6 +601,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             .collect(),
         deferred_outcomes: (&s.deferred_outcomes).into(),
         compare: compared(report),
+        approximate: s.approximations().into_iter().collect(),
         estimated: report.estimated,
         superseded: &report.chains.superseded,
         merge_state: crate::merge::State::of(s, report.merged, report.catalogue, report.chains),

@@ -27,7 +27,6 @@ use crate::compare::Previous;
 use crate::input::InputError;
 use crate::pipeline::Analysis;
 use crate::window::{self, Window, Zone};
-use rustc_hash::FxHashMap as HashMap;
 use text::thousands;
 
 /// Everything a renderer needs.
@@ -126,7 +125,26 @@ pub fn input_warnings(
             crate::alert::show_span(limit)
         ));
     }
+    warnings.extend(approximation_warnings(s));
     warnings
+}
+
+/// One line per table that went approximate (more distinct keys than
+/// [`crate::topk::limit`]): its top rows are the heaviest keys, their
+/// counts low by at most the error; the totals stay exact. Part of
+/// [`input_warnings`], so that every format that prints those says it.
+pub fn approximation_warnings(s: &Summary) -> Vec<String> {
+    s.approximations()
+        .into_iter()
+        .map(|(table, a)| {
+            format!(
+                "{table} is approximate: {} or more distinct keys, past the {} held exactly; every key of more than {} events is in it, its counts low by at most that (the totals are exact)",
+                thousands(a.distinct_seen_at_least),
+                thousands(a.limit),
+                thousands(a.max_error)
+            )
+        })
+        .collect()
 }
 
 /// One row of a breakdown by a name (domain, relay, sender domain).
@@ -182,11 +200,11 @@ pub fn relay_rows(s: &Summary) -> Vec<Row<'_>> {
 
 /// Rows of a breakdown that counts only statuses (no causes).
 fn counted_rows<'a>(
-    map: &'a HashMap<String, StatusCounts>,
+    map: impl IntoIterator<Item = (&'a String, &'a StatusCounts)>,
     name: impl Fn(&'a str) -> Option<&'a str>,
 ) -> Vec<Row<'a>> {
     sorted_rows(
-        map.iter()
+        map.into_iter()
             .map(|(k, c)| Row {
                 key: name(k),
                 counts: *c,

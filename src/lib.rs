@@ -737,22 +737,7 @@ pub mod fuzzing {
             windowed: false,
         };
         let warnings = report::input_warnings(&analysis, &[], run, Window::default(), Zone::Utc);
-        let mut report = report::Report {
-            analysis: &analysis,
-            catalogue: &catalogue,
-            lang: crate::classify::Lang::En,
-            top: 20,
-            by: None,
-            missing: &[],
-            window: Window::default(),
-            zone: Zone::Utc,
-            alerts: &[],
-            previous: None,
-            warnings: &warnings,
-            estimated: &[],
-            merged: false,
-            chains: &crate::merge::Chains::NONE,
-        };
+        let mut report = plain_report(&analysis, &catalogue, &warnings, crate::classify::Lang::En, 20);
         report::json::write(&report, out)?;
         report::csv::write(&report, out)?;
         report::table::write(&report, out)?;
@@ -782,23 +767,36 @@ pub mod fuzzing {
         // --mask, as the run applies it, on the totals.
         analysis.summary.mask_addresses();
         analysis.incidents.mask();
-        let report = report::Report {
-            analysis: &analysis,
-            catalogue: &catalogue,
-            lang: crate::classify::Lang::Zh,
-            top: 3,
+        let report = plain_report(&analysis, &catalogue, &warnings, crate::classify::Lang::Zh, 3);
+        report::table::write(&report, out)?;
+        Ok(())
+    }
+
+    static NO_CHAINS: crate::merge::Chains = crate::merge::Chains::NONE;
+
+    /// A report of `analysis` with no options but the language and `--top`.
+    fn plain_report<'a>(
+        analysis: &'a pipeline::Analysis,
+        catalogue: &'a Catalogue,
+        warnings: &'a [String],
+        lang: crate::classify::Lang,
+        top: usize,
+    ) -> report::Report<'a> {
+        report::Report {
+            analysis,
+            catalogue,
+            lang,
+            top,
             by: None,
             missing: &[],
             window: Window::default(),
             zone: Zone::Utc,
             alerts: &[],
             previous: None,
-            warnings: &warnings,
+            warnings,
             estimated: &[],
             merged: false,
-            chains: &crate::merge::Chains::NONE,
-        };
-        report::table::write(&report, out)?;
-        Ok(())
+            chains: &NO_CHAINS,
+        }
     }
 }

@@ -130,7 +130,9 @@ pub struct Args {
     #[arg(long, value_name = "FILE", conflicts_with_all = ["since", "until", "day", "journal"])]
     pub state: Option<PathBuf>,
 
-    /// Language of descriptions and advice. Default: from LANG.
+    /// Language of the report for people (titles, headings, sentences,
+    /// descriptions and advice); JSON keys, CSV keys and cause names stay
+    /// English. Default: from LANG.
     #[arg(long, value_enum, global = true)]
     pub lang: Option<LangArg>,
 

@@ -6,18 +6,17 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::aggregate::Summary;
+use crate::aggregate::{StatusCounts, Summary};
 use crate::cause::Cause;
 
-/// The failures (bounced + deferred + expired) of the earlier run.
+/// What the earlier run counted: its totals, and the failures (bounced +
+/// deferred + expired) per domain and per cause.
 #[derive(Debug, Default, Clone)]
 pub struct Previous {
     pub name: String,
     pub domains: HashMap<String, u64>,
     pub causes: HashMap<String, u64>,
-    pub failures: u64,
-    /// Sent, bounced, deferred and expired of the earlier run.
-    pub totals: [u64; 4],
+    pub totals: StatusCounts,
 }
 
 #[derive(Deserialize)]
@@ -78,13 +77,12 @@ impl Previous {
             .map_err(|e| bad(format!("not a bounce-report --format json output ({e})")))?;
         Ok(Previous {
             name: path.display().to_string(),
-            failures: json.totals.failures(),
-            totals: [
+            totals: StatusCounts([
                 json.totals.sent,
                 json.totals.bounced,
                 json.totals.deferred,
                 json.totals.expired,
-            ],
+            ]),
             domains: json
                 .by_domain
                 .into_iter()
@@ -96,15 +94,6 @@ impl Previous {
                 .map(|c| (c.cause, c.counts.failures()))
                 .collect(),
         })
-    }
-
-    /// The earlier run's bounce rate, as `StatusCounts::bounce_rate`
-    /// computes it: bounced and expired over all final outcomes (`None`:
-    /// nothing to divide).
-    pub fn bounce_rate(&self) -> Option<f64> {
-        let [sent, bounced, _, expired] = self.totals;
-        let finals = sent + bounced + expired;
-        (finals > 0).then(|| (bounced + expired) as f64 / finals as f64)
     }
 
     pub fn domain(&self, domain: Option<&str>) -> Option<u64> {

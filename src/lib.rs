@@ -495,13 +495,7 @@ fn report_logs(
         }
         // `--by incident -f jsonl`: the incidents, one per line.
         Format::Jsonl if config.by == Some(cli::By::Incident) => report::jsonl::incidents(&report, target),
-        Format::Jsonl => Ok(()),
-        Format::Json => report::json::write(&report, target),
-        Format::Csv => report::csv::write(&report, target),
-        Format::Table => report::table::write(&report, target),
-        Format::Markdown => report::markdown::write(&report, target),
-        Format::Html => report::html::write(&report, target),
-        Format::Prometheus => report::prometheus::write(&report, target),
+        format => report::write_summary(format, &report, target),
     }
     .with_context(|| writing(config))?;
     if let Some(f) = file {
@@ -614,12 +608,6 @@ fn merge_summaries(
         None => out,
     };
     match format {
-        Format::Json => report::json::write(&report, target),
-        Format::Csv => report::csv::write(&report, target),
-        Format::Table => report::table::write(&report, target),
-        Format::Markdown => report::markdown::write(&report, target),
-        Format::Html => report::html::write(&report, target),
-        Format::Prometheus => report::prometheus::write(&report, target),
         Format::Jsonl if config.by == Some(cli::By::Incident) => report::jsonl::incidents(&report, target),
         Format::Jsonl => {
             return Err(UsageError::MergeFormat(
@@ -627,6 +615,7 @@ fn merge_summaries(
             )
             .into())
         }
+        format => report::write_summary(format, &report, target),
     }
     .with_context(|| writing(config))?;
     if let Some(f) = file {

@@ -1202,14 +1202,15 @@ fn join(mut list: Vec<Incident>) -> Vec<Incident> {
 }
 
 fn compression(s: &str) -> Option<Compression> {
-    Some(match s {
-        "plain" => Compression::None,
-        "gzip" => Compression::Gzip,
-        "bzip2" => Compression::Bzip2,
-        "xz" => Compression::Xz,
-        "zstd" => Compression::Zstd,
-        _ => return None,
-    })
+    [
+        Compression::None,
+        Compression::Gzip,
+        Compression::Bzip2,
+        Compression::Xz,
+        Compression::Zstd,
+    ]
+    .into_iter()
+    .find(|c| c.as_str() == s)
 }
 
 fn skip(s: &str) -> Option<Skip> {

@@ -637,10 +637,11 @@ fn resolve(
 /// submitted a message. A journal JSON entry whose message is not UTF-8
 /// holds it as an array of byte values, where no mark can be seen: such
 /// entries (rare) are all parsed, in journalctl's compact and spaced
-/// spellings. Everything else is counted, never parsed.
-/// Postfix's own warnings, errors, fatal and panic lines and smtpd's
-/// `NOQUEUE: reject:` (in syslog, and as a journal message) are marked
-/// too, for the server-health section (`health`).
+/// spellings. Postfix's own warnings, errors, fatal and panic lines and
+/// smtpd's `NOQUEUE: reject:` (in syslog, and as a journal message) are
+/// marked too, for the server-health section (`health`).
+///
+/// Everything else is counted, never parsed.
 const CANDIDATE_MARKS: [&str; 15] = [
     ": to=",
     "/qmgr[",
@@ -842,7 +843,8 @@ impl Worker<'_> {
     fn record(&mut self, r: parse::Record<'_>, position: Position) {
         self.parsed += 1;
         self.summary.see_record(r.time);
-        if self.context.filter.admits_line(r.time, r.host) {
+        let admitted = self.context.filter.admits_line(r.time, r.host);
+        if admitted {
             self.summary.window_records += 1;
         }
         if !self.context.filter.hosts.is_empty() && !self.summary.hosts_seen.contains(r.host) {
@@ -868,7 +870,7 @@ impl Worker<'_> {
                 let status = match d.status {
                     // Not mail delivered: counted apart, not an event.
                     DeliveryStatus::Sent if self.context.filter_relays.is_handoff(d.relay, d.text) => {
-                        if self.context.filter.admits_line(r.time, r.host) {
+                        if admitted {
                             self.summary.handed_to_filter += 1;
                         }
                         return;

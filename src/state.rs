@@ -367,8 +367,8 @@ impl Carried {
             .map(|(k, v)| (k.clone(), domain_stats(v)))
             .collect();
         for (name, (counts, recipients)) in &self.by_cause {
-            if let Some(c) = Cause::ALL.iter().position(|c| c.as_str() == name) {
-                let stats = &mut earlier.by_cause[c];
+            if let Ok(c) = name.parse::<Cause>() {
+                let stats = &mut earlier.by_cause[c.index()];
                 stats.counts = *counts;
                 for &h in recipients {
                     stats.recipients.insert(h);
@@ -391,8 +391,8 @@ impl Carried {
             .map(|(k, v)| (k.clone(), v.outcomes()))
             .collect();
         for (name, o) in &self.outcomes_by_cause {
-            if let Some(c) = Cause::ALL.iter().position(|c| c.as_str() == name) {
-                earlier.outcomes_by_cause[c] = o.outcomes();
+            if let Ok(c) = name.parse::<Cause>() {
+                earlier.outcomes_by_cause[c.index()] = o.outcomes();
             }
         }
         for &h in &self.bounced_recipients {
@@ -453,9 +453,7 @@ impl SavedEvent {
             smtp_code: self.smtp_code,
             relay: self.relay.map(|b| Cow::Owned(b.0)),
             delay: self.delay.map(|b| Cow::Owned(b.0)),
-            cause: self
-                .cause
-                .and_then(|name| Cause::ALL.iter().copied().find(|c| c.as_str() == name)),
+            cause: self.cause.and_then(|name| name.parse::<Cause>().ok()),
             rule: self.rule,
             reply: reply.as_deref().map(|r| Cow::Owned(r.to_vec())),
             attempts: None,

@@ -304,8 +304,9 @@ impl List {
         }
     }
 
-    /// The slots with at least `min_count` events, by domain and address;
-    /// those whose only evidence is our resolver's failure are left out.
+    /// The slots to write (at least `min_count` events, not our resolver's
+    /// fault), by domain and address, for `write_csv` to write one at a
+    /// time.
     fn listed(&self, min_count: u64) -> Vec<&Slot> {
         let mut v: Vec<&Slot> = self
             .slots

@@ -61,15 +61,6 @@ pub struct Approximation {
     pub max_error: u64,
 }
 
-impl Approximation {
-    /// Two approximations of tables merged into one.
-    pub fn merge(&mut self, o: &Approximation) {
-        self.limit = self.limit.max(o.limit);
-        self.distinct_seen_at_least = self.distinct_seen_at_least.max(o.distinct_seen_at_least);
-        self.max_error += o.max_error;
-    }
-}
-
 /// Values per key, exact up to a limit of keys and approximate past it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TopK<K: Hash + Eq, V> {
@@ -193,7 +184,8 @@ impl<K: Hash + Eq, V> TopK<K, V> {
         &mut slot.0
     }
 
-    /// Drops the lighter half: see the module's documentation.
+    /// Drops the keys at or below the (limit+1)-th weight, subtracting it
+    /// from the rest: see the module's documentation.
     fn prune(&mut self) {
         self.most = self.most.max(self.map.len());
         if self.map.len() <= self.limit {
@@ -247,11 +239,6 @@ impl<K: Hash + Eq, V> TopK<K, V> {
     /// An empty table of the same limit.
     pub fn empty_like(&self) -> Self {
         TopK::with_limit(self.limit)
-    }
-
-    /// Every key and value.
-    pub fn into_iter_values(self) -> impl Iterator<Item = (K, V)> {
-        self.map.into_iter().map(|(k, (v, _))| (k, v))
     }
 
     /// Marks a table rebuilt from an approximate one (a summary read back,

@@ -12,11 +12,14 @@
 //! events in colour, the rest as "other", from `Summary::by_hour_cause`) and
 //! one small chart per top domain on a shared scale (from
 //! `Summary::by_hour_domain`), in columns per hour, or per longer buckets on
-//! long spans, shared by all of them so they line up (issue 6); then per
-//! breakdown a bar chart of its top rows (bounced, deferred, expired) and the
-//! same table as the text report; what became of deferred mail; "What to
-//! do"; and the commonest unclassified replies (issue 7). `--by hour` keeps
-//! the columns stacked by status, beside its table.
+//! long spans, shared by all of them so they line up (issue 6); then each
+//! section of the report model (`report/model.rs`) in order: a breakdown
+//! with a bar chart of its top rows (bounced, deferred, expired) above its
+//! table (with the columns too wide for the text table, such as an
+//! unclassified reply's example), what became of deferred mail, the
+//! incidents, the comparison, "What to do", our server and the commonest
+//! unclassified replies (issue 7). `--by hour` keeps the columns stacked by
+//! status, beside its table.
 //!
 //! Layout for phones: the page is one column that shrinks; charts and wide
 //! tables keep a minimum width and scroll sideways inside their box rather
@@ -25,7 +28,7 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use chrono::{DateTime, FixedOffset, Local};
+use chrono::{DateTime, FixedOffset};
 
 use super::escape::visible;
 use super::markdown::EXAMPLE_CHARS;
@@ -310,10 +313,7 @@ fn no_failures(lang: Lang, h: &mut String) {
     let _ = writeln!(
         h,
         "<p class=\"note\">{}</p>\n</div>",
-        match lang {
-            Lang::En => "No bounces, deferrals or expiries.",
-            Lang::Zh => "没有退信、延迟或过期。",
-        }
+        super::text::no_failures(lang)
     );
 }
 
@@ -349,11 +349,7 @@ fn legend(h: &mut String, series: &[Series<'_>], counts: Option<&[u64]>) {
 
 /// A time with the offset the report's zone has then.
 fn zoned(unix: i64, zone: Zone) -> DateTime<FixedOffset> {
-    let utc = DateTime::from_timestamp(unix, 0).unwrap_or_default();
-    match zone {
-        Zone::Utc => utc.fixed_offset(),
-        Zone::Local => utc.with_timezone(&Local).fixed_offset(),
-    }
+    crate::window::in_zone(crate::parse::Timestamp { unix, offset: 0 }, zone).to_datetime()
 }
 
 /// Hours per column for a span of `hours`: the smallest that keeps the
@@ -1048,10 +1044,7 @@ fn section(report: &Report<'_>, s: &Section, h: &mut String) {
         if let Some(note) = &s.note {
             let _ = writeln!(h, "<p class=\"note\">{}</p>", escape(note));
         }
-        let [what, example, advice] = match lang {
-            Lang::En => ["What", "Example", "Do"],
-            Lang::Zh => ["含义", "示例", "建议"],
-        };
+        let [what, example, advice] = super::text::advice_labels(lang);
         for a in &s.advice {
             let _ = write!(
                 h,
@@ -1105,18 +1098,7 @@ fn section(report: &Report<'_>, s: &Section, h: &mut String) {
     if !s.facts.is_empty() {
         h.push_str("<ul class=\"meta\">\n");
         for f in &s.facts {
-            let mut text = f
-                .values
-                .iter()
-                .map(|c| escape(&c.show(lang, report.zone)))
-                .collect::<Vec<_>>()
-                .join(", ");
-            if f.values.is_empty() {
-                text.push_str(&escape(tr(lang, "none")));
-            }
-            if f.more > 0 {
-                text.push_str(&super::text::and_more(lang, f.more));
-            }
+            let text = f.joined(lang, |c| escape(&c.show(lang, report.zone)));
             let _ = writeln!(h, "<li><b>{}:</b> {text}</li>", escape(&f.label));
         }
         h.push_str("</ul>\n");

@@ -145,7 +145,7 @@ fn compared(report: &Report<'_>) -> Option<Compared> {
     Some(Compared {
         previous: p.name.clone(),
         failures: s.totals.failures(),
-        previous_failures: p.failures,
+        previous_failures: p.totals.failures(),
         by_domain,
         by_cause,
     })

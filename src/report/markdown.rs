@@ -14,7 +14,6 @@ use super::escape::visible;
 use super::model::{self, Cell, Part, Section};
 use super::text::{tr, truncate};
 use super::Report;
-use crate::classify::Lang;
 
 /// Characters of a reply shown in a table or under "What to do": more than
 /// the text report's, since nothing here has to fit a terminal, but a cap
@@ -74,24 +73,13 @@ fn cell(report: &Report<'_>, c: &Cell) -> String {
     match c {
         Cell::Name(_) => escape(&c.show(report.lang, report.zone)),
         Cell::Cause(x) => code_span(x.as_str()),
-        Cell::Text(t) if t.is_empty() => String::new(),
         Cell::Text(t) => code_span(&truncate(t, EXAMPLE_CHARS)),
         other => escape(&other.show(report.lang, report.zone)),
     }
 }
 
 fn section(report: &Report<'_>, s: &Section, out: &mut dyn Write) -> io::Result<()> {
-    let mut title = escape(&s.title);
-    if let Some(code) = &s.title_code {
-        title.push(' ');
-        title.push_str(&code_span(code));
-    }
-    if let Some(count) = &s.count {
-        if !count.starts_with('（') {
-            title.push(' ');
-        }
-        title.push_str(&escape(count));
-    }
+    let title = s.heading(escape, code_span);
     writeln!(out, "\n## {title}\n")?;
     if let Some(w) = &s.warning {
         writeln!(out, "**WARNING:** {}\n", escape(w))?;
@@ -113,18 +101,7 @@ fn section(report: &Report<'_>, s: &Section, out: &mut dyn Write) -> io::Result<
         writeln!(out, "{}", escape(empty))?;
     }
     for f in &s.facts {
-        let mut text = f
-            .values
-            .iter()
-            .map(|c| cell(report, c))
-            .collect::<Vec<_>>()
-            .join(", ");
-        if f.values.is_empty() {
-            text.push_str(tr(report.lang, "none"));
-        }
-        if f.more > 0 {
-            text.push_str(&super::text::and_more(report.lang, f.more));
-        }
+        let text = f.joined(report.lang, |c| cell(report, c));
         writeln!(out, "- **{}:** {text}", escape(&f.label))?;
     }
     if let Some(t) = s.people_table() {
@@ -153,10 +130,7 @@ fn section(report: &Report<'_>, s: &Section, out: &mut dyn Write) -> io::Result<
             code_span(a.cause.as_str()),
             escape(&a.counts)
         )?;
-        let [what, example, advice] = match report.lang {
-            Lang::En => ["What", "Example", "Do"],
-            Lang::Zh => ["含义", "示例", "建议"],
-        };
+        let [what, example, advice] = super::text::advice_labels(report.lang);
         writeln!(out, "- **{what}:** {}", escape(&a.what))?;
         if let Some(e) = &a.example {
             writeln!(out, "- **{example}:** {}", code_span(&truncate(e, EXAMPLE_CHARS)))?;

@@ -1,5 +1,8 @@
-//! Reports: one module per format, all reading the same [`Report`] and the
-//! row views below, so every format shows the same numbers.
+//! Reports: one module per format, all reading the same [`Report`]. The
+//! people's formats (table, Markdown, HTML, CSV) draw the sections of
+//! [`model`]; JSON and Prometheus write the summary from the row views
+//! below, which the model's sections are built from too, so every format
+//! shows the same numbers.
 
 pub mod csv;
 pub mod escape;
@@ -57,6 +60,22 @@ pub struct Report<'a> {
     /// A `--state` run's place in its chain, or the chains a merge holds
     /// and the summaries it superseded (docs/merge.md).
     pub chains: &'a crate::merge::Chains,
+}
+
+/// Writes `report` as one of the summary formats; `-f jsonl` writes its
+/// events while the logs are read, so nothing is left for it here (its
+/// `--by incident` and `--by unclassified` lines are the callers' choice).
+pub fn write_summary(format: crate::cli::Format, report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    use crate::cli::Format;
+    match format {
+        Format::Json => json::write(report, out),
+        Format::Csv => csv::write(report, out),
+        Format::Table => table::write(report, out),
+        Format::Markdown => markdown::write(report, out),
+        Format::Html => html::write(report, out),
+        Format::Prometheus => prometheus::write(report, out),
+        Format::Jsonl => Ok(()),
+    }
 }
 
 /// Why a report must not be read as an all-clear (issue 20): no log line

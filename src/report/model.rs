@@ -12,7 +12,7 @@
 use super::text::{self, count, thousands, tr};
 use super::{
     cause_class, cause_rows, deferral_domains, domain_rows, host_rows, relay_rows, sasl_rows,
-    sender_domain_rows, sender_rows, unclassified_rows, Report, Row,
+    sender_domain_rows, sender_rows, unclassified_rows, CauseRow, Report, Row,
 };
 use crate::aggregate::Outcomes;
 use crate::cause::{Cause, Class, Status};
@@ -241,6 +241,21 @@ pub struct Fact {
     pub more: usize,
 }
 
+impl Fact {
+    /// The values as one list, each through `cell`: `a, b, and 3 more`, or
+    /// the word for none.
+    pub fn joined(&self, lang: Lang, cell: impl Fn(&Cell) -> String) -> String {
+        let mut text = self.values.iter().map(cell).collect::<Vec<_>>().join(", ");
+        if self.values.is_empty() {
+            text.push_str(tr(lang, "none"));
+        }
+        if self.more > 0 {
+            text.push_str(&text::and_more(lang, self.more));
+        }
+        text
+    }
+}
+
 /// A chart HTML draws beside a section's table, from the table's rows.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Chart {
@@ -323,6 +338,24 @@ impl Section {
             chart: None,
             advice: Vec::new(),
         }
+    }
+
+    /// The title line: the title, its code name and the count line, each
+    /// piece through `text` or `code`. A Chinese count opens with a
+    /// full-width parenthesis, which carries its own space.
+    pub fn heading(&self, text: impl Fn(&str) -> String, code: impl Fn(&str) -> String) -> String {
+        let mut line = text(&self.title);
+        if let Some(c) = &self.title_code {
+            line.push(' ');
+            line.push_str(&code(c));
+        }
+        if let Some(count) = &self.count {
+            if !count.starts_with('（') {
+                line.push(' ');
+            }
+            line.push_str(&text(count));
+        }
+        line
     }
 
     /// The table as people see it: none when it has no rows and the
@@ -468,16 +501,18 @@ pub fn header(report: &Report<'_>) -> Header {
 pub fn sections(report: &Report<'_>, complete: bool) -> Vec<Section> {
     let top = if complete { usize::MAX } else { report.top };
     let s = &report.analysis.summary;
+    // The causes' rows, for the causes table and "What to do" alike.
+    let rows = cause_rows(s);
     let mut out = vec![totals(report)];
     let mut add = |x: Option<Section>| out.extend(x);
     match report.by {
         None => {
             add(Some(named(report, Id::Domains, domain_rows(s), top)));
-            add(Some(causes(report, top)));
+            add(Some(causes(report, &rows, top)));
             add(deferrals(report));
             add(incidents(report, top.min(5), false));
             add(compared(report));
-            add(advice(report, top));
+            add(advice(report, &rows, top));
             add(health(report));
             add(unclassified(report, top.min(5), false));
         }
@@ -492,8 +527,8 @@ pub fn sections(report: &Report<'_>, complete: bool) -> Vec<Section> {
         }
         Some(By::Host) => add(Some(named(report, Id::Hosts, host_rows(s), top))),
         Some(By::Cause) => {
-            add(Some(causes(report, top)));
-            add(advice(report, top));
+            add(Some(causes(report, &rows, top)));
+            add(advice(report, &rows, top));
         }
         Some(By::Hour) => add(Some(hours(report))),
         Some(By::Incident) => add(incidents(report, top, true)),
@@ -532,18 +567,23 @@ fn totals(report: &Report<'_>) -> Section {
             now: n,
         }));
     };
-    figure("sent", "sent", s.totals.get(Status::Sent), p.map(|p| p.totals[0]));
+    figure(
+        "sent",
+        "sent",
+        s.totals.get(Status::Sent),
+        p.map(|p| p.totals.get(Status::Sent)),
+    );
     figure(
         "bounced",
         "bounced",
         s.totals.get(Status::Bounced),
-        p.map(|p| p.totals[1]),
+        p.map(|p| p.totals.get(Status::Bounced)),
     );
     figure(
         "deferred",
         "deferrals",
         s.totals.get(Status::Deferred),
-        p.map(|p| p.totals[2]),
+        p.map(|p| p.totals.get(Status::Deferred)),
     );
     figure(
         "deferred_recipients",
@@ -555,7 +595,7 @@ fn totals(report: &Report<'_>) -> Section {
         "expired",
         "expired",
         s.totals.get(Status::Expired),
-        p.map(|p| p.totals[3]),
+        p.map(|p| p.totals.get(Status::Expired)),
     );
     // Recipients handed to a content filter only when there were some:
     // most servers have no such filter.
@@ -566,7 +606,7 @@ fn totals(report: &Report<'_>) -> Section {
     let rate = s.totals.bounce_rate();
     now.push(Cell::Percent(rate));
     before.push(Cell::RateChange {
-        before: p.and_then(|p| p.bounce_rate()),
+        before: p.and_then(|p| p.totals.bounce_rate()),
         now: rate,
     });
     x.footnote = Some(match lang {
@@ -667,15 +707,11 @@ fn named(report: &Report<'_>, id: Id, rows: Vec<Row<'_>>, top: usize) -> Section
 }
 
 /// Causes with their counts, class and share.
-fn causes(report: &Report<'_>, top: usize) -> Section {
+fn causes(report: &Report<'_>, rows: &[CauseRow<'_>], top: usize) -> Section {
     let lang = report.lang;
-    let rows = cause_rows(&report.analysis.summary);
     let mut x = Section::new(Id::Causes, lang, "Causes");
     if rows.is_empty() {
-        x.empty = Some(match lang {
-            Lang::En => "No bounces, deferrals or expiries.".into(),
-            Lang::Zh => "没有退信、延迟或过期。".into(),
-        });
+        x.empty = Some(text::no_failures(lang).into());
     }
     let mut columns = vec![
         ("cause", "cause", false, Show::ALL),
@@ -811,7 +847,7 @@ fn deferrals(report: &Report<'_>) -> Option<Section> {
     );
     for (domain, o) in deferral_domains(report) {
         t.rows.push(vec![
-            Cell::Name((!domain.is_empty()).then(|| domain.to_string())),
+            Cell::Name(super::key(domain).map(str::to_string)),
             Cell::Count(o.total()),
             Cell::Count(o.delivered),
             Cell::Delay(o.median_delay()),
@@ -921,7 +957,7 @@ fn compared(report: &Report<'_>) -> Option<Section> {
     let (domains, causes) = crate::compare::gone(previous, &report.analysis.summary);
     x.facts.push(Fact {
         label: tr(lang, "Failures then").to_string(),
-        values: vec![Cell::Count(previous.failures)],
+        values: vec![Cell::Count(previous.totals.failures())],
         more: 0,
     });
     let list = |label: &'static str, v: Vec<Cell>| {
@@ -950,9 +986,8 @@ fn compared(report: &Report<'_>) -> Option<Section> {
 }
 
 /// For each cause: what it means, one real reply, and what to do.
-fn advice(report: &Report<'_>, top: usize) -> Option<Section> {
+fn advice(report: &Report<'_>, rows: &[CauseRow<'_>], top: usize) -> Option<Section> {
     let lang = report.lang;
-    let rows = cause_rows(&report.analysis.summary);
     if rows.is_empty() {
         return None;
     }

@@ -16,8 +16,6 @@ use super::text::truncate;
 use super::Report;
 use crate::classify::Lang;
 
-pub use super::text::thousands;
-
 /// Characters of a reply in a table cell, and of an example reply under
 /// "What to do".
 const CELL_TEXT: usize = 160;
@@ -102,17 +100,7 @@ fn header(l: &Layout, h: &Header, out: &mut dyn Write) -> io::Result<()> {
 }
 
 fn section(report: &Report<'_>, l: &Layout, s: &Section, out: &mut dyn Write) -> io::Result<()> {
-    let mut title = s.title.clone();
-    if let Some(code) = &s.title_code {
-        title.push(' ');
-        title.push_str(&visible(code));
-    }
-    if let Some(count) = &s.count {
-        if !count.starts_with('（') {
-            title.push(' ');
-        }
-        title.push_str(count);
-    }
+    let title = s.heading(str::to_string, |c| visible(c).into_owned());
     writeln!(out, "\n{title}")?;
     if let Some(w) = &s.warning {
         wrapped(l, out, "WARNING: ", &visible(w))?;
@@ -127,18 +115,7 @@ fn section(report: &Report<'_>, l: &Layout, s: &Section, out: &mut dyn Write) ->
         wrapped(l, out, "  ", empty)?;
     }
     for f in &s.facts {
-        let mut values: Vec<String> = f
-            .values
-            .iter()
-            .map(|c| visible(&c.show(l.lang, report.zone)).into_owned())
-            .collect();
-        if values.is_empty() {
-            values.push(super::text::tr(l.lang, "none").to_string());
-        }
-        let mut text = values.join(", ");
-        if f.more > 0 {
-            text.push_str(&super::text::and_more(report.lang, f.more));
-        }
+        let text = f.joined(l.lang, |c| visible(&c.show(l.lang, report.zone)).into_owned());
         wrapped(l, out, &format!("  {}", l.label(&f.label)), &text)?;
     }
     if let Some(t) = s.people_table() {

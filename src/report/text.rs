@@ -2,10 +2,9 @@
 //! thousands separators, plurals, percentages, delays, times in the
 //! report's zone, compression names, cutting a long reply at a word, and
 //! the report's own words in English and Chinese ([`tr`]). Table,
-//! Markdown, HTML and CSV take their text from here and from the report
-//! model (`report/model.rs`), never from words of their own.
-
-use chrono::{DateTime, Local};
+//! Markdown, HTML and CSV take the report's words from here and from the
+//! report model (`report/model.rs`); what is left in a format is its own
+//! markup and the HTML charts' labels.
 
 use crate::classify::Lang;
 use crate::input::Compression;
@@ -40,8 +39,6 @@ fn measure(many: &str) -> &str {
         "recipients" => "个收件人",
         "groups" => "组",
         "lines" => "行",
-        "messages" => "封邮件",
-        "incidents" => "起",
         other => other,
     }
 }
@@ -51,6 +48,23 @@ pub fn and_more(lang: Lang, n: usize) -> String {
     match lang {
         Lang::En => format!(", and {} more", thousands(n as u64)),
         Lang::Zh => format!("，另有 {} 个", thousands(n as u64)),
+    }
+}
+
+/// The labels of a cause under "What to do": what it is, an example reply,
+/// what to do.
+pub fn advice_labels(lang: Lang) -> [&'static str; 3] {
+    match lang {
+        Lang::En => ["What", "Example", "Do"],
+        Lang::Zh => ["含义", "示例", "建议"],
+    }
+}
+
+/// "No bounces, deferrals or expiries.", for a section or chart with none.
+pub fn no_failures(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "No bounces, deferrals or expiries.",
+        Lang::Zh => "没有退信、延迟或过期。",
     }
 }
 
@@ -72,12 +86,10 @@ pub fn duration(secs: u32) -> String {
 /// `2026-11-21 03:14:07 +01:00`: a time in the report's zone (local, `TZ`
 /// respected, or UTC with `--utc`), with its offset.
 pub fn time(unix: i64, zone: Zone) -> String {
-    let utc = DateTime::from_timestamp(unix, 0).unwrap_or_default();
-    let format = "%Y-%m-%d %H:%M:%S %:z";
-    match zone {
-        Zone::Utc => utc.format(format).to_string(),
-        Zone::Local => utc.with_timezone(&Local).format(format).to_string(),
-    }
+    crate::window::in_zone(crate::parse::Timestamp { unix, offset: 0 }, zone)
+        .to_datetime()
+        .format("%Y-%m-%d %H:%M:%S %:z")
+        .to_string()
 }
 
 /// `11-21 09:12`, or only `09:12` when `since` (the start of the same row)
@@ -197,16 +209,12 @@ pub fn tr(lang: Lang, en: &str) -> &str {
         "(none)" => "（无）",
         "(no input)" => "（无输入）",
         "none" => "无",
-        "change" => "变化",
         "this run" => "本次",
-        "previous run" => "上次",
         "Failures then" => "上次失败数",
         "Causes no longer seen" => "不再出现的原因",
         "Domains now failure-free" => "不再失败的域名",
         "no deliveries found" => "未找到投递记录",
         "most failures first" => "按失败数排序",
-        "most recipients first" => "按收件人数排序",
-        "most events first" => "按事件数排序",
         "description" => "说明",
         "advice" => "建议",
         other => other,

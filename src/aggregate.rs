@@ -760,7 +760,9 @@ impl Summary {
             match name.as_str() {
                 "by_domain" => self.by_domain.set_approximation(Some(a)),
                 "by_relay" => self.by_relay.set_approximation(Some(a)),
-                "by_sender" | "by_sender_domain" => self.by_sender.set_approximation(Some(a)),
+                "by_sender" => self.by_sender.set_approximation(Some(a)),
+                // Written from `by_sender`, which carries it: read once.
+                "by_sender_domain" => {}
                 "by_sasl_username" => self.by_sasl_user.set_approximation(Some(a)),
                 "by_host" => self.by_host.set_approximation(Some(a)),
                 "unclassified" => self.unclassified.set_approximation(Some(a)),
@@ -930,6 +932,33 @@ pub fn recipient_hash(address: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A summary read back (merge, `--state`) has the approximations it
+    /// was written with: `by_sender_domain`, written from `by_sender`, does
+    /// not add `by_sender`'s error a second time.
+    #[test]
+    fn approximations_read_back_are_the_ones_written() {
+        let mut s = Summary {
+            by_sender: TopK::with_limit(2),
+            ..Summary::default()
+        };
+        for (i, sender) in ["a", "b", "c", "d", "a", "e"].into_iter().enumerate() {
+            s.by_sender
+                .add_ref(sender, 1)
+                .add(if i % 2 == 0 { Status::Sent } else { Status::Bounced });
+        }
+        let written = s.approximations();
+        assert!(written.iter().any(|(n, _)| *n == "by_sender"), "{written:?}");
+        let named: Vec<(String, crate::topk::Approximation)> =
+            written.iter().map(|(n, a)| (n.to_string(), *a)).collect();
+        let mut read = Summary::default();
+        read.set_approximations(named.iter().map(|(n, a)| (n, a)));
+        // The limit is the reading process's; the error is the writer's.
+        let errors = |v: Vec<(&str, crate::topk::Approximation)>| -> Vec<(String, u64)> {
+            v.into_iter().map(|(n, a)| (n.to_string(), a.max_error)).collect()
+        };
+        assert_eq!(errors(read.approximations()), errors(written));
+    }
 
     #[test]
     fn bounce_rate_is_failed_finals_over_all_finals() {

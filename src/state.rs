@@ -132,7 +132,9 @@ pub struct FileMark {
     /// How many first (decompressed) bytes `head_hash` is of.
     pub head_len: u64,
     pub head_hash: u64,
-    /// Read up to here: the end of the last whole line.
+    /// Read up to here: the end of the last whole line; `u64::MAX` for a
+    /// compressed file read to its end (its decompressed length is not
+    /// known before it is read).
     pub offset: u64,
 }
 
@@ -578,9 +580,14 @@ struct Seen {
     size: u64,
     compressed: bool,
     head: Vec<u8>,
-    /// The end of the last whole line (decompressed).
+    /// The end of the last whole line (decompressed); [`WHOLE`] for a
+    /// compressed file, read to its end, whole or not (it does not grow).
     end: u64,
 }
+
+/// The offset of a compressed file read to its end: its length is only
+/// known once it is decompressed, which the reader does, once.
+const WHOLE: u64 = u64::MAX;
 
 fn look(path: &Path, source: &Source, marks: &[FileMark]) -> io::Result<Seen> {
     let meta = std::fs::metadata(path)?;
@@ -616,40 +623,25 @@ fn look(path: &Path, source: &Source, marks: &[FileMark]) -> io::Result<Seen> {
             end: m.offset,
         });
     }
+    // Only the first bytes are decompressed here, to know the file by:
+    // the reader decompresses it once, from where the last run stopped to
+    // its end, which is not known before (an .xz or a multi-member .gz
+    // does not say its length).
     let mut plain = Source {
         range: None,
         ..source.clone()
     };
     plain.command = None;
-    let (mut reader, _) = input::open(&plain, None)?;
+    let (reader, _) = input::open(&plain, None)?;
     let mut head = Vec::with_capacity(HEAD);
-    let mut buf = vec![0u8; 64 << 10];
-    let (mut total, mut end) = (0u64, 0u64);
-    loop {
-        let k = match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(k) => k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if head.len() < HEAD {
-            let take = (HEAD - head.len()).min(k);
-            head.extend_from_slice(&buf[..take]);
-        }
-        if let Some(i) = memchr::memrchr(b'\n', &buf[..k]) {
-            end = total + i as u64 + 1;
-        }
-        total += k as u64;
-    }
-    // A compressed file does not grow: its last line, whole or not, is read.
-    let _ = end;
+    reader.take(HEAD as u64).read_to_end(&mut head)?;
     Ok(Seen {
         dev,
         ino,
         size,
         compressed,
         head,
-        end: total,
+        end: WHOLE,
     })
 }
 
@@ -704,6 +696,12 @@ pub fn plan(
         let known_compressed = seen.compressed && seen.head.is_empty();
         let start = match by_head {
             _ if known_compressed => seen.end,
+            // A compressed file read whole, now decompressed (gunzip'd):
+            // read already, to its end.
+            Some(i) if marks[i].offset == WHOLE => {
+                used[i] = true;
+                seen.end
+            }
             Some(i) if marks[i].offset <= seen.end => {
                 used[i] = true;
                 marks[i].offset
@@ -713,7 +711,7 @@ pub fn plan(
                 let inode = found.or_else(|| (0..marks.len()).find(|&i| same_inode(&marks[i])));
                 if let Some(i) = inode {
                     used[i] = true;
-                    let why = if seen.size < marks[i].offset {
+                    let why = if !marks[i].compressed && seen.size < marks[i].offset {
                         "is shorter than when it was last read (truncated, as by copytruncate)"
                     } else {
                         "is not the file last read at its path (its first bytes changed)"

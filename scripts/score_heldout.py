@@ -89,11 +89,16 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bin", default=None, help="bounce-report binary (default: target/release, target/debug, then PATH)")
     ap.add_argument("--data", default=DEFAULT_DATA, help="held-out TOML file")
+    ap.add_argument("--split", choices=("dev", "heldout"), help="only the entries of this split (for files with a `split` field)")
     ap.add_argument("--misses", action="store_true", help="also print the missed texts (not for rule editors)")
     args = ap.parse_args()
 
     with open(args.data, "rb") as f:
         entries = tomllib.load(f)["reply"]
+    if args.split:
+        entries = [e for e in entries if e.get("split") == args.split]
+        if not entries:
+            sys.exit(f"no entries with split = {args.split!r} in {args.data}")
     got = classify(args.bin or default_bin(), [e["reply"] for e in entries])
 
     total = len(entries)

@@ -54,6 +54,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("providers.toml", include_str!("../../../patterns/providers.toml")),
     ("postfix.toml", include_str!("../../../patterns/postfix.toml")),
     ("generic.toml", include_str!("../../../patterns/generic.toml")),
+    ("concepts.toml", include_str!("../../../patterns/concepts.toml")),
     ("greylist.toml", include_str!("../../../patterns/greylist.toml")),
     ("dnsbl.toml", include_str!("../../../patterns/dnsbl.toml")),
     ("google.toml", include_str!("../../../patterns/google.toml")),

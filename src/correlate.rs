@@ -28,6 +28,7 @@ use crate::classify::Dsn;
 use crate::event::{Event, Position, SharedBytes};
 use crate::packed::{get_byte, get_bytes, get_int, put_bytes, put_int};
 use crate::parse::Timestamp;
+use crate::segmented::Segmented;
 
 /// A queue id made unique across hosts: a hash of host and queue id.
 pub type QueueKey = u64;
@@ -447,12 +448,130 @@ pub enum Fate {
 /// Told each deferral history's end: the deferral, its fate, and when.
 pub type FateSink<'s> = dyn FnMut(&Deferral, Fate, Option<Timestamp>) + 's;
 
-/// The open queue ids: an insertion-ordered map (indexmap), whose entries
-/// sit in one vector behind a table of indices. A `HashMap` kept each
-/// 72-byte entry in its buckets, half of them empty after a doubling, and
-/// both tables alive while it grew: at 250,000 open deferrals (1M messages,
-/// one in four deferred and never resolved) that was 57 MB at its peak.
-pub type OpenQueues = indexmap::IndexMap<QueueKey, QueueState, rustc_hash::FxBuildHasher>;
+/// The open queue ids, in the order an `indexmap::IndexMap` keeps them
+/// (added at the end; a removed one's place taken by the last one): their
+/// entries in fixed-size segments ([`Segmented`]), 72 bytes each, behind a
+/// hash table of 4-byte indices (5 bytes a bucket, at most 7/8 full). An
+/// `IndexMap` held the entries in one vector, 88 bytes each with their
+/// hash, that doubled, old and new alive while it moved, and 8-byte
+/// indices: at 250,000 open deferrals (1M messages, one in four deferred and
+/// never resolved) its doubling alone put 25 MiB on top of the peak RSS.
+/// Bound: one entry and one index per open queue id (see [`Segmented`] for
+/// the segments' slack).
+#[derive(Debug, Default)]
+pub struct OpenQueues {
+    index: hashbrown::HashTable<u32>,
+    entries: Segmented<(QueueKey, QueueState)>,
+}
+
+/// The hash a queue key is found by (FxHash of it, as the `IndexMap`
+/// before hashed it).
+fn index_hash(key: QueueKey) -> u64 {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    h.write_u64(key);
+    h.finish()
+}
+
+impl OpenQueues {
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn position(&self, key: QueueKey) -> Option<usize> {
+        let entries = &self.entries;
+        self.index
+            .find(index_hash(key), |&i| {
+                entries.get(i as usize).is_some_and(|e| e.0 == key)
+            })
+            .map(|&i| i as usize)
+    }
+
+    pub fn get(&self, key: &QueueKey) -> Option<&QueueState> {
+        let i = self.position(*key)?;
+        self.entries.get(i).map(|e| &e.1)
+    }
+
+    pub fn get_mut(&mut self, key: &QueueKey) -> Option<&mut QueueState> {
+        let i = self.position(*key)?;
+        self.entries.get_mut(i).map(|e| &mut e.1)
+    }
+
+    /// Adds a queue id not open yet, at the end.
+    fn push(&mut self, key: QueueKey, state: QueueState) -> &mut QueueState {
+        // 4 billion open queue ids would take 300 GB first.
+        let at = u32::try_from(self.entries.len()).expect("fewer than 4 billion open queue ids");
+        // Indexed first: a rehash while it is added reads only the others.
+        let entries = &self.entries;
+        self.index.insert_unique(index_hash(key), at, |&j| {
+            entries.get(j as usize).map_or(0, |e| index_hash(e.0))
+        });
+        &mut self.entries.push((key, state)).1
+    }
+
+    /// Sets the state of `key`, in its place if it is open, else at the
+    /// end; returns the state it replaced.
+    pub fn insert(&mut self, key: QueueKey, state: QueueState) -> Option<QueueState> {
+        match self.get_mut(&key) {
+            Some(old) => Some(std::mem::replace(old, state)),
+            None => {
+                self.push(key, state);
+                None
+            }
+        }
+    }
+
+    /// The state of `key`, opened (empty, at the end) if it is not open.
+    pub fn entry_or_default(&mut self, key: QueueKey) -> &mut QueueState {
+        match self.position(key) {
+            Some(i) => &mut self.entries[i].1,
+            None => self.push(key, QueueState::default()),
+        }
+    }
+
+    /// Removes `key`, the last queue id taking its place.
+    pub fn swap_remove(&mut self, key: &QueueKey) -> Option<QueueState> {
+        let entries = &self.entries;
+        let found = self
+            .index
+            .find_entry(index_hash(*key), |&i| {
+                entries.get(i as usize).is_some_and(|e| e.0 == *key)
+            })
+            .ok()?;
+        let (i, _) = found.remove();
+        let (_, state) = self.entries.swap_remove(i as usize)?;
+        // The last entry moved to `i`: its index says so.
+        let last = self.entries.len() as u32;
+        if let Some(&(moved, _)) = self.entries.get(i as usize) {
+            if let Some(slot) = self.index.find_mut(index_hash(moved), |&j| j == last) {
+                *slot = i;
+            }
+        }
+        Some(state)
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &QueueState> {
+        self.entries.iter().map(|e| &e.1)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&QueueKey, &QueueState)> {
+        self.entries.iter().map(|e| (&e.0, &e.1))
+    }
+}
+
+impl IntoIterator for OpenQueues {
+    type Item = (QueueKey, QueueState);
+    type IntoIter = <Segmented<(QueueKey, QueueState)> as IntoIterator>::IntoIter;
+
+    /// In order, the index freed first.
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.into_iter()
+    }
+}
 
 #[derive(Debug, Default)]
 pub struct QueueTable {
@@ -487,7 +606,7 @@ impl QueueTable {
                 None
             }
             Step::Client { sasl_username } => {
-                let state = self.open.entry(key).or_default();
+                let state = self.open.entry_or_default(key);
                 state.sasl_username = Some(sasl_username);
                 state.sasl_known = true;
                 None
@@ -565,9 +684,9 @@ impl QueueTable {
         emit: &mut impl FnMut(Event<'a>, bool),
     ) {
         match step {
-            Step::From { sender } => self.open.entry(key).or_default().sender = Some(sender),
+            Step::From { sender } => self.open.entry_or_default(key).sender = Some(sender),
             Step::Client { sasl_username } => {
-                self.open.entry(key).or_default().sasl_username = Some(sasl_username)
+                self.open.entry_or_default(key).sasl_username = Some(sasl_username)
             }
             Step::Removed => {
                 if let Some(old) = self.open.swap_remove(&key) {
@@ -604,7 +723,7 @@ impl QueueTable {
                 recipient,
                 time,
             } => {
-                let state = self.open.entry(key).or_default();
+                let state = self.open.entry_or_default(key);
                 if state.sender.is_none() {
                     state.sender = kept.sender().cloned();
                 }
@@ -618,7 +737,7 @@ impl QueueTable {
                 let state = if e.status == Status::Deferred {
                     // First seen without its from= line (the input starts
                     // after it): only a deferral has state worth keeping.
-                    Some(self.open.entry(key).or_default())
+                    Some(self.open.entry_or_default(key))
                 } else {
                     self.open.get_mut(&key)
                 };
@@ -655,7 +774,7 @@ impl QueueTable {
                     queue_id,
                     sender,
                 } = *x;
-                let state = self.open.entry(key).or_default();
+                let state = self.open.entry_or_default(key);
                 let sender = state.sender.clone().unwrap_or(sender);
                 let sasl_username = state.sasl_username.clone();
                 if state.deferred.is_empty() {
@@ -706,7 +825,7 @@ impl QueueTable {
     /// comes next (their deferrals came as steps).
     pub fn absorb(&mut self, later: QueueTable) {
         for (key, later) in later.open {
-            let mine = self.open.entry(key).or_default();
+            let mine = self.open.entry_or_default(key);
             if later.sender.is_some() {
                 mine.sender = later.sender;
             }
@@ -770,5 +889,63 @@ mod tests {
             assert_eq!(kept.domain().as_deref(), Some("example.com"));
             assert_eq!(kept.cause(), Some(Cause::MailboxFull));
         }
+    }
+
+    #[test]
+    fn open_queues_keep_an_index_maps_order_and_states() {
+        let mut table = OpenQueues::default();
+        let mut model: indexmap::IndexMap<QueueKey, u32> = indexmap::IndexMap::new();
+        let state = |n: u32| QueueState {
+            sasl_known: n % 2 == 0,
+            sender: Some(Arc::from(n.to_string().as_bytes())),
+            ..QueueState::default()
+        };
+        let n_of = |s: &QueueState| {
+            let n: u32 = std::str::from_utf8(s.sender.as_deref().unwrap_or(b"x"))
+                .ok()
+                .and_then(|t| t.parse().ok())
+                .unwrap_or(u32::MAX);
+            assert_eq!(s.sasl_known, n % 2 == 0);
+            n
+        };
+        let mut x: u64 = 11;
+        for step in 0..30_000u32 {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            // Keys from a small range, so that most steps meet an open one;
+            // some keys collide in their low bits.
+            let key = (x >> 40) % 6_000 * if step % 3 == 0 { 1 << 32 } else { 1 };
+            match (x >> 20) % 5 {
+                0 | 1 => assert_eq!(
+                    table.insert(key, state(step)).map(|s| n_of(&s)),
+                    model.insert(key, step)
+                ),
+                2 => {
+                    let s = table.entry_or_default(key);
+                    if s.sender.is_none() {
+                        *s = state(step);
+                        model.insert(key, step);
+                    }
+                }
+                _ => assert_eq!(table.swap_remove(&key).map(|s| n_of(&s)), model.swap_remove(&key)),
+            }
+            assert_eq!(table.len(), model.len());
+            assert_eq!(table.get(&key).map(n_of), model.get(&key).copied());
+            if step % 1_009 == 0 {
+                let mine: Vec<(QueueKey, u32)> = table.iter().map(|(k, s)| (*k, n_of(s))).collect();
+                let theirs: Vec<(QueueKey, u32)> = model.iter().map(|(k, n)| (*k, *n)).collect();
+                assert_eq!(mine, theirs, "same entries in the same order");
+            }
+        }
+        assert!(table.len() > 2 * crate::segmented::SEGMENT);
+        if let Some(s) = table.get_mut(&model.keys().next().copied().unwrap_or(0)) {
+            s.sasl_known = !s.sasl_known;
+            s.sasl_known = !s.sasl_known;
+        }
+        let mine: Vec<u32> = table.values().map(n_of).collect();
+        let all: Vec<(QueueKey, u32)> = table.into_iter().map(|(k, s)| (k, n_of(&s))).collect();
+        assert_eq!(mine, model.values().copied().collect::<Vec<_>>());
+        assert_eq!(all, model.into_iter().collect::<Vec<_>>());
     }
 }

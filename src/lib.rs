@@ -28,6 +28,7 @@ pub mod parse;
 pub mod pipeline;
 pub mod report;
 pub mod scan;
+pub mod segmented;
 pub mod state;
 pub mod suppress;
 pub mod topk;

@@ -8,11 +8,11 @@
 //! [`Sighting`]s: a delivery is a domain and a time, a failure carries what
 //! an incident reports.
 
-use rustc_hash::FxHashSet;
 use std::borrow::Cow;
 use std::sync::Arc;
 
 use crate::cause::Cause;
+use crate::distinct::SmallDistinct;
 use crate::event::{lossy, Event};
 use crate::our_dns::{DnsWatch, ResolverIncident};
 use crate::packed::{get_byte, get_bytes, get_int, put_bytes, put_int};
@@ -120,8 +120,11 @@ struct Open {
     /// that answer alike, a million replies that name their recipient are
     /// one template).
     sample: Arc<[u8]>,
-    /// The other recipients, never `first_recipient`.
-    more_recipients: Option<Box<FxHashSet<u64>>>,
+    /// The other recipients, never `first_recipient`: a sorted array and a
+    /// short tail ([`SmallDistinct`], about 10 bytes a recipient; a hash set
+    /// took 18, and a log of 1,000 domains with 1,000 failing recipients
+    /// each holds a million).
+    more_recipients: Option<Box<SmallDistinct>>,
 }
 
 /// Open runs past which a run's sample reply is held as a [`template`]:

@@ -148,7 +148,7 @@ impl Filter {
     /// window its first deferral is in. Its host is unpacked only when
     /// hosts are filtered.
     fn admits_history(&self, d: &Deferral) -> bool {
-        self.window.contains(d.first) && (self.hosts.is_empty() || self.host_ok(d.last.host()))
+        self.window.contains(d.first()) && (self.hosts.is_empty() || self.host_ok(d.last.host()))
     }
 }
 
@@ -578,7 +578,7 @@ fn fate_record(d: &Deferral, fate: Fate, at: Option<Timestamp>) -> FateRecord {
         domain: domain.map(Cow::into_owned),
         cause,
         fate,
-        delay: at.map(|t| t.unix - d.first.unix),
+        delay: at.map(|t| t.unix - d.first().unix),
     }
 }
 

@@ -12,7 +12,7 @@
 
 /// log2 of the elements in a segment.
 const SEGMENT_BITS: u32 = 10;
-/// Elements in a segment: 1,024 (72 KiB of 72-byte open queue ids).
+/// Elements in a segment: 1,024 (128 KiB of 128-byte open queue ids).
 pub const SEGMENT: usize = 1 << SEGMENT_BITS;
 const MASK: usize = SEGMENT - 1;
 

@@ -28,7 +28,7 @@ use crate::classify::Dsn;
 use crate::event::{Event, Position, SharedBytes};
 use crate::packed::{get_byte, get_bytes, get_int, put_bytes, put_int};
 use crate::parse::Timestamp;
-use crate::segmented::Segmented;
+use crate::segmented::{Keyed, SegmentedMap};
 
 /// A queue id made unique across hosts: a hash of host and queue id.
 pub type QueueKey = u64;
@@ -573,68 +573,49 @@ pub type FateSink<'s> = dyn FnMut(&Deferral, Fate, Option<Timestamp>) + 's;
 
 /// The open queue ids, in the order an `indexmap::IndexMap` keeps them
 /// (added at the end; a removed one's place taken by the last one): their
-/// entries in fixed-size segments ([`Segmented`]), 128 bytes each with
+/// entries in fixed-size segments ([`SegmentedMap`]), 128 bytes each with
 /// the first deferred recipient in place ([`Deferrals`]), behind a hash
 /// table of 4-byte indices (5 bytes a bucket, at most 7/8 full). An
 /// `IndexMap` held the entries in one vector, 88 bytes each with their
 /// hash, that doubled, old and new alive while it moved, and 8-byte
 /// indices: at 250,000 open deferrals (1M messages, one in four deferred and
 /// never resolved) its doubling alone put 25 MiB on top of the peak RSS.
-/// Bound: one entry and one index per open queue id (see [`Segmented`] for
-/// the segments' slack).
+/// Bound: one entry and one index per open queue id (see
+/// [`crate::segmented::Segmented`] for the segments' slack).
 #[derive(Debug, Default)]
 pub struct OpenQueues {
-    index: hashbrown::HashTable<u32>,
-    entries: Segmented<(QueueKey, QueueState)>,
+    map: SegmentedMap<(QueueKey, QueueState)>,
 }
 
-/// The hash a queue key is found by (FxHash of it, as the `IndexMap`
-/// before hashed it).
-fn index_hash(key: QueueKey) -> u64 {
-    use std::hash::Hasher;
-    let mut h = rustc_hash::FxHasher::default();
-    h.write_u64(key);
-    h.finish()
+impl Keyed for (QueueKey, QueueState) {
+    fn key(&self) -> u64 {
+        self.0
+    }
+
+    /// FxHash of the key, as the `IndexMap` before hashed it.
+    fn hash_of(key: u64) -> u64 {
+        use std::hash::Hasher;
+        let mut h = rustc_hash::FxHasher::default();
+        h.write_u64(key);
+        h.finish()
+    }
 }
 
 impl OpenQueues {
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.map.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
-    fn position(&self, key: QueueKey) -> Option<usize> {
-        let entries = &self.entries;
-        self.index
-            .find(index_hash(key), |&i| {
-                entries.get(i as usize).is_some_and(|e| e.0 == key)
-            })
-            .map(|&i| i as usize)
+        self.map.is_empty()
     }
 
     pub fn get(&self, key: &QueueKey) -> Option<&QueueState> {
-        let i = self.position(*key)?;
-        self.entries.get(i).map(|e| &e.1)
+        self.map.get(*key).map(|e| &e.1)
     }
 
     pub fn get_mut(&mut self, key: &QueueKey) -> Option<&mut QueueState> {
-        let i = self.position(*key)?;
-        self.entries.get_mut(i).map(|e| &mut e.1)
-    }
-
-    /// Adds a queue id not open yet, at the end.
-    fn push(&mut self, key: QueueKey, state: QueueState) -> &mut QueueState {
-        // 4 billion open queue ids would take 300 GB first.
-        let at = u32::try_from(self.entries.len()).expect("fewer than 4 billion open queue ids");
-        // Indexed first: a rehash while it is added reads only the others.
-        let entries = &self.entries;
-        self.index.insert_unique(index_hash(key), at, |&j| {
-            entries.get(j as usize).map_or(0, |e| index_hash(e.0))
-        });
-        &mut self.entries.push((key, state)).1
+        self.map.get_mut(*key).map(|e| &mut e.1)
     }
 
     /// Sets the state of `key`, in its place if it is open, else at the
@@ -643,7 +624,7 @@ impl OpenQueues {
         match self.get_mut(&key) {
             Some(old) => Some(std::mem::replace(old, state)),
             None => {
-                self.push(key, state);
+                self.map.push((key, state));
                 None
             }
         }
@@ -651,49 +632,30 @@ impl OpenQueues {
 
     /// The state of `key`, opened (empty, at the end) if it is not open.
     pub fn entry_or_default(&mut self, key: QueueKey) -> &mut QueueState {
-        match self.position(key) {
-            Some(i) => &mut self.entries[i].1,
-            None => self.push(key, QueueState::default()),
-        }
+        &mut self.map.get_or_push_with(key, || (key, QueueState::default())).1
     }
 
     /// Removes `key`, the last queue id taking its place.
     pub fn swap_remove(&mut self, key: &QueueKey) -> Option<QueueState> {
-        let entries = &self.entries;
-        let found = self
-            .index
-            .find_entry(index_hash(*key), |&i| {
-                entries.get(i as usize).is_some_and(|e| e.0 == *key)
-            })
-            .ok()?;
-        let (i, _) = found.remove();
-        let (_, state) = self.entries.swap_remove(i as usize)?;
-        // The last entry moved to `i`: its index says so.
-        let last = self.entries.len() as u32;
-        if let Some(&(moved, _)) = self.entries.get(i as usize) {
-            if let Some(slot) = self.index.find_mut(index_hash(moved), |&j| j == last) {
-                *slot = i;
-            }
-        }
-        Some(state)
+        self.map.swap_remove(*key).map(|e| e.1)
     }
 
     pub fn values(&self) -> impl Iterator<Item = &QueueState> {
-        self.entries.iter().map(|e| &e.1)
+        self.map.iter().map(|e| &e.1)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&QueueKey, &QueueState)> {
-        self.entries.iter().map(|e| (&e.0, &e.1))
+        self.map.iter().map(|e| (&e.0, &e.1))
     }
 }
 
 impl IntoIterator for OpenQueues {
     type Item = (QueueKey, QueueState);
-    type IntoIter = <Segmented<(QueueKey, QueueState)> as IntoIterator>::IntoIter;
+    type IntoIter = <SegmentedMap<(QueueKey, QueueState)> as IntoIterator>::IntoIter;
 
     /// In order, the index freed first.
     fn into_iter(self) -> Self::IntoIter {
-        self.entries.into_iter()
+        self.map.into_iter()
     }
 }
 

@@ -125,6 +125,120 @@ impl<T> IntoIterator for Segmented<T> {
     }
 }
 
+/// An element of a [`SegmentedMap`]: found by a 64-bit key.
+pub trait Keyed {
+    fn key(&self) -> u64;
+    /// The hash the table finds `key` by (the key itself when it is a
+    /// hash already).
+    fn hash_of(key: u64) -> u64 {
+        key
+    }
+}
+
+/// Elements found by their key, in the order an `indexmap::IndexMap` keeps
+/// them (added at the end; a removed one's place taken by the last one):
+/// in a [`Segmented`] vector behind a hash table of 4-byte indices (5 bytes
+/// a bucket, at most 7/8 full, doubling). Bound: one element and one index
+/// per key held, and the segments' slack (above).
+#[derive(Debug)]
+pub struct SegmentedMap<T> {
+    index: hashbrown::HashTable<u32>,
+    entries: Segmented<T>,
+}
+
+impl<T> Default for SegmentedMap<T> {
+    fn default() -> Self {
+        SegmentedMap {
+            index: hashbrown::HashTable::new(),
+            entries: Segmented::default(),
+        }
+    }
+}
+
+impl<T: Keyed> SegmentedMap<T> {
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn position(&self, key: u64) -> Option<usize> {
+        let entries = &self.entries;
+        self.index
+            .find(T::hash_of(key), |&i| {
+                entries.get(i as usize).is_some_and(|e| e.key() == key)
+            })
+            .map(|&i| i as usize)
+    }
+
+    pub fn get(&self, key: u64) -> Option<&T> {
+        self.entries.get(self.position(key)?)
+    }
+
+    pub fn get_mut(&mut self, key: u64) -> Option<&mut T> {
+        let i = self.position(key)?;
+        self.entries.get_mut(i)
+    }
+
+    /// Adds an element whose key is not held, at the end.
+    pub fn push(&mut self, value: T) -> &mut T {
+        // 4 billion elements would take hundreds of GB first.
+        let at = u32::try_from(self.entries.len()).expect("fewer than 4 billion elements");
+        // Indexed first: a rehash while it is added reads only the others.
+        let entries = &self.entries;
+        self.index.insert_unique(T::hash_of(value.key()), at, |&j| {
+            entries.get(j as usize).map_or(0, |e| T::hash_of(e.key()))
+        });
+        self.entries.push(value)
+    }
+
+    /// The element of `key`, made by `make` and added at the end if it is
+    /// not held.
+    pub fn get_or_push_with(&mut self, key: u64, make: impl FnOnce() -> T) -> &mut T {
+        match self.position(key) {
+            Some(i) => &mut self.entries[i],
+            None => self.push(make()),
+        }
+    }
+
+    /// Removes the element of `key`, the last one taking its place.
+    pub fn swap_remove(&mut self, key: u64) -> Option<T> {
+        let entries = &self.entries;
+        let found = self
+            .index
+            .find_entry(T::hash_of(key), |&i| {
+                entries.get(i as usize).is_some_and(|e| e.key() == key)
+            })
+            .ok()?;
+        let (i, _) = found.remove();
+        let removed = self.entries.swap_remove(i as usize)?;
+        // The last element moved to `i`: its index says so.
+        let last = self.entries.len() as u32;
+        if let Some(moved) = self.entries.get(i as usize).map(T::key) {
+            if let Some(slot) = self.index.find_mut(T::hash_of(moved), |&j| j == last) {
+                *slot = i;
+            }
+        }
+        Some(removed)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &T> {
+        self.entries.iter()
+    }
+}
+
+impl<T> IntoIterator for SegmentedMap<T> {
+    type Item = T;
+    type IntoIter = <Segmented<T> as IntoIterator>::IntoIter;
+
+    /// In order, the index freed first.
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.into_iter()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -167,7 +167,7 @@ impl Deferral {
 
     /// [`recipient_hash`] of the recipient.
     pub fn recipient(&self) -> u64 {
-        crate::aggregate::recipient_hash(self.last.field(RECIPIENT).unwrap_or_default())
+        crate::aggregate::recipient_hash(self.last.recipient().unwrap_or_default())
     }
 }
 
@@ -286,10 +286,11 @@ impl FromIterator<Deferral> for Deferrals {
 /// of what a long run holds (84,082 at the end of the 5 GB benchmark log).
 #[derive(Debug, Clone)]
 pub struct Kept {
-    /// Flags (the fields there, `sasl_unresolved`), time, position, dsn,
-    /// smtp_code, cause and rule, then the byte fields there: host, queue
-    /// id, recipient, orig_to, relay, delay. The domain is not kept: it is
-    /// the recipient's, as the worker made it ([`Kept::domain`]).
+    /// Flags (the fields there, `sasl_unresolved`), the recipient if there,
+    /// time, position, dsn, smtp_code, cause and rule, then the other byte
+    /// fields there: host, queue id, orig_to, relay, delay. The domain is
+    /// not kept: it is the recipient's, as the worker made it
+    /// ([`Kept::domain`]).
     packed: Box<[u8]>,
     reply: Option<Arc<[u8]>>,
     sender: Option<Arc<[u8]>>,
@@ -379,6 +380,11 @@ impl Kept {
 
     fn pack(e: &Event<'_>, flags: u8, parts: &[Option<&[u8]>; FIELDS], out: &mut Vec<u8>) {
         out.push(flags);
+        // The recipient first, so that a deferral is found by it without
+        // the rest being read ([`Kept::recipient`]).
+        if let Some(recipient) = parts[RECIPIENT] {
+            put_bytes(out, recipient);
+        }
         put_int(out, e.time.unix);
         put_int(out, e.time.offset.into());
         put_int(out, e.position.source.into());
@@ -391,15 +397,26 @@ impl Kept {
         put_option(out, e.smtp_code.map(i64::from));
         put_option(out, e.cause.map(|c| c.index() as i64));
         put_option(out, e.rule.map(i64::from));
-        for part in parts.iter().flatten() {
-            put_bytes(out, part);
+        for (i, part) in parts.iter().enumerate() {
+            if let (Some(part), false) = (part, i == RECIPIENT) {
+                put_bytes(out, part);
+            }
         }
     }
 
-    /// The packed scalars, and the byte fields after them.
-    fn unpack(&self) -> (Scalars, &[u8]) {
+    /// The recipient as logged, read first.
+    pub fn recipient(&self) -> Option<&[u8]> {
         let mut raw = &self.packed[..];
         let flags = get_byte(&mut raw);
+        (flags & (1 << RECIPIENT) != 0).then(|| get_bytes(&mut raw))
+    }
+
+    /// The packed scalars, the recipient, and the other byte fields after
+    /// them.
+    fn unpack(&self) -> (Scalars, Option<&[u8]>, &[u8]) {
+        let mut raw = &self.packed[..];
+        let flags = get_byte(&mut raw);
+        let recipient = (flags & (1 << RECIPIENT) != 0).then(|| get_bytes(&mut raw));
         let time = Timestamp {
             unix: get_int(&mut raw),
             offset: get_int(&mut raw) as i32,
@@ -425,15 +442,17 @@ impl Kept {
             cause,
             rule,
         };
-        (scalars, raw)
+        (scalars, recipient, raw)
     }
 
     /// The byte fields, `None` where absent.
     fn fields(&self) -> (Scalars, [Option<&[u8]>; FIELDS]) {
-        let (scalars, mut raw) = self.unpack();
+        let (scalars, recipient, mut raw) = self.unpack();
         let mut fields = [None; FIELDS];
         for (i, f) in fields.iter_mut().enumerate() {
-            if scalars.flags & (1 << i) != 0 {
+            if i == RECIPIENT {
+                *f = recipient;
+            } else if scalars.flags & (1 << i) != 0 {
                 *f = Some(get_bytes(&mut raw));
             }
         }
@@ -475,7 +494,7 @@ impl Kept {
     /// The recipient's domain, lower-cased: what the worker made of the
     /// recipient's `to=` address for the event.
     pub fn domain(&self) -> Option<Cow<'_, str>> {
-        domain(self.field(RECIPIENT))
+        domain(self.recipient())
     }
 
     pub fn host(&self) -> &[u8] {
@@ -964,15 +983,20 @@ mod tests {
 
     #[test]
     fn a_kept_deferral_gives_back_the_event() {
+        let mut no_recipient = deferral(Some(b"x@example.org"), None);
+        no_recipient.recipient = None;
+        no_recipient.domain = None;
         for e in [
             deferral(None, Some(b"host mx.example.com said: 452 4.2.2 Mailbox full")),
             deferral(Some(b"postmaster@example.com"), None),
             deferral(Some(b""), Some(b"")),
+            no_recipient,
         ] {
             let kept = Kept::keep(&e, e.reply.as_deref().map(Arc::from));
             assert_eq!(kept.event(), e);
             assert_eq!(kept.host(), b"mx1");
-            assert_eq!(kept.domain().as_deref(), Some("example.com"));
+            assert_eq!(kept.recipient(), e.recipient.as_deref());
+            assert_eq!(kept.domain(), e.domain);
             assert_eq!(kept.cause(), Some(Cause::MailboxFull));
         }
     }

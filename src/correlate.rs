@@ -28,6 +28,7 @@ use crate::classify::Dsn;
 use crate::event::{Event, Position, SharedBytes};
 use crate::packed::{get_byte, get_bytes, get_int, put_bytes, put_int};
 use crate::parse::Timestamp;
+use crate::segmented::{Keyed, SegmentedMap};
 
 /// A queue id made unique across hosts: a hash of host and queue id.
 pub type QueueKey = u64;
@@ -133,15 +134,149 @@ pub struct Expiry<'a> {
     pub sender: Arc<[u8]>,
 }
 
-/// A recipient whose last line so far was a deferral.
+/// A recipient whose last line so far was a deferral: 80 bytes, its
+/// recipient's hash made again from the kept event when asked for (it was
+/// 96 bytes with the hash and a padded `Timestamp`, in a vector of its
+/// own).
 #[derive(Debug, Clone)]
 pub struct Deferral {
-    /// [`recipient_hash`] of the recipient.
-    pub recipient: u64,
     /// The last deferral, from which an expired event is made.
     pub last: Kept,
     pub attempts: u32,
-    pub first: Timestamp,
+    first_offset: i32,
+    first_unix: i64,
+}
+
+impl Deferral {
+    pub fn new(last: Kept, attempts: u32, first: Timestamp) -> Deferral {
+        Deferral {
+            last,
+            attempts,
+            first_offset: first.offset,
+            first_unix: first.unix,
+        }
+    }
+
+    /// When the recipient was first deferred.
+    pub fn first(&self) -> Timestamp {
+        Timestamp {
+            unix: self.first_unix,
+            offset: self.first_offset,
+        }
+    }
+
+    /// [`recipient_hash`] of the recipient.
+    pub fn recipient(&self) -> u64 {
+        crate::aggregate::recipient_hash(self.last.recipient().unwrap_or_default())
+    }
+}
+
+/// A queue id's recipients whose last line so far was a deferral, in the
+/// order first deferred: as a vector would hold them, but the first one in
+/// place (most deferred messages have one recipient, and 250,000 deferred
+/// messages each paid a 96-byte allocation for it). None, or from the
+/// second on, in a vector (of all of them; an empty one allocates nothing).
+/// 80 bytes: with a variant for none, the enum needed a tag word more.
+#[derive(Debug, Clone)]
+pub enum Deferrals {
+    One(Deferral),
+    /// None, or two and more.
+    Many(Vec<Deferral>),
+}
+
+impl Default for Deferrals {
+    fn default() -> Self {
+        Deferrals::Many(Vec::new())
+    }
+}
+
+impl Deferrals {
+    pub fn as_slice(&self) -> &[Deferral] {
+        match self {
+            Deferrals::One(d) => std::slice::from_ref(d),
+            Deferrals::Many(v) => v,
+        }
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [Deferral] {
+        match self {
+            Deferrals::One(d) => std::slice::from_mut(d),
+            Deferrals::Many(v) => v,
+        }
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, Deferral> {
+        self.as_slice().iter()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.as_slice().is_empty()
+    }
+
+    pub fn push(&mut self, d: Deferral) {
+        *self = match std::mem::take(self) {
+            Deferrals::Many(v) if v.is_empty() => Deferrals::One(d),
+            Deferrals::One(first) => {
+                // Room for two, not the four `push` would make.
+                Deferrals::Many(vec![first, d])
+            }
+            Deferrals::Many(mut v) => {
+                v.push(d);
+                Deferrals::Many(v)
+            }
+        }
+    }
+
+    /// Removes the `i`-th, the later ones moving up (as `Vec::remove`).
+    pub fn remove(&mut self, i: usize) -> Option<Deferral> {
+        match std::mem::take(self) {
+            Deferrals::One(d) if i == 0 => Some(d),
+            one @ Deferrals::One(_) => {
+                *self = one;
+                None
+            }
+            Deferrals::Many(mut v) => {
+                let d = (i < v.len()).then(|| v.remove(i));
+                *self = match v.len() {
+                    0 => Deferrals::default(),
+                    1 => v.pop().map_or_else(Deferrals::default, Deferrals::One),
+                    _ => Deferrals::Many(v),
+                };
+                d
+            }
+        }
+    }
+}
+
+impl IntoIterator for Deferrals {
+    type Item = Deferral;
+    type IntoIter = std::iter::Chain<std::option::IntoIter<Deferral>, std::vec::IntoIter<Deferral>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        match self {
+            Deferrals::One(d) => Some(d).into_iter().chain(Vec::new()),
+            Deferrals::Many(v) => None.into_iter().chain(v),
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Deferrals {
+    type Item = &'a Deferral;
+    type IntoIter = std::slice::Iter<'a, Deferral>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl FromIterator<Deferral> for Deferrals {
+    fn from_iter<I: IntoIterator<Item = Deferral>>(iter: I) -> Deferrals {
+        let mut all = Deferrals::default();
+        for d in iter {
+            all.push(d);
+        }
+        all
+    }
 }
 
 /// A deferral's event, kept while its recipient waits: its reply shared
@@ -151,10 +286,11 @@ pub struct Deferral {
 /// of what a long run holds (84,082 at the end of the 5 GB benchmark log).
 #[derive(Debug, Clone)]
 pub struct Kept {
-    /// Flags (the fields there, `sasl_unresolved`), time, position, dsn,
-    /// smtp_code, cause and rule, then the byte fields there: host, queue
-    /// id, recipient, orig_to, relay, delay. The domain is not kept: it is
-    /// the recipient's, as the worker made it ([`Kept::domain`]).
+    /// Flags (the fields there, `sasl_unresolved`), the recipient if there,
+    /// time, position, dsn, smtp_code, cause and rule, then the other byte
+    /// fields there: host, queue id, orig_to, relay, delay. The domain is
+    /// not kept: it is the recipient's, as the worker made it
+    /// ([`Kept::domain`]).
     packed: Box<[u8]>,
     reply: Option<Arc<[u8]>>,
     sender: Option<Arc<[u8]>>,
@@ -244,6 +380,11 @@ impl Kept {
 
     fn pack(e: &Event<'_>, flags: u8, parts: &[Option<&[u8]>; FIELDS], out: &mut Vec<u8>) {
         out.push(flags);
+        // The recipient first, so that a deferral is found by it without
+        // the rest being read ([`Kept::recipient`]).
+        if let Some(recipient) = parts[RECIPIENT] {
+            put_bytes(out, recipient);
+        }
         put_int(out, e.time.unix);
         put_int(out, e.time.offset.into());
         put_int(out, e.position.source.into());
@@ -256,15 +397,26 @@ impl Kept {
         put_option(out, e.smtp_code.map(i64::from));
         put_option(out, e.cause.map(|c| c.index() as i64));
         put_option(out, e.rule.map(i64::from));
-        for part in parts.iter().flatten() {
-            put_bytes(out, part);
+        for (i, part) in parts.iter().enumerate() {
+            if let (Some(part), false) = (part, i == RECIPIENT) {
+                put_bytes(out, part);
+            }
         }
     }
 
-    /// The packed scalars, and the byte fields after them.
-    fn unpack(&self) -> (Scalars, &[u8]) {
+    /// The recipient as logged, read first.
+    pub fn recipient(&self) -> Option<&[u8]> {
         let mut raw = &self.packed[..];
         let flags = get_byte(&mut raw);
+        (flags & (1 << RECIPIENT) != 0).then(|| get_bytes(&mut raw))
+    }
+
+    /// The packed scalars, the recipient, and the other byte fields after
+    /// them.
+    fn unpack(&self) -> (Scalars, Option<&[u8]>, &[u8]) {
+        let mut raw = &self.packed[..];
+        let flags = get_byte(&mut raw);
+        let recipient = (flags & (1 << RECIPIENT) != 0).then(|| get_bytes(&mut raw));
         let time = Timestamp {
             unix: get_int(&mut raw),
             offset: get_int(&mut raw) as i32,
@@ -290,15 +442,17 @@ impl Kept {
             cause,
             rule,
         };
-        (scalars, raw)
+        (scalars, recipient, raw)
     }
 
     /// The byte fields, `None` where absent.
     fn fields(&self) -> (Scalars, [Option<&[u8]>; FIELDS]) {
-        let (scalars, mut raw) = self.unpack();
+        let (scalars, recipient, mut raw) = self.unpack();
         let mut fields = [None; FIELDS];
         for (i, f) in fields.iter_mut().enumerate() {
-            if scalars.flags & (1 << i) != 0 {
+            if i == RECIPIENT {
+                *f = recipient;
+            } else if scalars.flags & (1 << i) != 0 {
                 *f = Some(get_bytes(&mut raw));
             }
         }
@@ -340,7 +494,7 @@ impl Kept {
     /// The recipient's domain, lower-cased: what the worker made of the
     /// recipient's `to=` address for the event.
     pub fn domain(&self) -> Option<Cow<'_, str>> {
-        domain(self.field(RECIPIENT))
+        domain(self.recipient())
     }
 
     pub fn host(&self) -> &[u8] {
@@ -371,7 +525,8 @@ pub fn recipient_hash(e: &Event<'_>) -> u64 {
     crate::aggregate::recipient_hash(e.recipient.as_deref().unwrap_or(b""))
 }
 
-/// What is known of an open queue id.
+/// What is known of an open queue id: 120 bytes (the first deferred
+/// recipient in place, [`Deferrals`]).
 #[derive(Debug, Clone, Default)]
 pub struct QueueState {
     pub sender: Option<Arc<[u8]>>,
@@ -381,37 +536,25 @@ pub struct QueueState {
     /// chunk.
     pub sasl_known: bool,
     /// Recipients whose last line was a deferral, in the order first deferred.
-    pub deferred: Vec<Deferral>,
+    pub deferred: Deferrals,
 }
 
 impl QueueState {
     fn find(&self, recipient: u64) -> Option<usize> {
-        self.deferred.iter().position(|d| d.recipient == recipient)
+        self.deferred.iter().position(|d| d.recipient() == recipient)
     }
 
     /// Records a deferral of a recipient (by [`recipient_hash`]) at `time`.
     fn defer(&mut self, recipient: u64, time: Timestamp, kept: Kept) {
         match self.find(recipient) {
             Some(i) => {
-                let d = &mut self.deferred[i];
-                d.attempts += 1;
-                d.last = kept;
-            }
-            None => {
-                // Most messages have one recipient: the first deferral
-                // takes room for one, not the four `push` would make
-                // (a deferral is 176 bytes, and 84,082 wait at the end of
-                // the 5 GB benchmark log).
-                if self.deferred.capacity() == 0 {
-                    self.deferred.reserve_exact(1);
+                if let Some(d) = self.deferred.as_mut_slice().get_mut(i) {
+                    d.attempts += 1;
+                    d.last = kept;
                 }
-                self.deferred.push(Deferral {
-                    recipient,
-                    first: time,
-                    attempts: 1,
-                    last: kept,
-                })
             }
+            // Its recipient's hash is `recipient`, made again from `kept`.
+            None => self.deferred.push(Deferral::new(kept, 1, time)),
         }
     }
 
@@ -423,7 +566,7 @@ impl QueueState {
         at: Timestamp,
         fate: &mut FateSink<'_>,
     ) -> Option<Deferral> {
-        let d = self.deferred.remove(self.find(recipient)?);
+        let d = self.deferred.remove(self.find(recipient)?)?;
         let f = match status {
             Status::Sent => Fate::Delivered,
             Status::Bounced => Fate::Bounced,
@@ -447,12 +590,93 @@ pub enum Fate {
 /// Told each deferral history's end: the deferral, its fate, and when.
 pub type FateSink<'s> = dyn FnMut(&Deferral, Fate, Option<Timestamp>) + 's;
 
-/// The open queue ids: an insertion-ordered map (indexmap), whose entries
-/// sit in one vector behind a table of indices. A `HashMap` kept each
-/// 72-byte entry in its buckets, half of them empty after a doubling, and
-/// both tables alive while it grew: at 250,000 open deferrals (1M messages,
-/// one in four deferred and never resolved) that was 57 MB at its peak.
-pub type OpenQueues = indexmap::IndexMap<QueueKey, QueueState, rustc_hash::FxBuildHasher>;
+/// The open queue ids, in the order an `indexmap::IndexMap` keeps them
+/// (added at the end; a removed one's place taken by the last one): their
+/// entries in fixed-size segments ([`SegmentedMap`]), 128 bytes each with
+/// the first deferred recipient in place ([`Deferrals`]), behind a hash
+/// table of 4-byte indices (5 bytes a bucket, at most 7/8 full). An
+/// `IndexMap` held the entries in one vector, 88 bytes each with their
+/// hash, that doubled, old and new alive while it moved, and 8-byte
+/// indices: at 250,000 open deferrals (1M messages, one in four deferred and
+/// never resolved) its doubling alone put 25 MiB on top of the peak RSS.
+/// Bound: one entry and one index per open queue id (see
+/// [`crate::segmented::Segmented`] for the segments' slack).
+#[derive(Debug, Default)]
+pub struct OpenQueues {
+    map: SegmentedMap<(QueueKey, QueueState)>,
+}
+
+impl Keyed for (QueueKey, QueueState) {
+    fn key(&self) -> u64 {
+        self.0
+    }
+
+    /// FxHash of the key, as the `IndexMap` before hashed it.
+    fn hash_of(key: u64) -> u64 {
+        use std::hash::Hasher;
+        let mut h = rustc_hash::FxHasher::default();
+        h.write_u64(key);
+        h.finish()
+    }
+}
+
+impl OpenQueues {
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    pub fn get(&self, key: &QueueKey) -> Option<&QueueState> {
+        self.map.get(*key).map(|e| &e.1)
+    }
+
+    pub fn get_mut(&mut self, key: &QueueKey) -> Option<&mut QueueState> {
+        self.map.get_mut(*key).map(|e| &mut e.1)
+    }
+
+    /// Sets the state of `key`, in its place if it is open, else at the
+    /// end; returns the state it replaced.
+    pub fn insert(&mut self, key: QueueKey, state: QueueState) -> Option<QueueState> {
+        match self.get_mut(&key) {
+            Some(old) => Some(std::mem::replace(old, state)),
+            None => {
+                self.map.push((key, state));
+                None
+            }
+        }
+    }
+
+    /// The state of `key`, opened (empty, at the end) if it is not open.
+    pub fn entry_or_default(&mut self, key: QueueKey) -> &mut QueueState {
+        &mut self.map.get_or_push_with(key, || (key, QueueState::default())).1
+    }
+
+    /// Removes `key`, the last queue id taking its place.
+    pub fn swap_remove(&mut self, key: &QueueKey) -> Option<QueueState> {
+        self.map.swap_remove(*key).map(|e| e.1)
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &QueueState> {
+        self.map.iter().map(|e| &e.1)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&QueueKey, &QueueState)> {
+        self.map.iter().map(|e| (&e.0, &e.1))
+    }
+}
+
+impl IntoIterator for OpenQueues {
+    type Item = (QueueKey, QueueState);
+    type IntoIter = <SegmentedMap<(QueueKey, QueueState)> as IntoIterator>::IntoIter;
+
+    /// In order, the index freed first.
+    fn into_iter(self) -> Self::IntoIter {
+        self.map.into_iter()
+    }
+}
 
 #[derive(Debug, Default)]
 pub struct QueueTable {
@@ -487,7 +711,7 @@ impl QueueTable {
                 None
             }
             Step::Client { sasl_username } => {
-                let state = self.open.entry(key).or_default();
+                let state = self.open.entry_or_default(key);
                 state.sasl_username = Some(sasl_username);
                 state.sasl_known = true;
                 None
@@ -565,9 +789,9 @@ impl QueueTable {
         emit: &mut impl FnMut(Event<'a>, bool),
     ) {
         match step {
-            Step::From { sender } => self.open.entry(key).or_default().sender = Some(sender),
+            Step::From { sender } => self.open.entry_or_default(key).sender = Some(sender),
             Step::Client { sasl_username } => {
-                self.open.entry(key).or_default().sasl_username = Some(sasl_username)
+                self.open.entry_or_default(key).sasl_username = Some(sasl_username)
             }
             Step::Removed => {
                 if let Some(old) = self.open.swap_remove(&key) {
@@ -594,7 +818,7 @@ impl QueueTable {
                     }
                     if let Some(d) = state.close(recipient_hash(&e), e.status, e.time, fate) {
                         e.attempts = Some(d.attempts + 1);
-                        e.first_deferred = Some(d.first);
+                        e.first_deferred = Some(d.first());
                     }
                 }
                 emit(e, false);
@@ -604,7 +828,7 @@ impl QueueTable {
                 recipient,
                 time,
             } => {
-                let state = self.open.entry(key).or_default();
+                let state = self.open.entry_or_default(key);
                 if state.sender.is_none() {
                     state.sender = kept.sender().cloned();
                 }
@@ -618,7 +842,7 @@ impl QueueTable {
                 let state = if e.status == Status::Deferred {
                     // First seen without its from= line (the input starts
                     // after it): only a deferral has state worth keeping.
-                    Some(self.open.entry(key).or_default())
+                    Some(self.open.entry_or_default(key))
                 } else {
                     self.open.get_mut(&key)
                 };
@@ -637,7 +861,7 @@ impl QueueTable {
                         status => {
                             if let Some(d) = state.close(recipient_hash(&e), status, e.time, fate) {
                                 e.attempts = Some(d.attempts + u32::from(status != Status::Expired));
-                                e.first_deferred = Some(d.first);
+                                e.first_deferred = Some(d.first());
                                 if status == Status::Expired {
                                     e.cause = d.last.cause().map(Cause::for_expiry).or(e.cause);
                                 }
@@ -655,7 +879,7 @@ impl QueueTable {
                     queue_id,
                     sender,
                 } = *x;
-                let state = self.open.entry(key).or_default();
+                let state = self.open.entry_or_default(key);
                 let sender = state.sender.clone().unwrap_or(sender);
                 let sasl_username = state.sasl_username.clone();
                 if state.deferred.is_empty() {
@@ -695,7 +919,7 @@ impl QueueTable {
                     e.sender = Some(sender.clone());
                     e.sasl_username = state.sasl_username.clone();
                     e.attempts = Some(d.attempts);
-                    e.first_deferred = Some(d.first);
+                    e.first_deferred = Some(d.first());
                     emit(e, true);
                 }
             }
@@ -706,7 +930,7 @@ impl QueueTable {
     /// comes next (their deferrals came as steps).
     pub fn absorb(&mut self, later: QueueTable) {
         for (key, later) in later.open {
-            let mine = self.open.entry(key).or_default();
+            let mine = self.open.entry_or_default(key);
             if later.sender.is_some() {
                 mine.sender = later.sender;
             }
@@ -759,16 +983,124 @@ mod tests {
 
     #[test]
     fn a_kept_deferral_gives_back_the_event() {
+        let mut no_recipient = deferral(Some(b"x@example.org"), None);
+        no_recipient.recipient = None;
+        no_recipient.domain = None;
         for e in [
             deferral(None, Some(b"host mx.example.com said: 452 4.2.2 Mailbox full")),
             deferral(Some(b"postmaster@example.com"), None),
             deferral(Some(b""), Some(b"")),
+            no_recipient,
         ] {
             let kept = Kept::keep(&e, e.reply.as_deref().map(Arc::from));
             assert_eq!(kept.event(), e);
             assert_eq!(kept.host(), b"mx1");
-            assert_eq!(kept.domain().as_deref(), Some("example.com"));
+            assert_eq!(kept.recipient(), e.recipient.as_deref());
+            assert_eq!(kept.domain(), e.domain);
             assert_eq!(kept.cause(), Some(Cause::MailboxFull));
         }
+    }
+
+    #[test]
+    fn open_queues_keep_an_index_maps_order_and_states() {
+        let mut table = OpenQueues::default();
+        let mut model: indexmap::IndexMap<QueueKey, u32> = indexmap::IndexMap::new();
+        let state = |n: u32| QueueState {
+            sasl_known: n % 2 == 0,
+            sender: Some(Arc::from(n.to_string().as_bytes())),
+            ..QueueState::default()
+        };
+        let n_of = |s: &QueueState| {
+            let n: u32 = std::str::from_utf8(s.sender.as_deref().unwrap_or(b"x"))
+                .ok()
+                .and_then(|t| t.parse().ok())
+                .unwrap_or(u32::MAX);
+            assert_eq!(s.sasl_known, n % 2 == 0);
+            n
+        };
+        let mut x: u64 = 11;
+        for step in 0..30_000u32 {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            // Keys from a small range, so that most steps meet an open one;
+            // some keys collide in their low bits.
+            let key = (x >> 40) % 6_000 * if step % 3 == 0 { 1 << 32 } else { 1 };
+            match (x >> 20) % 5 {
+                0 | 1 => assert_eq!(
+                    table.insert(key, state(step)).map(|s| n_of(&s)),
+                    model.insert(key, step)
+                ),
+                2 => {
+                    let s = table.entry_or_default(key);
+                    if s.sender.is_none() {
+                        *s = state(step);
+                        model.insert(key, step);
+                    }
+                }
+                _ => assert_eq!(table.swap_remove(&key).map(|s| n_of(&s)), model.swap_remove(&key)),
+            }
+            assert_eq!(table.len(), model.len());
+            assert_eq!(table.get(&key).map(n_of), model.get(&key).copied());
+            if step % 1_009 == 0 {
+                let mine: Vec<(QueueKey, u32)> = table.iter().map(|(k, s)| (*k, n_of(s))).collect();
+                let theirs: Vec<(QueueKey, u32)> = model.iter().map(|(k, n)| (*k, *n)).collect();
+                assert_eq!(mine, theirs, "same entries in the same order");
+            }
+        }
+        assert!(table.len() > 2 * crate::segmented::SEGMENT);
+        if let Some(s) = table.get_mut(&model.keys().next().copied().unwrap_or(0)) {
+            s.sasl_known = !s.sasl_known;
+            s.sasl_known = !s.sasl_known;
+        }
+        let mine: Vec<u32> = table.values().map(n_of).collect();
+        let all: Vec<(QueueKey, u32)> = table.into_iter().map(|(k, s)| (k, n_of(&s))).collect();
+        assert_eq!(mine, model.values().copied().collect::<Vec<_>>());
+        assert_eq!(all, model.into_iter().collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn deferrals_hold_what_a_vector_would_and_their_recipients() {
+        // Deferrals of distinct recipients, each known by its attempts.
+        let kept = |n: u32| {
+            let mut e = deferral(None, Some(b"452 4.2.2 Mailbox full"));
+            let to = format!("user{n}@Example.com").into_bytes();
+            e.recipient = Some(Cow::Owned(to));
+            let hash = recipient_hash(&e);
+            (Deferral::new(Kept::keep(&e, None), n, e.time), hash)
+        };
+        let mut mine = Deferrals::default();
+        let mut model: Vec<u32> = Vec::new();
+        let attempts = |d: &Deferrals| d.iter().map(|d| d.attempts).collect::<Vec<_>>();
+        let mut x: u64 = 5;
+        for n in 0..2_000u32 {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            if (x >> 33) % 5 < 3 || model.is_empty() {
+                let (d, hash) = kept(n);
+                assert_eq!(d.recipient(), hash, "the hash made again is the event's");
+                assert_eq!(d.first().unix, 1_763_700_000);
+                mine.push(d);
+                model.push(n);
+            } else {
+                let i = (x >> 40) as usize % (model.len() + 1);
+                let want = (i < model.len()).then(|| model.remove(i));
+                assert_eq!(mine.remove(i).map(|d| d.attempts), want);
+            }
+            assert_eq!(attempts(&mine), model);
+            assert_eq!(mine.is_empty(), model.is_empty());
+            match (&mine, model.len()) {
+                (Deferrals::One(_), 1) => {}
+                (Deferrals::Many(v), n) if n != 1 && v.len() == n => {}
+                (d, n) => panic!("{n} deferrals held as {d:?}"),
+            }
+        }
+        let copy: Deferrals = mine.clone().into_iter().collect();
+        assert_eq!(attempts(&copy), model);
+        assert!(mine.into_iter().map(|d| d.attempts).eq(model));
+        // In place, in the deferral's own 80 bytes.
+        assert_eq!(std::mem::size_of::<Deferral>(), 80);
+        assert_eq!(std::mem::size_of::<Deferrals>(), 80);
     }
 }

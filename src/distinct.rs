@@ -5,9 +5,13 @@
 /// A set of 64-bit hashes held as a sorted array, about 8 bytes a hash
 /// (a hash set takes 9 bytes a slot at up to 7/8 full, and twice that for a
 /// moment when it grows). Added hashes wait in a short unsorted tail,
-/// merged into the array when it reaches an eighth of it.
+/// merged into the array when it reaches an eighth of it, or `MIN_TAIL`
+/// (1,024 for the run's few large sets; [`SmallDistinct`] for many small
+/// ones). Bound: the array's hashes, each once, and a tail of at most an
+/// eighth of them or `MIN_TAIL` (its vector up to twice that, as it grows
+/// by doubling).
 #[derive(Clone, Debug, Default)]
-pub struct Distinct {
+pub struct Distinct<const MIN_TAIL: usize = 1024> {
     /// Sorted, each hash once.
     sorted: Vec<u64>,
     /// Added since the last merge: in any order, maybe repeated, maybe in
@@ -15,10 +19,12 @@ pub struct Distinct {
     recent: Vec<u64>,
 }
 
-/// The tail is merged when it holds this many, or an eighth of the array.
-const MIN_TAIL: usize = 1024;
+/// A [`Distinct`] whose tail is merged from 16 hashes on: one per open
+/// incident, of which a log of many domains holds many, most with a few
+/// recipients (a hash set of 1,000 recipients takes 18 KiB, this about 10).
+pub type SmallDistinct = Distinct<16>;
 
-impl Distinct {
+impl<const MIN_TAIL: usize> Distinct<MIN_TAIL> {
     pub fn insert(&mut self, hash: u64) {
         self.recent.push(hash);
         if self.recent.len() >= (self.sorted.len() / 8).max(MIN_TAIL) {
@@ -51,7 +57,7 @@ impl Distinct {
     }
 
     /// Adds every hash of `other`.
-    pub fn extend(&mut self, other: &Distinct) {
+    pub fn extend(&mut self, other: &Self) {
         for &h in other.sorted.iter().chain(&other.recent) {
             self.insert(h);
         }
@@ -93,8 +99,8 @@ impl Distinct {
     }
 }
 
-impl PartialEq for Distinct {
-    fn eq(&self, other: &Distinct) -> bool {
+impl<const MIN_TAIL: usize> PartialEq for Distinct<MIN_TAIL> {
+    fn eq(&self, other: &Self) -> bool {
         self.all() == other.all()
     }
 }
@@ -115,7 +121,12 @@ mod tests {
 
     #[test]
     fn counts_as_a_hash_set_does_at_every_size() {
-        let mut d = Distinct::default();
+        counts_as_a_hash_set::<1024>();
+        counts_as_a_hash_set::<16>();
+    }
+
+    fn counts_as_a_hash_set<const MIN_TAIL: usize>() {
+        let mut d = Distinct::<MIN_TAIL>::default();
         let mut h = HashSet::new();
         for (i, x) in stream(200_000, 60_000).enumerate() {
             d.insert(x);
@@ -130,11 +141,15 @@ mod tests {
             d.sorted.capacity() < 2 * d.sorted.len().max(MIN_TAIL),
             "no doubling slack"
         );
+        assert!(
+            d.recent.capacity() <= 2 * (d.sorted.len() / 8).max(MIN_TAIL),
+            "a short tail"
+        );
     }
 
     #[test]
     fn extend_and_equality_are_those_of_sets() {
-        let (mut a, mut b) = (Distinct::default(), Distinct::default());
+        let (mut a, mut b) = (<Distinct>::default(), <Distinct>::default());
         stream(5_000, 3_000).for_each(|x| a.insert(x));
         stream(8_000, 4_000).for_each(|x| b.insert(x));
         let mut union = a.clone();
@@ -142,12 +157,12 @@ mod tests {
         let want: HashSet<u64> = stream(5_000, 3_000).chain(stream(8_000, 4_000)).collect();
         assert_eq!(union.len(), want.len());
         // The same set added in another order.
-        let mut other = Distinct::default();
+        let mut other = <Distinct>::default();
         let mut all: Vec<u64> = want.into_iter().collect();
         all.reverse();
         all.iter().for_each(|&x| other.insert(x));
         assert_eq!(union, other);
         assert_ne!(a, b);
-        assert!(Distinct::default().is_empty() && !a.is_empty());
+        assert!(<Distinct>::default().is_empty() && !a.is_empty());
     }
 }

@@ -28,6 +28,7 @@ pub mod parse;
 pub mod pipeline;
 pub mod report;
 pub mod scan;
+pub mod segmented;
 pub mod state;
 pub mod suppress;
 pub mod topk;
@@ -160,6 +161,7 @@ fn options(config: &Config, sources: &[input::Source], keep_events: bool) -> pip
         stats: config.stats,
         keep_events,
         incidents: true,
+        distinct_recipients: true,
         window: config.window,
         hosts: config.hosts.clone(),
         filter_relays: handoff::FilterRelays::new(&config.content_filter_relays),
@@ -186,6 +188,7 @@ fn suppress_list(
     // The list needs no incidents (and keeps its own watch on the resolver).
     let options = pipeline::Options {
         incidents: false,
+        distinct_recipients: false,
         ..options(config, &sources, true)
     };
     let mut list = suppress::List::new(causes);

@@ -479,9 +479,9 @@ pub fn save_queues(table: &QueueTable) -> Vec<SavedQueue> {
                 .deferred
                 .iter()
                 .map(|d| SavedDeferral {
-                    recipient: d.recipient,
+                    recipient: d.recipient(),
                     attempts: d.attempts,
-                    first: stamp(d.first),
+                    first: stamp(d.first()),
                     last: SavedEvent::of(&d.last.event()),
                 })
                 .collect(),
@@ -502,12 +502,9 @@ pub fn load_queues(queues: Vec<SavedQueue>) -> QueueTable {
             deferred: q
                 .deferred
                 .into_iter()
-                .map(|d| Deferral {
-                    recipient: d.recipient,
-                    attempts: d.attempts,
-                    first: unstamp(d.first),
-                    last: d.last.kept(),
-                })
+                // Each deferral's recipient hash is made again from its
+                // event (`Deferral::recipient`), as it was saved.
+                .map(|d| Deferral::new(d.last.kept(), d.attempts, unstamp(d.first)))
                 .collect(),
         };
         table.open.insert(q.key, state);

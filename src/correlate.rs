@@ -1067,7 +1067,10 @@ mod tests {
             let to = format!("user{n}@Example.com").into_bytes();
             e.recipient = Some(Cow::Owned(to));
             let hash = recipient_hash(&e);
-            (Deferral::new(Kept::keep(&e, None), n, e.time), hash)
+            (
+                Deferral::new(Kept::keep(&e, e.reply.as_deref().map(Arc::from)), n, e.time),
+                hash,
+            )
         };
         let mut mine = Deferrals::default();
         let mut model: Vec<u32> = Vec::new();

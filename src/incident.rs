@@ -262,6 +262,12 @@ impl Tracker {
         }
     }
 
+    /// False for a [`Tracker::disabled`] one: a caller need not make it a
+    /// [`Sighting`].
+    pub fn is_enabled(&self) -> bool {
+        !self.disabled
+    }
+
     pub fn see(&mut self, s: Sighting) {
         if self.disabled {
             return;

@@ -58,8 +58,9 @@ pub struct Options {
     pub incidents: bool,
     /// Count the distinct failing recipients (per cause, and bounced):
     /// `suppress` reports neither, and at a million recipients they are
-    /// 14 MiB (`--stats` then says 0 recipient hashes). With neither this nor `incidents`, the workers send the
-    /// resolver no sighting of each event.
+    /// 14 MiB (`--stats` then says 0 recipient hashes). With neither this
+    /// nor `incidents`, the workers send the resolver no sighting of each
+    /// event.
     pub distinct_recipients: bool,
 }
 
@@ -290,7 +291,6 @@ pub fn analyse_from(
     let mut resolver = Resolver {
         filter: &context.filter,
         distinct_recipients: options.distinct_recipients,
-        sightings: context.sightings,
         summary: Summary::default(),
         table,
         tracker: if options.incidents {
@@ -524,8 +524,6 @@ struct Resolver<'c, 's> {
     filter: &'c Filter,
     /// [`Options::distinct_recipients`].
     distinct_recipients: bool,
-    /// [`Context::sightings`].
-    sightings: bool,
     summary: Summary,
     table: QueueTable,
     tracker: Tracker,
@@ -540,7 +538,7 @@ impl Resolver<'_, '_> {
             Message::Chunk(out) => resolve(
                 out,
                 self.filter,
-                (self.distinct_recipients, self.sightings),
+                self.distinct_recipients,
                 &mut self.summary,
                 &mut self.table,
                 &mut self.tracker,
@@ -583,12 +581,11 @@ fn fate_record(d: &Deferral, fate: Fate, at: Option<Timestamp>) -> FateRecord {
 }
 
 /// Folds one chunk's output into the run, in chunk order.
-/// `(distinct, sightings)`: whether the distinct failing recipients are
-/// counted, and the incident tracker sees the events.
+/// `distinct`: whether the distinct failing recipients are counted.
 fn resolve(
     out: ChunkOutput,
     filter: &Filter,
-    (distinct, sightings): (bool, bool),
+    distinct: bool,
     summary: &mut Summary,
     table: &mut QueueTable,
     incidents: &mut Tracker,
@@ -639,7 +636,7 @@ fn resolve(
                         } else {
                             summary.count_event(&e);
                         }
-                        if sightings {
+                        if incidents.is_enabled() {
                             incidents.see(Sighting::of(&e, |r: &[u8]| Arc::from(r)));
                         }
                     }

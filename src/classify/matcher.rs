@@ -365,10 +365,10 @@ impl Classifier {
     }
 
     /// The provider of a query: relay host, else the host the text names,
-    /// else the recipient domain.
+    /// else a provider's signature in the text, else the recipient domain.
     fn provider(&self, q: &Query<'_>) -> Option<u16> {
         let host = q.relay.and_then(relay_host).or_else(|| text_host(q.reply));
-        self.catalogue.provider_for(host, q.domain)
+        self.catalogue.provider_of(host, q.reply, q.domain)
     }
 
     /// The best cause for `text`, and what decided it.
@@ -924,6 +924,33 @@ mod tests {
             ..Query::text(bare)
         };
         assert_ne!(c.classify(&q).cause, Cause::UserUnknown);
+        // Through a smart host the relay is not Microsoft's, but the
+        // server name Exchange Online writes in its reply still is.
+        let relayed = b"550 5.4.1 Recipient address rejected: Access denied. [DB8PR01.eurprd01.prod.outlook.com 2024-01-01T00:00:00.000Z 08DC]";
+        let q = Query {
+            relay: Some(b"smarthost.example.net[192.0.2.9]:587"),
+            ..Query::text(relayed)
+        };
+        assert_eq!(c.classify(&q).cause, Cause::UserUnknown);
+        // A Microsoft relay decides before any signature in the text.
+        let cat = catalogue();
+        let id = |p: Option<u16>| p.map(|i| cat.providers()[usize::from(i)].id.as_str());
+        assert_eq!(
+            id(cat.provider_of(Some(b"mx.example.com"), relayed, Some(b"example.org"))),
+            Some("microsoft")
+        );
+        assert_eq!(
+            id(cat.provider_of(Some(b"mx3.qq.com"), relayed, None)),
+            Some("qq")
+        );
+        assert_eq!(
+            id(cat.provider_of(Some(b"mx.example.com"), b"550 no", Some(b"qq.com"))),
+            Some("qq")
+        );
+        assert_eq!(
+            id(cat.provider_of(Some(b"mx.example.com"), b"550 no", None)),
+            None
+        );
     }
 
     /// The replies that put valid people on the suppression list or gave

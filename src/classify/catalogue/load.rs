@@ -84,6 +84,8 @@ struct RawProvider {
     hosts: Vec<String>,
     #[serde(default)]
     domains: Vec<String>,
+    #[serde(default)]
+    signatures: Vec<String>,
 }
 
 #[derive(Deserialize, Clone)]
@@ -287,6 +289,7 @@ impl Catalogue {
         let (phrases, regexes) = (phrases?, regexes?);
         let host_suffixes = suffix_map(&providers, |p| &p.hosts);
         let domain_suffixes = suffix_map(&providers, |p| &p.domains);
+        let (signatures, signature_provider) = signatures(&providers)?;
         Ok(Catalogue {
             causes,
             codes,
@@ -294,6 +297,8 @@ impl Catalogue {
             providers,
             host_suffixes,
             domain_suffixes,
+            signatures,
+            signature_provider,
             rules,
             phrases,
             phrase_rule,
@@ -487,6 +492,12 @@ impl Tables {
                 name: p.name.clone(),
                 hosts: lower(&p.hosts),
                 domains: lower(&p.domains),
+                signatures: p
+                    .signatures
+                    .iter()
+                    .map(|g| g.trim().to_ascii_lowercase())
+                    .filter(|g| !g.is_empty())
+                    .collect(),
             });
         }
         Ok(())
@@ -515,6 +526,34 @@ fn suffix_map(providers: &[Provider], list: fn(&Provider) -> &[String]) -> Suffi
         }
     }
     map
+}
+
+/// Every provider's `signatures` in one case-insensitive automaton
+/// (pattern id → provider index), `None` when no provider has one.
+fn signatures(providers: &[Provider]) -> Result<(Option<AhoCorasick>, Vec<u16>), CatalogueError> {
+    let mut patterns = Vec::new();
+    let mut owner = Vec::new();
+    for (i, p) in providers.iter().enumerate() {
+        let Ok(i) = u16::try_from(i) else { break };
+        for g in &p.signatures {
+            patterns.push(g.as_str());
+            owner.push(i);
+        }
+    }
+    if patterns.is_empty() {
+        return Ok((None, owner));
+    }
+    let automaton = AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::LeftmostFirst)
+        .build(&patterns)
+        .map_err(|e| {
+            across_files(
+                "signatures",
+                format!("cannot compile the provider signatures: {e}"),
+            )
+        })?;
+    Ok((Some(automaton), owner))
 }
 
 // ---------------------------------------------------------------------------

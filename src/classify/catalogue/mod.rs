@@ -300,6 +300,11 @@ pub struct Provider {
     pub hosts: Vec<String>,
     /// Recipient domains (and their subdomains), lower-case: `gmail.com`.
     pub domains: Vec<String>,
+    /// Words only this provider's servers write in a reply (its server
+    /// names, its help address), lower-case: `prod.outlook.com`. They name
+    /// the provider when the relay does not: a reply passed on by a smart
+    /// host or a filtering gateway.
+    pub signatures: Vec<String>,
 }
 
 /// One compiled rule.
@@ -356,6 +361,9 @@ pub struct Catalogue {
     /// lookup per label of its host, not a scan of every provider's list.
     host_suffixes: SuffixMap,
     domain_suffixes: SuffixMap,
+    /// Every provider's signatures; pattern id → `signature_provider[id]`.
+    signatures: Option<AhoCorasick>,
+    signature_provider: Vec<u16>,
     rules: Vec<Rule>,
     /// All phrases of all rules; pattern id → `phrase_rule[id]`.
     pub(crate) phrases: Option<AhoCorasick>,
@@ -426,7 +434,20 @@ impl Catalogue {
     /// `gmail-smtp-in.l.google.com`) by label-aligned suffix, else the one
     /// owning recipient `domain` (or a parent of it).
     pub fn provider_for(&self, host: Option<&[u8]>, domain: Option<&[u8]>) -> Option<u16> {
+        self.provider_of(host, b"", domain)
+    }
+
+    /// The provider of a reply: the one serving `host` (by suffix), else
+    /// the one whose signature `text` holds (the first in the text), else
+    /// the one owning recipient `domain`. A relay of a provider's own
+    /// decides; a signature beats the domain, since a gateway in front of
+    /// a domain passes on the words of the provider behind it.
+    pub fn provider_of(&self, host: Option<&[u8]>, text: &[u8], domain: Option<&[u8]>) -> Option<u16> {
         host.and_then(|h| first_suffix(&self.host_suffixes, h))
+            .or_else(|| {
+                let m = self.signatures.as_ref()?.find(text)?;
+                self.signature_provider.get(m.pattern().as_usize()).copied()
+            })
             .or_else(|| domain.and_then(|d| first_suffix(&self.domain_suffixes, d)))
     }
 

@@ -6,7 +6,11 @@
 Feeds every `reply` of tests/data/heldout.toml, one per line, to
 `BIN classify -f json` and compares the `cause` it prints with the label.
 Prints the entry count per cause, the overall accuracy, the accuracy per
-origin kind and per cause, and the confusion counts (expected -> got).
+origin kind and per cause, the confusion counts (expected -> got), and what
+matters most to the suppression list: of the bounced entries, how many the
+classifier calls hard (SPEC: user_unknown, host_unknown, not_accept,
+has_moved, suspend) where the label is not (an address suppressed wrongly),
+and the reverse (a gone address kept).
 
 The missed texts are printed only with --misses. The held-out set judges the
 rules; whoever edits rules should see the figures, never the missed texts.
@@ -81,6 +85,9 @@ def classify(binary, replies):
     return [r.get("cause") if isinstance(r, dict) else None for r in results]
 
 
+HARD = {"user_unknown", "host_unknown", "not_accept", "has_moved", "suspend"}
+
+
 def pct(n, d):
     return f"{100.0 * n / d:5.1f}%" if d else "    -"
 
@@ -127,6 +134,14 @@ def main():
         print("  none")
     for (exp, g), n in sorted(confusion.items(), key=lambda kv: (-kv[1], kv[0])):
         print(f"  {exp} -> {g}: {n}")
+
+    bounced = [(e, g) for e, g in zip(entries, got) if e.get("status", "bounced") == "bounced"]
+    said_hard = sum(1 for e, g in bounced if g in HARD)
+    wrong_hard = sum(1 for e, g in bounced if g in HARD and e["cause"] not in HARD)
+    missed_hard = sum(1 for e, g in bounced if e["cause"] in HARD and g not in HARD)
+    print()
+    print(f"suppression (bounced entries: {len(bounced)}): called hard {said_hard}, "
+          f"of them not hard by the label {wrong_hard}; hard by the label but not called hard {missed_hard}")
 
     if args.misses:
         print()

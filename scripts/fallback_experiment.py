@@ -8,9 +8,11 @@ cause if it alone clears the threshold (variant B, "soft alternative").
 
 Training: tests/data/replies.toml, rule `examples` of patterns/*.toml,
 ../shared/tools/replies.tsv (placeholders filled), split=dev rows of
-the labelled outside sources (scripts/external: EXTERNAL/{sisimai,crisp}.tsv).
-Evaluation (never trained on, texts never printed): tests/data/heldout.toml and
-split=heldout rows of the two TSVs.
+the labelled outside sources (scripts/external: EXTERNAL/{sisimai,crisp,
+bounceparser,zonemta,mautic}.tsv, those present) and of tests/data/qa2.toml
+and qa3.toml. Evaluation (never trained on, texts never printed):
+tests/data/heldout.toml, heldout-qa.toml, and the split=heldout rows of the
+others.
 
 Needs scikit-learn (pip install scikit-learn); rules verdicts from a copy of the
 binary (default target/release/bounce-report). Prints figures only.
@@ -69,20 +71,42 @@ def training_set(rng, variants=2):
         for i, row in enumerate(csv.DictReader(fh, delimiter="\t")):
             for _ in range(variants):
                 texts.append(fill(row["template"], rng)); labels.append(row["cause"]); groups.append(f"tsv#{i}")
-    for p in (os.path.join(EXTERNAL, "sisimai.tsv"), os.path.join(EXTERNAL, "crisp.tsv")):
+    for name in TSV_SOURCES:
+        p = os.path.join(EXTERNAL, name + ".tsv")
+        if not os.path.exists(p):
+            continue
         for t, c, sid in load_tsv(p, "dev"):
             texts.append(t); labels.append(c); groups.append(sid.split("#")[0])
+    for name in SPLIT_TOMLS:
+        for i, (t, c) in enumerate(load_toml_split(f"{REPO}/tests/data/{name}.toml", "dev")):
+            texts.append(t); labels.append(c); groups.append(f"{name}#{i}")
     return texts, labels, groups
 
+
+# Outside sources whose dev halves train the model and whose held-out halves
+# judge it (those present under EXTERNAL), and the committed split files.
+TSV_SOURCES = ("sisimai", "crisp", "bounceparser", "zonemta", "mautic")
+SPLIT_TOMLS = ("qa2", "qa3")
+
+
+def load_toml_split(path, split):
+    d = tomllib.load(open(path, "rb"))
+    return [(r["reply"], r["cause"]) for r in d["reply"] if r.get("split") == split]
+
 def eval_sets():
-    h = load_toml_replies(f"{REPO}/tests/data/heldout.toml")
-    s = load_tsv(os.path.join(EXTERNAL, "sisimai.tsv"), "heldout")
-    c = load_tsv(os.path.join(EXTERNAL, "crisp.tsv"), "heldout")
-    return {
-        "heldout.toml": ([t for t, _ in h], [y for _, y in h]),
-        "sisimai heldout": ([t for t, _, _ in s], [y for _, y, _ in s]),
-        "crisp heldout": ([t for t, _, _ in c], [y for _, y, _ in c]),
-    }
+    sets = {}
+    for name in ("heldout", "heldout-qa"):
+        h = load_toml_replies(f"{REPO}/tests/data/{name}.toml")
+        sets[name + ".toml"] = ([t for t, _ in h], [y for _, y in h])
+    for name in SPLIT_TOMLS:
+        h = load_toml_split(f"{REPO}/tests/data/{name}.toml", "heldout")
+        sets[name + " heldout"] = ([t for t, _ in h], [y for _, y in h])
+    for name in TSV_SOURCES:
+        p = os.path.join(EXTERNAL, name + ".tsv")
+        if os.path.exists(p):
+            s = load_tsv(p, "heldout")
+            sets[name + " heldout"] = ([t for t, _, _ in s], [y for _, y, _ in s])
+    return sets
 
 # ---------------------------------------------------------------- rules
 def rules_verdicts(binary, texts):

@@ -12,6 +12,11 @@ classifier calls hard (SPEC: user_unknown, host_unknown, not_accept,
 has_moved, suspend) where the label is not (an address suppressed wrongly),
 and the reverse (a gone address kept).
 
+With --sisimai, the same replies also go to the peer classifier,
+`Sisimai->match` (Debian: libsisimai-perl), and its accuracy is printed
+beside ours (its reason names mapped to SPEC's: `userunknown` is
+user_unknown; `filtered`, `delivered`, `feedback` count as wrong).
+
 The missed texts are printed only with --misses. The held-out set judges the
 rules; whoever edits rules should see the figures, never the missed texts.
 
@@ -85,6 +90,39 @@ def classify(binary, replies):
     return [r.get("cause") if isinstance(r, dict) else None for r in results]
 
 
+SISIMAI = r"""
+use strict; use warnings; use Sisimai;
+binmode STDIN; binmode STDOUT;
+while (my $t = <STDIN>) {
+    chomp $t;
+    my $r = Sisimai->match($t);
+    print((defined $r && length $r) ? $r : 'undefined', "\n");
+}
+"""
+
+
+def sisimai(replies):
+    """Sisimai->match's reason for each reply, in SPEC's snake_case."""
+    proc = subprocess.run(["perl", "-e", SISIMAI], input="".join(r + "\n" for r in replies),
+                          capture_output=True, text=True, encoding="utf-8")
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr)
+        sys.exit("score_heldout: perl with Sisimai failed (apt-get install libsisimai-perl)")
+    snake = {"contenterror": "content_error", "exceedlimit": "exceed_limit", "hasmoved": "has_moved",
+             "hostunknown": "host_unknown", "mailboxfull": "mailbox_full", "mailererror": "mailer_error",
+             "mesgtoobig": "mesg_too_big", "networkerror": "network_error", "norelaying": "no_relaying",
+             "notaccept": "not_accept", "onhold": "on_hold", "policyviolation": "policy_violation",
+             "securityerror": "security_error", "spamdetected": "spam_detected", "syntaxerror": "syntax_error",
+             "systemerror": "system_error", "systemfull": "system_full", "toomanyconn": "too_many_conn",
+             "userunknown": "user_unknown", "virusdetected": "virus_detected", "badreputation": "bad_reputation",
+             "requireptr": "require_ptr", "authfailure": "auth_failure", "failedstarttls": "failed_starttls",
+             "notcompliantrfc": "not_compliant_rfc"}
+    out = proc.stdout.splitlines()
+    if len(out) != len(replies):
+        sys.exit(f"score_heldout: {len(replies)} replies in, {len(out)} Sisimai reasons out")
+    return [snake.get(r, r) for r in out]
+
+
 HARD = {"user_unknown", "host_unknown", "not_accept", "has_moved", "suspend"}
 
 
@@ -97,6 +135,7 @@ def main():
     ap.add_argument("--bin", default=None, help="bounce-report binary (default: target/release, target/debug, then PATH)")
     ap.add_argument("--data", default=DEFAULT_DATA, help="held-out TOML file")
     ap.add_argument("--split", choices=("dev", "heldout"), help="only the entries of this split (for files with a `split` field)")
+    ap.add_argument("--sisimai", action="store_true", help="also score Sisimai->match on the same replies")
     ap.add_argument("--misses", action="store_true", help="also print the missed texts (not for rule editors)")
     args = ap.parse_args()
 
@@ -142,6 +181,15 @@ def main():
     print()
     print(f"suppression (bounced entries: {len(bounced)}): called hard {said_hard}, "
           f"of them not hard by the label {wrong_hard}; hard by the label but not called hard {missed_hard}")
+
+    if args.sisimai:
+        peer = sisimai([e["reply"] for e in entries])
+        right = sum(e["cause"] == p for e, p in zip(entries, peer))
+        peer_hard = sum(1 for e, p in zip(entries, peer) if e.get("status", "bounced") == "bounced" and p in HARD)
+        peer_wrong = sum(1 for e, p in zip(entries, peer)
+                         if e.get("status", "bounced") == "bounced" and p in HARD and e["cause"] not in HARD)
+        print(f"Sisimai->match on the same replies: {right}/{total} = {pct(right, total).strip()} "
+              f"(ours {sum(hits)}/{total}); called hard {peer_hard}, of them not hard by the label {peer_wrong}")
 
     if args.misses:
         print()

@@ -174,6 +174,11 @@ def main():
     for (exp, g), n in sorted(confusion.items(), key=lambda kv: (-kv[1], kv[0])):
         print(f"  {exp} -> {g}: {n}")
 
+    named = [(e, g) for e, g in zip(entries, got) if g != "undefined"]
+    named_right = sum(1 for e, g in named if e["cause"] == g)
+    print()
+    print(f"when it names a cause (not undefined): {named_right}/{len(named)} = {pct(named_right, len(named)).strip()}; "
+          f"undefined on {total - len(named)}")
     bounced = [(e, g) for e, g in zip(entries, got) if e.get("status", "bounced") == "bounced"]
     said_hard = sum(1 for e, g in bounced if g in HARD)
     wrong_hard = sum(1 for e, g in bounced if g in HARD and e["cause"] not in HARD)

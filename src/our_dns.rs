@@ -40,12 +40,14 @@ const INCIDENT_GAP_MINUTES: i64 = 30;
 const SAMPLE_DOMAINS: usize = 5;
 
 /// Postfix's own DNS failure text, as smtp(8) writes it: "Host or domain
-/// name not found. Name service error for name=… type=…: Host not found".
+/// name not found. Name service error for name=… type=…: Host not found",
+/// or with `smtp_host_lookup = native`, "unable to look up host …: Name or
+/// service not known" (the system resolver's answer).
 fn dns_failure(reply: &[u8]) -> bool {
     let reply = reply
         .strip_prefix(b"delivery temporarily suspended: ")
         .unwrap_or(reply);
-    reply.starts_with(b"Host or domain name not found")
+    reply.starts_with(b"Host or domain name not found") || reply.starts_with(b"unable to look up host ")
 }
 
 /// The hash a domain is known by here and in the incident tracker.
@@ -119,7 +121,9 @@ impl DnsWatch {
         m.last = m.last.max(time);
         // "Host not found, try again" is a timeout or SERVFAIL: the domain's
         // own servers can be slow; only "not found" says "no such domain".
-        let not_found = u64::from(!reply.ends_with(b"try again"));
+        let not_found = u64::from(
+            !reply.ends_with(b"try again") && !reply.ends_with(b"Temporary failure in name resolution"),
+        );
         if let Some((_, n, nx)) = m.domains.iter_mut().find(|(d, _, _)| &**d == domain) {
             *n += 1;
             *nx += not_found;
@@ -256,5 +260,28 @@ mod tests {
         assert_eq!(incidents[0].sample, ["gmail.example"]);
         assert_eq!((incidents[1].failures, incidents[1].domains), (3, 3));
         assert_eq!((incidents[1].start, incidents[1].end), (5_000_000, 5_000_002));
+    }
+
+    /// With `smtp_host_lookup = native` the same failure reads "unable to
+    /// look up host": a delivered domain failing so is our resolver too.
+    #[test]
+    fn native_lookups_are_weighed_like_dns() {
+        let mut w = DnsWatch::default();
+        w.delivered(domain_hash("example.org"), 1_000_000);
+        w.failed(
+            "example.org",
+            1_000_060,
+            b"unable to look up host mx.example.org: Name or service not known",
+        );
+        assert!(w.blames_resolver("example.org", 1_000_060));
+        w.failed(
+            "other.example",
+            9_000_000,
+            b"unable to look up host mx.other.example: Name or service not known",
+        );
+        for s in 0..20 {
+            w.delivered(domain_hash("example.net"), 9_000_000 + s * 30);
+        }
+        assert!(!w.blames_resolver("other.example", 9_000_000));
     }
 }

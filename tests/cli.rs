@@ -366,6 +366,43 @@ fn classify_explain_shows_origin_stage_codes_and_the_deciding_rule() {
     assert!(text.starts_with("bad_reputation\tsoft\t550\t-\n  origin: remote, stage: greeting\n  decided by: generic.too_many_invalid_recipients"), "{text}");
 }
 
+/// The provider a reply was put with is part of the explanation: through a
+/// smart host the relay is not Microsoft's, but Exchange Online's server
+/// name in the text is, and its rule for 5.4.1 "Access denied" decides.
+#[test]
+fn classify_explain_names_the_provider_from_the_relay_or_the_text() {
+    let lines = jsonl_of(
+        bounce_report()
+            .args(["classify", "--explain", "-f", "json"])
+            .arg("host smarthost.example.net[192.0.2.9] said: 550 5.4.1 Recipient address rejected: Access denied. [DB8PR01.eurprd01.prod.outlook.com] (in reply to RCPT TO command)")
+            .arg("host mx.example.net[192.0.2.9] said: 550 5.4.1 Recipient address rejected: Access denied (in reply to RCPT TO command)")
+            .arg("host mx3.qq.com[203.205.1.1] said: 550 Mailbox not found. (in reply to RCPT TO command)"),
+    );
+    assert_eq!(
+        (&lines[0]["provider"], &lines[0]["rule"], &lines[0]["cause"]),
+        (
+            &"microsoft".into(),
+            &"microsoft.dbeb_access_denied".into(),
+            &"user_unknown".into()
+        ),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[1]["provider"].is_null(), "{}", lines[1]);
+    assert_ne!(lines[1]["cause"], "user_unknown", "{}", lines[1]);
+    assert_eq!(lines[2]["provider"], "qq", "{}", lines[2]);
+    let text = bounce_report()
+        .args(["classify", "--explain"])
+        .arg("host smarthost.example.net[192.0.2.9] said: 550 5.4.1 Recipient address rejected: Access denied. [DB8PR01.eurprd01.prod.outlook.com] (in reply to RCPT TO command)")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.contains("  origin: remote, stage: rcpt_to, provider: microsoft\n"),
+        "{text}"
+    );
+}
+
 /// `generate man` is a man page that groff renders without a warning, and
 /// it documents every long option `--help` lists; `generate complete-bash`
 /// is valid bash that completes every subcommand (issue 20: set-up a Rust

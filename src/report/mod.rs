@@ -494,6 +494,12 @@ pub fn classify_line(
     };
     let a = &x.anatomy;
     let stage = a.stage.map_or("-", |s| s.as_str());
+    // The provider the reply was put with (relay host, a host or signature
+    // in the text, or the recipient domain): provider-scoped rules need it.
+    let provider = x
+        .provider
+        .and_then(|i| catalogue.providers().get(usize::from(i)))
+        .map(|p| p.id.as_str());
     let adjusted = x.adjusted.map(|adj| match adj {
         Adjustment::SenderLevel(c) => {
             format!("{c} at {stage} is about our sender, not the recipient: rejected")
@@ -523,6 +529,7 @@ pub fn classify_line(
             if explain {
                 obj["origin"] = serde_json::json!(a.origin.as_str());
                 obj["stage"] = serde_json::json!(a.stage.map(|s| s.as_str()));
+                obj["provider"] = serde_json::json!(provider);
                 obj["adjusted"] = serde_json::json!(adjusted);
                 obj["decided_by"] = serde_json::json!(decided);
                 obj["rule"] = serde_json::json!(v.rule.and_then(|i| catalogue.rule(i)).map(|r| r.id.clone()));
@@ -535,7 +542,11 @@ pub fn classify_line(
             let dsn = v.dsn.map_or("-".to_string(), |d| d.to_string());
             writeln!(out, "{}\t{class}\t{code}\t{dsn}", v.cause)?;
             if explain {
-                writeln!(out, "  origin: {}, stage: {stage}", a.origin.as_str())?;
+                write!(out, "  origin: {}, stage: {stage}", a.origin.as_str())?;
+                match provider {
+                    Some(p) => writeln!(out, ", provider: {p}")?,
+                    None => writeln!(out)?,
+                }
                 writeln!(out, "  decided by: {decided}")?;
                 if let Some(adj) = &adjusted {
                     writeln!(out, "  stage rule: {adj}")?;

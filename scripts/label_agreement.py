@@ -15,7 +15,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "scripts"))
 import score_heldout  # noqa: E402
 
-HARD = {"user_unknown", "host_unknown", "not_accept", "has_moved", "suspend"}
+HARD = score_heldout.HARD
 
 
 def load(path):

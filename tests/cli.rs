@@ -328,6 +328,18 @@ fn stats_say_what_the_run_holds_at_its_end() {
     assert!(quiet.stderr.is_empty());
 }
 
+/// `classify --explain REPLY` in its text form.
+fn explained(reply: &str) -> String {
+    let out = bounce_report()
+        .args(["classify", "--explain", reply])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Exchange Online's 5.4.1 "Access denied", passed on by a smart host.
+const RELAYED: &str = "host smarthost.example.net[192.0.2.9] said: 550 5.4.1 Recipient address rejected: Access denied. [DB8PR01.eurprd01.prod.outlook.com] (in reply to RCPT TO command)";
+
 /// `classify --explain` shows the reply's anatomy (who wrote it, the SMTP
 /// stage), its codes, the deciding rule and what the stage changed.
 #[test]
@@ -357,12 +369,9 @@ fn classify_explain_shows_origin_stage_codes_and_the_deciding_rule() {
     assert_eq!(second["cause"], "network_error");
     assert!(second["adjusted"].is_null());
 
-    let text = bounce_report()
-        .args(["classify", "--explain"])
-        .arg("host mail-in.example.info[192.0.2.1] refused to talk to me: 550 Too many invalid recipients")
-        .output()
-        .unwrap();
-    let text = String::from_utf8(text.stdout).unwrap();
+    let text = explained(
+        "host mail-in.example.info[192.0.2.1] refused to talk to me: 550 Too many invalid recipients",
+    );
     assert!(text.starts_with("bad_reputation\tsoft\t550\t-\n  origin: remote, stage: greeting\n  decided by: generic.too_many_invalid_recipients"), "{text}");
 }
 
@@ -374,7 +383,7 @@ fn classify_explain_names_the_provider_from_the_relay_or_the_text() {
     let lines = jsonl_of(
         bounce_report()
             .args(["classify", "--explain", "-f", "json"])
-            .arg("host smarthost.example.net[192.0.2.9] said: 550 5.4.1 Recipient address rejected: Access denied. [DB8PR01.eurprd01.prod.outlook.com] (in reply to RCPT TO command)")
+            .arg(RELAYED)
             .arg("host mx.example.net[192.0.2.9] said: 550 5.4.1 Recipient address rejected: Access denied (in reply to RCPT TO command)")
             .arg("host mx3.qq.com[203.205.1.1] said: 550 Mailbox not found. (in reply to RCPT TO command)"),
     );
@@ -391,12 +400,7 @@ fn classify_explain_names_the_provider_from_the_relay_or_the_text() {
     assert!(lines[1]["provider"].is_null(), "{}", lines[1]);
     assert_ne!(lines[1]["cause"], "user_unknown", "{}", lines[1]);
     assert_eq!(lines[2]["provider"], "qq", "{}", lines[2]);
-    let text = bounce_report()
-        .args(["classify", "--explain"])
-        .arg("host smarthost.example.net[192.0.2.9] said: 550 5.4.1 Recipient address rejected: Access denied. [DB8PR01.eurprd01.prod.outlook.com] (in reply to RCPT TO command)")
-        .output()
-        .unwrap();
-    let text = String::from_utf8(text.stdout).unwrap();
+    let text = explained(RELAYED);
     assert!(
         text.contains("  origin: remote, stage: rcpt_to, provider: microsoft\n"),
         "{text}"

@@ -932,30 +932,6 @@ mod tests {
             ..Query::text(relayed)
         };
         assert_eq!(c.classify(&q).cause, Cause::UserUnknown);
-        // A provider's own relay decides before a signature in the text,
-        // and the text's signature before the recipient domain.
-        let cat = catalogue();
-        let id = |p: Option<u16>| p.map(|i| cat.providers()[usize::from(i)].id.as_str());
-        assert_eq!(
-            id(cat.provider_of(Some(b"mx.example.com"), relayed, Some(b"example.org"))),
-            Some("microsoft")
-        );
-        assert_eq!(
-            id(cat.provider_of(Some(b"mx3.qq.com"), relayed, None)),
-            Some("qq")
-        );
-        assert_eq!(
-            id(cat.provider_of(Some(b"mx.example.com"), relayed, Some(b"qq.com"))),
-            Some("microsoft")
-        );
-        assert_eq!(
-            id(cat.provider_of(Some(b"mx.example.com"), b"550 no", Some(b"qq.com"))),
-            Some("qq")
-        );
-        assert_eq!(
-            id(cat.provider_of(Some(b"mx.example.com"), b"550 no", None)),
-            None
-        );
     }
 
     /// The replies that put valid people on the suppression list or gave

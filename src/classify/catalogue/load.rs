@@ -515,7 +515,7 @@ fn every_cause_described(causes: Vec<Option<CauseInfo>>) -> Result<Vec<CauseInfo
 }
 
 /// Host (or domain) suffix → the first provider listing it, lower-case,
-/// without a trailing dot, for [`Catalogue::provider_for`].
+/// without a trailing dot, for [`Catalogue::provider_of`].
 fn suffix_map(providers: &[Provider], list: fn(&Provider) -> &[String]) -> SuffixMap {
     let mut map = SuffixMap::default();
     for (i, p) in providers.iter().enumerate() {

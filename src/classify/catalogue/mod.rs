@@ -430,18 +430,13 @@ impl Catalogue {
         .find_map(|p| self.dsns.get(p))
     }
 
-    /// The provider serving `host` (a relay host name such as
-    /// `gmail-smtp-in.l.google.com`) by label-aligned suffix, else the one
-    /// owning recipient `domain` (or a parent of it).
-    pub fn provider_for(&self, host: Option<&[u8]>, domain: Option<&[u8]>) -> Option<u16> {
-        self.provider_of(host, b"", domain)
-    }
-
-    /// The provider of a reply: the one serving `host` (by suffix), else
+    /// The provider of a reply: the one serving `host` (a relay host name
+    /// such as `gmail-smtp-in.l.google.com`, by label-aligned suffix), else
     /// the one whose signature `text` holds (the first in the text), else
-    /// the one owning recipient `domain`. A relay of a provider's own
-    /// decides; a signature beats the domain, since a gateway in front of
-    /// a domain passes on the words of the provider behind it.
+    /// the one owning recipient `domain` (or a parent of it). A relay of a
+    /// provider's own decides; a signature beats the domain, since a
+    /// gateway in front of a domain passes on the words of the provider
+    /// behind it.
     pub fn provider_of(&self, host: Option<&[u8]>, text: &[u8], domain: Option<&[u8]>) -> Option<u16> {
         host.and_then(|h| first_suffix(&self.host_suffixes, h))
             .or_else(|| {
@@ -572,25 +567,45 @@ mod tests {
     }
 
     #[test]
-    fn providers_match_by_host_suffix_then_domain() {
+    fn providers_match_by_host_suffix_then_signature_then_domain() {
         let cat = Catalogue::load(None).unwrap_or_else(|e| panic!("{e}"));
         let id = |p: Option<u16>| {
             p.and_then(|i| cat.providers().get(usize::from(i)))
                 .map(|p| p.id.as_str())
         };
         assert_eq!(
-            id(cat.provider_for(Some(b"gmail-smtp-in.l.google.com"), None)),
+            id(cat.provider_of(Some(b"gmail-smtp-in.l.google.com"), b"", None)),
             Some("google")
         );
         assert_eq!(
-            id(cat.provider_for(Some(b"ALT1.ASPMX.L.GOOGLE.COM"), None)),
+            id(cat.provider_of(Some(b"ALT1.ASPMX.L.GOOGLE.COM"), b"", None)),
             Some("google")
         );
-        assert_eq!(id(cat.provider_for(Some(b"notgoogle.com"), None)), None);
-        assert_eq!(id(cat.provider_for(None, Some(b"163.com"))), Some("netease"));
+        assert_eq!(id(cat.provider_of(Some(b"notgoogle.com"), b"", None)), None);
+        assert_eq!(id(cat.provider_of(None, b"", Some(b"163.com"))), Some("netease"));
         assert_eq!(
-            id(cat.provider_for(Some(b"mx.example.org"), Some(b"hotmail.com"))),
+            id(cat.provider_of(Some(b"mx.example.org"), b"", Some(b"hotmail.com"))),
             Some("microsoft")
+        );
+        // A signature in the text (a reply passed on by a smart host) comes
+        // after a provider's own relay and before the recipient domain.
+        let relayed =
+            b"550 5.4.1 Recipient address rejected: Access denied. [DB8PR01.eurprd01.prod.outlook.com]";
+        assert_eq!(
+            id(cat.provider_of(Some(b"mx.example.com"), relayed, Some(b"qq.com"))),
+            Some("microsoft")
+        );
+        assert_eq!(
+            id(cat.provider_of(Some(b"mx3.qq.com"), relayed, None)),
+            Some("qq")
+        );
+        assert_eq!(
+            id(cat.provider_of(Some(b"mx.example.com"), b"550 no", Some(b"qq.com"))),
+            Some("qq")
+        );
+        assert_eq!(
+            id(cat.provider_of(Some(b"mx.example.com"), b"550 no", None)),
+            None
         );
     }
 

@@ -469,6 +469,47 @@ fn suppression_needs_evidence_about_the_recipient() {
         "host mx.example.com[192.0.2.46] said: 550 5.1.1 <jon@example.com>: Recipient address rejected: User unknown in virtual mailbox table (in reply to RCPT TO command)",
         "user_unknown",
     );
+    // A smart host refusing our own account, after RCPT TO and after the
+    // data (issue 19's next hazard): about us, not the recipients. The
+    // same words at X.2.1 from the recipient's MX are its disabled mailbox.
+    for (i, (to, reply)) in [
+        (
+            "lee@example.co.uk",
+            "550 5.7.1 Account disabled (in reply to RCPT TO command)",
+        ),
+        (
+            "max@example.de",
+            "554 5.7.1 Account suspended due to abuse (in reply to end of DATA command)",
+        ),
+        (
+            "nia@example.fr",
+            "550 5.7.1 User account is locked (in reply to RCPT TO command)",
+        ),
+        (
+            "oto@example.jp",
+            "550 Sender account disabled (in reply to RCPT TO command)",
+        ),
+    ]
+    .iter()
+    .enumerate()
+    {
+        add(
+            &format!("Nov 21 13:0{i}:00"),
+            to,
+            "smtp.relay.example.net[192.0.2.50]:587",
+            "5.7.1",
+            &format!("host smtp.relay.example.net[192.0.2.50] said: {reply}"),
+            "",
+        );
+    }
+    add(
+        "Nov 21 13:10:00",
+        "pia@example.com",
+        "mx.example.com[192.0.2.46]:25",
+        "5.2.1",
+        "host mx.example.com[192.0.2.46] said: 550 5.2.1 The email account that you tried to reach is disabled. (in reply to RCPT TO command)",
+        "suspend",
+    );
     for (i, domain) in [
         "acme.example",
         "b.example",
@@ -515,11 +556,11 @@ fn suppression_needs_evidence_about_the_recipient() {
         }
     }
     // The generated day's own recipients without evidence (as in the test
-    // above), and the two injected ones with it.
+    // above), and the three injected ones with it.
     let generated = without_recipient_evidence(&text);
     assert_eq!(
         rows.len() as u64,
-        n(&truth["distinct_hard_recipients"]) + 2 - generated.len() as u64
+        n(&truth["distinct_hard_recipients"]) + 3 - generated.len() as u64
     );
 
     // The causes the report gives them: our connection refused for our
@@ -547,6 +588,14 @@ fn suppression_needs_evidence_about_the_recipient() {
         ("network_error".into(), "soft".into())
     );
     assert_eq!(cause_of("ivy@gmial.com"), ("host_unknown".into(), "hard".into()));
+    for to in [
+        "lee@example.co.uk",
+        "max@example.de",
+        "nia@example.fr",
+        "oto@example.jp",
+    ] {
+        assert_eq!(cause_of(to), ("rejected".into(), "soft".into()), "{to}");
+    }
 
     // The report names the resolver's two stretches as such: gmail.com,
     // which received mail the same day, and the six domains failing at

@@ -66,12 +66,12 @@ def results_from(stdout):
     return doc
 
 
-def classify(binary, replies):
+def classify(binary, replies, patterns=None):
     for reply in replies:
         if "\n" in reply or "\r" in reply:
             sys.exit("score_heldout: a reply holds a line break; cannot feed it one per line")
     proc = subprocess.run(
-        [binary, "classify", "-f", "json"],
+        [binary, "classify", "-f", "json"] + (["--patterns", patterns] if patterns else []),
         input="".join(r + "\n" for r in replies),
         capture_output=True,
         text=True,
@@ -136,6 +136,7 @@ def main():
     ap.add_argument("--data", default=DEFAULT_DATA, help="held-out TOML file")
     ap.add_argument("--split", choices=("dev", "heldout"), help="only the entries of this split (for files with a `split` field)")
     ap.add_argument("--sisimai", action="store_true", help="also score Sisimai->match on the same replies")
+    ap.add_argument("--patterns", metavar="DIR", help="extra pattern files, passed to classify --patterns (an experiment)")
     ap.add_argument("--misses", action="store_true", help="also print the missed texts (not for rule editors)")
     args = ap.parse_args()
 
@@ -145,7 +146,7 @@ def main():
         entries = [e for e in entries if e.get("split") == args.split]
         if not entries:
             sys.exit(f"no entries with split = {args.split!r} in {args.data}")
-    got = classify(args.bin or default_bin(), [e["reply"] for e in entries])
+    got = classify(args.bin or default_bin(), [e["reply"] for e in entries], args.patterns)
 
     total = len(entries)
     hits = [e["cause"] == g for e, g in zip(entries, got)]

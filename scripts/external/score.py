@@ -44,9 +44,10 @@ def read_tsv(path):
     return rows
 
 
-def classify(binary, texts):
+def classify(binary, texts, patterns=None):
     data = "".join(common.one_line(t) + "\n" for t in texts).encode("utf-8")
-    p = subprocess.run([binary, "classify", "-f", "json"], input=data,
+    extra = ["--patterns", patterns] if patterns else []
+    p = subprocess.run([binary, "classify", "-f", "json"] + extra, input=data,
                        stdout=subprocess.PIPE, check=True)
     out = [json.loads(l) for l in p.stdout.decode("utf-8", "replace").split("\n") if l.strip()]
     if len(out) != len(texts):
@@ -65,6 +66,7 @@ def main():
     ap.add_argument("--bin", default=os.environ.get("BOUNCE_REPORT", "target/release/bounce-report"),
                     help="the bounce-report binary (default: $BOUNCE_REPORT or target/release/bounce-report)")
     ap.add_argument("--split", choices=["dev", "heldout", "all"], default="all")
+    ap.add_argument("--patterns", metavar="DIR", help="extra pattern files, passed to classify --patterns (an experiment)")
     ap.add_argument("--misses", action="store_true", help="print every wrong row")
     ap.add_argument("--top", type=int, default=15, help="confusions to print (default 15)")
     ap.add_argument("--exclude", action="append", default=[], metavar="CAUSE",
@@ -77,7 +79,7 @@ def main():
     rows = [r for r in rows if r["cause"] not in a.exclude]
     if not rows:
         raise SystemExit("no rows")
-    results = classify(a.bin, [r["reply"] for r in rows])
+    results = classify(a.bin, [r["reply"] for r in rows], a.patterns)
     for r, res in zip(rows, results):
         r["got"] = res.get("cause")
 

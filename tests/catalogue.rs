@@ -928,9 +928,16 @@ fn probe_comes_out_as_labelled(file: &str, at_least: usize) {
             "deferred" => Status::Deferred,
             _ => Status::Bounced,
         };
+        // The relay is the host that replied, as in the log line's relay=
+        // field (a provider's rules are scoped by it).
+        let relay = ["host ", "SASL authentication failed; server "]
+            .iter()
+            .find_map(|p| t.reply.strip_prefix(p))
+            .and_then(|r| r.split_once(']').map(|(h, _)| format!("{h}]:25")));
         let q = Query {
             dsn: Dsn::parse(t.dsn.as_bytes()),
             status,
+            relay: relay.as_deref().map(str::as_bytes),
             ..Query::text(t.reply.as_bytes())
         };
         let got = c.classify(&q).cause;
@@ -961,4 +968,18 @@ fn remote_postfix_and_lmtp_replies_come_out_as_labelled() {
 #[test]
 fn other_mtas_replies_come_out_as_labelled() {
     probe_comes_out_as_labelled("tests/data/mta-texts.toml", 180);
+}
+
+/// The published replies of security gateways (Mimecast, Cisco, Sophos,
+/// Trend Micro, Barracuda, …) and sending services (Amazon SES, SendGrid).
+#[test]
+fn gateway_replies_come_out_as_labelled() {
+    probe_comes_out_as_labelled("tests/data/gateway-texts.toml", 80);
+}
+
+/// The replies of Stalwart, Maddy, mox, Apache James, Courier, Postal and
+/// Zimbra's LMTP.
+#[test]
+fn other_servers_replies_come_out_as_labelled() {
+    probe_comes_out_as_labelled("tests/data/oss-texts.toml", 150);
 }

@@ -924,6 +924,10 @@ fn probe_comes_out_as_labelled(file: &str, at_least: usize) {
             "{}: a difference says why",
             t.reply
         );
+        for c in std::iter::once(&t.cause).chain(&t.catalogue) {
+            assert!(c.parse::<Cause>().is_ok(), "{}: {c} is not a SPEC cause", t.reply);
+        }
+        assert_ne!(t.catalogue.as_ref(), Some(&t.cause), "{}: no difference", t.reply);
         let status = match t.status.as_str() {
             "deferred" => Status::Deferred,
             _ => Status::Bounced,

@@ -992,8 +992,11 @@ fn other_servers_replies_come_out_as_labelled() {
 /// GitHub issues of mail-server projects (12 after de-duplication), labelled
 /// blind, committed (4b39d66) before it was scored. Its held-out half is
 /// only 5 replies: 5 of 5 at its first run (the catalogue of 9b1ae73), which
-/// says little.
+/// says little; 4 since a failure to reach a single-label host (`imap[…]`,
+/// a container of our own) is system_error, as SPEC says of our own
+/// sockets: the labeller read the same kind of line as system_error in the
+/// dev half and as network_error in the held-out half, both marked doubtful.
 #[test]
 fn seventh_source_held_out_half_is_frozen_and_scored() {
-    score_frozen_set("tests/data/qa6.toml", 0xf7d2_51a1_aee8_ebd8, Some("heldout"), 5);
+    score_frozen_set("tests/data/qa6.toml", 0xf7d2_51a1_aee8_ebd8, Some("heldout"), 4);
 }

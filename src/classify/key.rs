@@ -95,7 +95,7 @@ static CLASS: [u8; 256] = {
 /// five digits or more → `#`; tokens of eight bytes or more that contain a
 /// digit (queue ids, `a1si123.45 - gsmtp`, host names) → `#` unless they are
 /// enhanced status codes; a host name just before `[` and the value of
-/// `name=` → `~`; bracketed text with a digit longer than six bytes
+/// `name=` → `~` (a host name without a dot → `~~`); bracketed text with a digit longer than six bytes
 /// (`[192.0.2.1]`, `[2001:db8::1]`, Microsoft's `[… .prod.outlook.com …]`) →
 /// `[#]`, except local sockets and loopback addresses, which rules use.
 ///
@@ -152,7 +152,10 @@ pub(crate) fn mask_into(text: &[u8], out: &mut Vec<u8>) {
         }
         let tok = &text[start..i];
         if text.get(i) == Some(&b'[') && classes & ALPHA != 0 {
-            out.push(b'~');
+            // A name without a dot (`dovecot[…]`, a container or a host on
+            // our own network; a public MX always has a dotted name) is
+            // `~~`, so a rule may tell the two apart.
+            out.extend_from_slice(if dots == 0 { b"~~" } else { b"~" });
             continue;
         }
         if tok.eq_ignore_ascii_case(b"name") && text.get(i) == Some(&b'=') {

@@ -542,8 +542,9 @@ fn push_dsn(key: &mut Vec<u8>, dsn: Option<Dsn>) {
 // Reading the text.
 
 /// Copies `text` into `out` with each host name written just before `[`
-/// (`host mx1.ess.barracudanetworks.com[…]`, `unknown[…]`) replaced by `~`,
-/// exactly the tokens [`mask_into`] turns into `~` in the cache key. Rules
+/// (`host mx1.ess.barracudanetworks.com[…]`, `unknown[…]`) replaced by `~`
+/// (`~~` for a name without a dot, `dovecot[…]`: a service of our own
+/// network), exactly as [`mask_into`] masks them in the cache key. Rules
 /// run on this copy, so a host name can neither trigger a rule (a
 /// Barracuda-hosted MX is not the Barracuda blocklist, `relay.spamfilter.…`
 /// is not a spam verdict) nor make two replies that share a cache entry
@@ -570,7 +571,7 @@ fn hide_hosts(text: &[u8], out: &mut Vec<u8>) -> bool {
             changed = true;
         }
         out.extend_from_slice(&text[copied..i - len]);
-        out.push(b'~');
+        out.extend_from_slice(if name.contains(&b'.') { b"~" } else { b"~~" });
         copied = i;
     }
     if changed {
@@ -1138,7 +1139,7 @@ mod tests {
             let tok = &text[i..i + len];
             i += len;
             if text.get(i) == Some(&b'[') && tok.iter().any(|c| c.is_ascii_alphabetic()) {
-                out.push(b'~');
+                out.extend_from_slice(if tok.contains(&b'.') { b"~" } else { b"~~" });
                 continue;
             }
             if tok.eq_ignore_ascii_case(b"name") && text.get(i) == Some(&b'=') {
@@ -1228,9 +1229,11 @@ mod tests {
             b"lost connection with mail.example.net[private/dovecot-lmtp] while x; <unknown[198.51.100.7]>",
             &mut out
         ));
+        // A name of one label (`unknown`, `dovecot`) is `~~`: a rule may
+        // tell a service of our own network from a dotted MX name.
         assert_eq!(
             out,
-            b"lost connection with ~[private/dovecot-lmtp] while x; <~[198.51.100.7]>"
+            b"lost connection with ~[private/dovecot-lmtp] while x; <~~[198.51.100.7]>"
         );
         // A bracket after a space, or after digits only, names no host.
         assert!(!hide_hosts(

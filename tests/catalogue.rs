@@ -932,16 +932,11 @@ fn probe_comes_out_as_labelled(file: &str, at_least: usize) {
             "deferred" => Status::Deferred,
             _ => Status::Bounced,
         };
-        // The relay is the host that replied, as in the log line's relay=
-        // field (a provider's rules are scoped by it).
-        let relay = ["host ", "SASL authentication failed; server "]
-            .iter()
-            .find_map(|p| t.reply.strip_prefix(p))
-            .and_then(|r| r.split_once(']').map(|(h, _)| format!("{h}]:25")));
+        // No relay: the classifier takes the provider from the host the
+        // text names (`host X[…]`), as for `bounce-report classify`.
         let q = Query {
             dsn: Dsn::parse(t.dsn.as_bytes()),
             status,
-            relay: relay.as_deref().map(str::as_bytes),
             ..Query::text(t.reply.as_bytes())
         };
         let got = c.classify(&q).cause;

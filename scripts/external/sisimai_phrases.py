@@ -15,8 +15,10 @@ the result:
 import argparse
 import os
 import re
-import subprocess
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402
 
 PHRASES = {
  'user_unknown': ["address not present in directory","address unknown","destination addresses were unknown","email address could not be found","mailbox not present","nessun utente simile in questo indirizzo","no existe dicha persona","no existe ese usuario","no mail box available for this user","no such address here","no thank you rejected: account unavailable","not a valid user here","recipient address rejected: invalid-recipient","recipient address rejected: userunknown","recipient not exist","resolver.adr.recipient notfound","sorry, badrcptto","there is no one at this address","this email address is wrong or no longer valid","this recipient is in my badrecipientto list","this spectator does not exist","user not known","vdeliver: invalid or unknown virtual user","your envelope recipient is in my badrcptto list"],
@@ -108,12 +110,10 @@ def q(s):
 
 def sisimai_text(gitdir):
     """The quoted strings of every Reason module, lower case, joined."""
-    files = subprocess.run(["git", "-C", gitdir, "ls-tree", "-r", "--name-only", "HEAD", "lib/Sisimai/Reason/"],
-                           capture_output=True, text=True, check=True).stdout.split()
     parts = []
-    for f in files:
-        src = subprocess.run(["git", "-C", gitdir, "show", "HEAD:" + f], capture_output=True, text=True, check=True).stdout
-        parts += [a or b for a, b in re.findall(r"'((?:[^'\\\\]|\\\\.)*)'|\"((?:[^\"\\\\]|\\\\.)*)\"", src)]
+    for blob, _path in common.ls_tree(gitdir, "lib/Sisimai/Reason/"):
+        src = common.git(gitdir, "cat-file", "blob", blob)
+        parts += [a or b for a, b in re.findall(r"'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\"", src)]
     return "\n".join(parts).lower()
 
 
@@ -137,8 +137,7 @@ def main():
     ap.add_argument("gitdir", help="bare git directory of sisimai/p5-sisimai")
     ap.add_argument("-o", default=os.path.join("target", "external", "sisimai-phrases", "sisimai.toml"))
     args = ap.parse_args()
-    commit = subprocess.run(["git", "-C", args.gitdir, "rev-parse", "HEAD"],
-                            capture_output=True, text=True, check=True).stdout.strip()
+    commit = common.head_commit(args.gitdir)
     text = sisimai_text(args.gitdir)
     missing = [p for ps in PHRASES.values() for p in ps if p not in text]
     if missing:

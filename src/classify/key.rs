@@ -95,9 +95,10 @@ static CLASS: [u8; 256] = {
 /// five digits or more → `#`; tokens of eight bytes or more that contain a
 /// digit (queue ids, `a1si123.45 - gsmtp`, host names) → `#` unless they are
 /// enhanced status codes; a host name just before `[` and the value of
-/// `name=` → `~` (a host name without a dot → `~~`); bracketed text with a digit longer than six bytes
-/// (`[192.0.2.1]`, `[2001:db8::1]`, Microsoft's `[… .prod.outlook.com …]`) →
-/// `[#]`, except local sockets and loopback addresses, which rules use.
+/// `name=` → `~` (a host name without a dot → `~~`); bracketed text with a
+/// digit longer than six bytes (`[192.0.2.1]`, `[2001:db8::1]`, Microsoft's
+/// `[… .prod.outlook.com …]`) → `[#]`, except local sockets and loopback
+/// addresses, which rules use.
 ///
 /// This runs on every reply, cached or not, so it is one pass with a byte
 /// class table: each token's classes, digits and dots are gathered while

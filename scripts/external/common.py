@@ -36,6 +36,76 @@ def normalize(text):
     return one_line(text).lower()
 
 
+_ADDR = re.compile(r"<?[\w.+=-]+@[\w.-]+>?")
+_IP = re.compile(r"\[?\b(?:\d{1,3}\.){3}\d{1,3}\b\]?|\[?[0-9a-f]*:[0-9a-f:]+:[0-9a-f:]*\]?")
+_HOST = re.compile(r"\b(?:[a-z0-9-]+\.)+[a-z]{2,}\b")
+_DIGITS = re.compile(r"\d+")
+_WRAP = re.compile(r"(?:said|refused to talk to me):\s*(.*?)(?:\s*\(in reply to [^)]*\))?\s*$", re.S)
+_STRING = re.compile(r'"((?:[^"\\]|\\.){12,})"')
+
+
+def shape(text):
+    """A reply's shape: lower case; addresses, IP addresses, host names and
+    digit runs masked; white space collapsed. Two replies of one shape are
+    one wording."""
+    t = text.lower()
+    t = _ADDR.sub("@", t)
+    t = _IP.sub("#", t)
+    t = _HOST.sub("~", t)
+    t = _DIGITS.sub("0", t)
+    return _WS.sub(" ", t).strip()
+
+
+def shapes(text):
+    """The shape of the whole text and, inside a Postfix wrapper ("host X[IP]
+    said: ... (in reply to ... command)"), of the remote reply."""
+    out = {shape(text)}
+    m = _WRAP.search(text)
+    if m and m.group(1).strip():
+        out.add(shape(m.group(1)))
+    return out
+
+
+def reply_core(text):
+    """The remote reply inside a Postfix wrapper, else the whole text."""
+    m = _WRAP.search(text)
+    return m.group(1) if m and m.group(1).strip() else text
+
+
+def seen_shapes(root):
+    """The shapes of every text a rule may have been written from: the probes
+    (tests/data/*-texts.toml), tests/data/replies.toml, the dev halves of the
+    outside sets (tests/data/qa*.toml, target/external/*.tsv when present) and
+    the strings of patterns/*.toml (the rules' examples). Returns the set and
+    the number of TSVs found."""
+    import csv
+    import glob
+    import tomllib
+
+    seen = set()
+    data = os.path.join(root, "tests", "data")
+    for path in glob.glob(os.path.join(data, "*-texts.toml")) + [os.path.join(data, "replies.toml")]:
+        with open(path, "rb") as f:
+            for e in tomllib.load(f).get("reply", []):
+                seen |= shapes(e["reply"])
+    for path in glob.glob(os.path.join(data, "qa*.toml")):
+        with open(path, "rb") as f:
+            for e in tomllib.load(f)["reply"]:
+                if e.get("split") == "dev":
+                    seen |= shapes(e["reply"])
+    tsvs = glob.glob(os.path.join(root, "target", "external", "*.tsv"))
+    for path in tsvs:
+        with open(path, newline="", encoding="utf-8") as f:
+            for r in csv.DictReader(f, delimiter="\t"):
+                if r.get("split") == "dev" and r.get("reply"):
+                    seen |= shapes(r["reply"])
+    for path in glob.glob(os.path.join(root, "patterns", "*.toml")):
+        with open(path, encoding="utf-8") as f:
+            for s in _STRING.findall(f.read()):
+                seen |= shapes(s)
+    return seen, len(tsvs)
+
+
 def split_of(reply):
     """Frozen by rule: sha256 of the normalized reply; first byte even -> heldout."""
     digest = hashlib.sha256(normalize(reply).encode("utf-8")).digest()

@@ -62,6 +62,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("yahoo.toml", include_str!("../../../patterns/yahoo.toml")),
     ("china.toml", include_str!("../../../patterns/china.toml")),
     ("services.toml", include_str!("../../../patterns/services.toml")),
+    ("products.toml", include_str!("../../../patterns/products.toml")),
 ];
 
 /// The built-in pattern files (the same list as [`BUILTIN`]), e.g. for

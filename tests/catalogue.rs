@@ -1009,6 +1009,22 @@ fn hosting_replies_come_out_as_labelled() {
     probe_comes_out_as_labelled("tests/data/hosting-texts.toml", 140);
 }
 
+/// The replies of hosted filters, gateways and sending services not in the
+/// gateway probe: MailCleaner, Momentum, MailChannels, SpamExperts, Vade,
+/// SparkPost, Proxmox Mail Gateway, SocketLabs, SMTP2GO, …
+#[test]
+fn filters_and_sending_services_replies_come_out_as_labelled() {
+    probe_comes_out_as_labelled("tests/data/filter-texts.toml", 100);
+}
+
+/// Mailbox providers' replies from their own pages and code tables, and
+/// from real bounces: Gmail, Yandex, iCloud, Outlook.com, Zoho, Comcast,
+/// QQ/Exmail, Web.de, Orange, Mail.ru, Free, Japanese carriers, …
+#[test]
+fn mailbox_providers_replies_come_out_as_labelled() {
+    probe_comes_out_as_labelled("tests/data/provider-texts.toml", 140);
+}
+
 /// `tests/data/qa6.toml`: a seventh outside source, replies pasted in
 /// GitHub issues of mail-server projects (12 after de-duplication), labelled
 /// blind, committed (4b39d66) before it was scored. Its held-out half is

@@ -97,6 +97,10 @@ pub enum Adjustment {
     /// A refusal at the connection level (greeting, HELO, STARTTLS): the
     /// hard causes its words or DSN named were passed over.
     ConnectionLevel,
+    /// A refusal at the connection level named a verdict on content (the
+    /// cause given: spam, a virus): no message had been sent, so it refuses
+    /// our IP or host, `blocked`.
+    ContentAtConnection(Cause),
     /// Postfix's DNS said a provider's domain (gmail.com) does not exist:
     /// our resolver failed, so `host_unknown` became `network_error`.
     OurResolver,
@@ -381,7 +385,9 @@ impl Classifier {
     /// refuses us, not the mailbox); at the sender level the refusal is of
     /// our sender, `rejected` (SPEC: "even when it says 'user unknown'
     /// about the sender"). A 521 "does not accept mail" at the greeting
-    /// stays `not_accept` ([`names_a_mailbox`]).
+    /// stays `not_accept` ([`names_a_mailbox`]). A verdict on content at
+    /// the connection level ("refused to talk to me: 451 Spam email") is
+    /// about our IP: `blocked` ([`judges_content`]).
     ///
     /// Postfix's own "Host not found" for a domain known to exist (a
     /// provider's, `known`) is our resolver failing, not the domain:
@@ -449,6 +455,13 @@ impl Classifier {
                 adjusted: Some(Adjustment::OurResolver),
             };
         }
+        if connection && judges_content(cause) {
+            return Decided {
+                cause: Cause::Blocked,
+                decision,
+                adjusted: Some(Adjustment::ContentAtConnection(cause)),
+            };
+        }
         if level == Some(Level::Sender) && cause.is_hard() {
             return Decided {
                 cause: Cause::Rejected,
@@ -491,6 +504,13 @@ impl Classifier {
             }
         }
     }
+}
+
+/// A verdict on a message's content. Before DATA no message has been sent,
+/// so at the greeting, HELO or STARTTLS such words ("451 Spam email") are
+/// about our IP or host.
+fn judges_content(c: Cause) -> bool {
+    matches!(c, Cause::SpamDetected | Cause::VirusDetected)
 }
 
 /// A hard cause that speaks of the recipient's own address or domain
@@ -958,6 +978,10 @@ mod tests {
             ("connect to mx.example.net[192.0.2.3]:25: Connection refused", Cause::NetworkError),
             // A 521 greeting is the whole host's "does not accept mail".
             ("host mx.example.net[192.0.2.3] refused to talk to me: 521 5.3.2 mx.example.net does not accept mail", Cause::NotAccept),
+            // "Spam" before any message was sent is about our IP.
+            ("host mail.example.com.au[192.0.2.3] refused to talk to me: 451 Spam email. Email Session ID: {5488DD4B-12-FEFDA8C0}", Cause::Blocked),
+            // The same words after the message are a verdict on it.
+            ("host mail.example.com.au[192.0.2.3] said: 550 Spam email. (in reply to end of DATA command)", Cause::SpamDetected),
         ];
         let mut c = classifier();
         for (text, want) in cases {

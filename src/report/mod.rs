@@ -507,6 +507,9 @@ pub fn classify_line(
         Adjustment::ConnectionLevel => {
             format!("a refusal at {stage} is about our connection: recipient causes passed over")
         }
+        Adjustment::ContentAtConnection(c) => {
+            format!("{c} at {stage}, before any message was sent, is about our IP: blocked")
+        }
         Adjustment::OurResolver => {
             "the domain is a mail provider's and exists: our resolver failed, not the domain".to_string()
         }

@@ -882,10 +882,11 @@ fn fourth_source_held_out_half_is_frozen_and_scored() {
 /// de-duplication against every earlier corpus), labelled blind, committed
 /// (81e39d0) before it was scored, split by hash. Its held-out half (40) is
 /// frozen: 31 of 40 at its first run (the catalogue of 1556c9b), 32 with the
-/// rules from the probes of products' replies.
+/// rules from the probes of products' replies, 33 since a verdict on content
+/// at the greeting is read as a refusal of our IP (2464395).
 #[test]
 fn fifth_source_held_out_half_is_frozen_and_scored() {
-    score_frozen_set("tests/data/qa4.toml", 0x8ae2_5eb0_0120_f8fd, Some("heldout"), 32);
+    score_frozen_set("tests/data/qa4.toml", 0x8ae2_5eb0_0120_f8fd, Some("heldout"), 33);
 }
 
 /// `tests/data/qa5.toml`: a sixth outside source, wordings specific to one
@@ -1024,6 +1025,13 @@ fn filters_and_sending_services_replies_come_out_as_labelled() {
 #[test]
 fn mailbox_providers_replies_come_out_as_labelled() {
     probe_comes_out_as_labelled("tests/data/provider-texts.toml", 140);
+}
+
+/// Replies in the receiving server's language (French, German, Italian,
+/// Polish, Spanish, …): providers' localized texts and translated filters.
+#[test]
+fn replies_in_other_languages_come_out_as_labelled() {
+    probe_comes_out_as_labelled("tests/data/lang-texts.toml", 50);
 }
 
 /// `tests/data/qa6.toml`: a seventh outside source, replies pasted in

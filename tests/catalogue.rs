@@ -849,10 +849,13 @@ fn held_out_set_is_frozen_and_scored() {
 /// texts of real Postfix status lines that people pasted in public issue
 /// trackers, forums and mailing lists, labelled blind and committed
 /// (e5c1b02) before it was first scored: 94 of 107 then, 95 with the
-/// rules written from qa3.toml's dev half.
+/// rules written from qa3.toml's dev half, 94 again since Spamhaus's "Error:
+/// open resolver" answer is read as the receiver's own failure
+/// (`dnsbl.spamhaus_open_resolver`, as Spamhaus documents its return code):
+/// one reply here is labelled as a listing of our IP.
 #[test]
 fn second_held_out_set_is_frozen_and_scored() {
-    score_frozen_set("tests/data/heldout-qa.toml", 0xae1b_b646_66a1_a20a, None, 95);
+    score_frozen_set("tests/data/heldout-qa.toml", 0xae1b_b646_66a1_a20a, None, 94);
 }
 
 /// `tests/data/qa2.toml`: a third outside source, harvested and labelled
@@ -1032,6 +1035,14 @@ fn mailbox_providers_replies_come_out_as_labelled() {
 #[test]
 fn replies_in_other_languages_come_out_as_labelled() {
     probe_comes_out_as_labelled("tests/data/lang-texts.toml", 50);
+}
+
+/// Refusals naming a DNS block list (Spamhaus, SORBS, SpamCop, Barracuda,
+/// UCEPROTECT, …) in the wrappers of Postfix, Exim, Sendmail and qmail, and
+/// the lists' own error answers.
+#[test]
+fn block_list_refusals_come_out_as_labelled() {
+    probe_comes_out_as_labelled("tests/data/dnsbl-texts.toml", 100);
 }
 
 /// `tests/data/qa6.toml`: a seventh outside source, replies pasted in

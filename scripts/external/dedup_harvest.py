@@ -15,7 +15,8 @@ the held-out halves it compares against. Two modes:
 
   --mode probe (a product's own texts, tests/data/*-texts.toml): an entry is
     dropped when it repeats an earlier entry of the file, or when its shape
-    equals a text of a
+    equals a held-out row of an outside source (target/external/*.tsv) or a
+    text of a
     frozen held-out set or half (so that no rule is written from a text equal
     to one that judges the rules); nothing else is compared.
 
@@ -108,6 +109,11 @@ def main():
         if args.mode == "harvest":
             for t in toml_texts(path):
                 earlier |= shapes(t)
+    for path in sorted(glob.glob(os.path.join(ROOT, "target", "external", "*.tsv"))):
+        with open(path, newline="", encoding="utf-8") as f:
+            for r in csv.DictReader(f, delimiter="\t"):
+                if r.get("split") == "heldout" and r.get("reply"):
+                    frozen |= shapes(r["reply"])
     if args.mode == "harvest":
         for path in sorted(glob.glob(os.path.join(ROOT, "target", "external", "*.tsv"))):
             texts = tsv_texts(path)

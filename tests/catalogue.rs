@@ -1045,6 +1045,14 @@ fn block_list_refusals_come_out_as_labelled() {
     probe_comes_out_as_labelled("tests/data/dnsbl-texts.toml", 100);
 }
 
+/// Administrators' own reject texts from published configurations: Postfix
+/// access maps, header and body checks, Exim ACL messages, Sendmail's
+/// access db, rspamd and policy services.
+#[test]
+fn administrators_reject_texts_come_out_as_labelled() {
+    probe_comes_out_as_labelled("tests/data/config-texts.toml", 130);
+}
+
 /// `tests/data/qa6.toml`: a seventh outside source, replies pasted in
 /// GitHub issues of mail-server projects (12 after de-duplication), labelled
 /// blind, committed (4b39d66) before it was scored. Its held-out half is

@@ -1053,6 +1053,13 @@ fn administrators_reject_texts_come_out_as_labelled() {
     probe_comes_out_as_labelled("tests/data/config-texts.toml", 130);
 }
 
+/// The replies of chasquid, FastMail's authentication_milter and
+/// go-guerrilla, read in their sources.
+#[test]
+fn small_servers_and_milters_replies_come_out_as_labelled() {
+    probe_comes_out_as_labelled("tests/data/fetch-texts.toml", 45);
+}
+
 /// `tests/data/qa6.toml`: a seventh outside source, replies pasted in
 /// GitHub issues of mail-server projects (12 after de-duplication), labelled
 /// blind, committed (4b39d66) before it was scored. Its held-out half is

@@ -42,6 +42,7 @@ _HOST = re.compile(r"\b(?:[a-z0-9-]+\.)+[a-z]{2,}\b")
 _DIGITS = re.compile(r"\d+")
 _WRAP = re.compile(r"(?:said|refused to talk to me):\s*(.*?)(?:\s*\(in reply to [^)]*\))?\s*$", re.S)
 _STRING = re.compile(r'"((?:[^"\\]|\\.){12,})"')
+_WORD = re.compile(r"[a-z]{3,}")
 
 
 def shape(text):
@@ -72,37 +73,69 @@ def reply_core(text):
     return m.group(1) if m and m.group(1).strip() else text
 
 
+def word_set(text):
+    """The words of 3+ letters of a reply (inside a Postfix wrapper, of the
+    remote reply), addresses and host names left out."""
+    t = _ADDR.sub(" ", reply_core(text).lower())
+    return set(_WORD.findall(_HOST.sub(" ", t)))
+
+
+def toml_replies(path, split=None):
+    """The `reply` texts of a TOML test file (tests/data/*.toml); with
+    `split`, only that half's, an entry without a `split` field counting as
+    held out (the frozen sets have none)."""
+    import tomllib
+
+    with open(path, "rb") as f:
+        entries = tomllib.load(f).get("reply", [])
+    return [e["reply"] for e in entries if split is None or e.get("split", "heldout") == split]
+
+
+def tsv_rows(path):
+    """The rows of a labelled TSV (target/external/*.tsv) that hold a reply."""
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as f:
+        return [r for r in csv.DictReader(f, delimiter="\t") if r.get("reply")]
+
+
+def is_frozen(name):
+    """Whether a file of tests/data holds a frozen held-out set or half."""
+    return name in ("heldout.toml", "heldout-qa.toml") or re.fullmatch(r"qa\d+\.toml", name) is not None
+
+
+def pattern_strings(root):
+    """Every quoted string of 12+ characters in patterns/*.toml: the rules'
+    examples and their longer phrases."""
+    import glob
+
+    out = []
+    for path in sorted(glob.glob(os.path.join(root, "patterns", "*.toml"))):
+        with open(path, encoding="utf-8") as f:
+            out += _STRING.findall(f.read())
+    return out
+
+
 def seen_shapes(root):
     """The shapes of every text a rule may have been written from: the probes
     (tests/data/*-texts.toml), tests/data/replies.toml, the dev halves of the
     outside sets (tests/data/qa*.toml, target/external/*.tsv when present) and
     the strings of patterns/*.toml (the rules' examples). Returns the set and
     the number of TSVs found."""
-    import csv
     import glob
-    import tomllib
 
     seen = set()
     data = os.path.join(root, "tests", "data")
+    texts = []
     for path in glob.glob(os.path.join(data, "*-texts.toml")) + [os.path.join(data, "replies.toml")]:
-        with open(path, "rb") as f:
-            for e in tomllib.load(f).get("reply", []):
-                seen |= shapes(e["reply"])
+        texts += toml_replies(path)
     for path in glob.glob(os.path.join(data, "qa*.toml")):
-        with open(path, "rb") as f:
-            for e in tomllib.load(f)["reply"]:
-                if e.get("split") == "dev":
-                    seen |= shapes(e["reply"])
+        texts += toml_replies(path, "dev")
     tsvs = glob.glob(os.path.join(root, "target", "external", "*.tsv"))
     for path in tsvs:
-        with open(path, newline="", encoding="utf-8") as f:
-            for r in csv.DictReader(f, delimiter="\t"):
-                if r.get("split") == "dev" and r.get("reply"):
-                    seen |= shapes(r["reply"])
-    for path in glob.glob(os.path.join(root, "patterns", "*.toml")):
-        with open(path, encoding="utf-8") as f:
-            for s in _STRING.findall(f.read()):
-                seen |= shapes(s)
+        texts += [r["reply"] for r in tsv_rows(path) if r.get("split") == "dev"]
+    for t in texts + pattern_strings(root):
+        seen |= shapes(t)
     return seen, len(tsvs)
 
 

@@ -29,7 +29,6 @@ Usage: dedup_harvest.py IN.toml OUT.toml --mode harvest|probe
 """
 
 import argparse
-import csv
 import glob
 import os
 import re
@@ -37,17 +36,9 @@ import sys
 import tomllib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import _ADDR, _HOST, _STRING, reply_core, shape, shapes  # noqa: E402
+from common import is_frozen, pattern_strings, shape, shapes, toml_replies, tsv_rows, word_set  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-_WORD = re.compile(r"[a-z]{3,}")
-
-
-def words(text):
-    t = _ADDR.sub(" ", reply_core(text).lower())
-    t = _HOST.sub(" ", t)
-    return set(_WORD.findall(t))
 
 
 def fnv1a64(data):
@@ -55,25 +46,6 @@ def fnv1a64(data):
     for b in data:
         h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
     return h
-
-
-def toml_texts(path, heldout_only=False):
-    with open(path, "rb") as f:
-        data = tomllib.load(f)
-    out = []
-    for key in ("reply", "entry", "case"):
-        for e in data.get(key, []):
-            if not isinstance(e, dict) or "reply" not in e:
-                continue
-            if heldout_only and e.get("split", "heldout") != "heldout":
-                continue
-            out.append(e["reply"])
-    return out
-
-
-def tsv_texts(path):
-    with open(path, newline="", encoding="utf-8") as f:
-        return [r["reply"] for r in csv.DictReader(f, delimiter="\t") if r.get("reply")]
 
 
 def blocks(raw):
@@ -102,28 +74,24 @@ def main():
     for path in sorted(glob.glob(os.path.join(data, "*.toml"))):
         if os.path.abspath(path) == own:
             continue
-        name = os.path.basename(path)
-        if name in ("heldout.toml", "heldout-qa.toml") or re.fullmatch(r"qa\d+\.toml", name):
-            for t in toml_texts(path, heldout_only=True):
+        if is_frozen(os.path.basename(path)):
+            for t in toml_replies(path, "heldout"):
                 frozen |= shapes(t)
         if args.mode == "harvest":
-            for t in toml_texts(path):
+            for t in toml_replies(path):
                 earlier |= shapes(t)
     for path in sorted(glob.glob(os.path.join(ROOT, "target", "external", "*.tsv"))):
-        with open(path, newline="", encoding="utf-8") as f:
-            for r in csv.DictReader(f, delimiter="\t"):
-                if r.get("split") == "heldout" and r.get("reply"):
-                    frozen |= shapes(r["reply"])
+        rows = tsv_rows(path)
+        for r in rows:
+            row_shapes = shapes(r["reply"])
+            if r.get("split") == "heldout":
+                frozen |= row_shapes
+            if args.mode == "harvest":
+                earlier |= row_shapes
+        if args.mode == "harvest" and os.path.basename(path) == "sisimai.tsv":
+            sisimai_words = [w for w in (word_set(r["reply"]) for r in rows) if w]
     if args.mode == "harvest":
-        for path in sorted(glob.glob(os.path.join(ROOT, "target", "external", "*.tsv"))):
-            texts = tsv_texts(path)
-            for t in texts:
-                earlier |= shapes(t)
-            if os.path.basename(path) == "sisimai.tsv":
-                sisimai_words = [w for w in map(words, texts) if w]
-        for path in sorted(glob.glob(os.path.join(ROOT, "patterns", "*.toml"))):
-            src = open(path, encoding="utf-8").read()
-            examples += [shape(s) for s in _STRING.findall(src)]
+        examples = [shape(t) for t in pattern_strings(ROOT)]
         if not sisimai_words:
             sys.exit("target/external/sisimai.tsv is missing: run scripts/external/sisimai_labels.py first")
 
@@ -143,7 +111,7 @@ def main():
         elif args.mode == "harvest" and any(x in ex for x in s for ex in examples):
             reason = "shape inside a string of patterns/*.toml"
         elif args.mode == "harvest" and any(
-            len(w & o) / len(w | o) >= 0.8 for w in [words(e["reply"])] if w for o in sisimai_words
+            len(w & o) / len(w | o) >= 0.8 for w in [word_set(e["reply"])] if w for o in sisimai_words
         ):
             reason = "words overlap a row of sisimai.tsv (Jaccard >= 0.8)"
         else:

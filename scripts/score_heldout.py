@@ -34,7 +34,9 @@ Standard library only (Python 3.11+ for tomllib).
 import argparse
 import collections
 import json
+import glob
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -141,6 +143,65 @@ def pct(n, d):
     return f"{100.0 * n / d:5.1f}%" if d else "    -"
 
 
+def frozen_sets():
+    """The frozen sets: (label, path, split), in the order the README lists them."""
+    data = os.path.join(ROOT, "tests", "data")
+    qa = sorted(glob.glob(os.path.join(data, "qa*.toml")),
+                key=lambda p: int(re.sub(r"\D", "", os.path.basename(p)) or 0))
+    return ([("heldout", os.path.join(data, "heldout.toml"), None),
+             ("heldout-qa", os.path.join(data, "heldout-qa.toml"), None)]
+            + [(os.path.basename(p)[:-5], p, "heldout") for p in qa])
+
+
+def all_frozen(args):
+    """One line per frozen set and the totals: right, named-cause precision,
+    undefined, suppression (called hard / not hard by the label), the strict
+    figure, and Sisimai's right and wrongly-hard counts when asked."""
+    seen, tsvs = seen_shapes(ROOT)
+    cols = ["set", "right", "named right", "undefined", "hard called/wrong", "strict"] + (["Sisimai (wrong hard)"] if args.sisimai else [])
+    print("\t".join(cols))
+    tot = collections.Counter()
+    for label, path, split in frozen_sets():
+        with open(path, "rb") as f:
+            entries = [e for e in tomllib.load(f)["reply"] if split is None or e.get("split") == split]
+        got = classify(args.bin or default_bin(), [e["reply"] for e in entries], args.patterns)
+        row = collections.Counter(n=len(entries))
+        for e, g in zip(entries, got):
+            right = e["cause"] == g
+            row["right"] += right
+            row["named"] += g != "undefined"
+            row["named_right"] += right and g != "undefined"
+            if e.get("status", "bounced") == "bounced" and g in HARD:
+                row["hard"] += 1
+                row["wrong_hard"] += e["cause"] not in HARD
+            if not shapes(e["reply"]) & seen:
+                row["strict_n"] += 1
+                row["strict_right"] += right
+        if args.sisimai:
+            peer = sisimai([e["reply"] for e in entries])
+            for e, p in zip(entries, peer):
+                row["peer"] += e["cause"] == p
+                row["peer_wrong_hard"] += (e.get("status", "bounced") == "bounced" and p in HARD
+                                           and e["cause"] not in HARD)
+        tot.update(row)
+        print_frozen_row(label, row, args.sisimai)
+    print_frozen_row("all", tot, args.sisimai)
+    if not tsvs:
+        print("(target/external/*.tsv absent: their dev halves not counted in the strict figure)")
+
+
+def print_frozen_row(label, r, peer):
+    cells = [label,
+             f"{r['right']}/{r['n']} ({pct(r['right'], r['n']).strip()})",
+             f"{r['named_right']}/{r['named']} ({pct(r['named_right'], r['named']).strip()})",
+             str(r["n"] - r["named"]),
+             f"{r['hard']}/{r['wrong_hard']}",
+             f"{r['strict_right']}/{r['strict_n']} ({pct(r['strict_right'], r['strict_n']).strip()})"]
+    if peer:
+        cells.append(f"{r['peer']}/{r['n']} ({r['peer_wrong_hard']})")
+    print("\t".join(cells))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bin", default=None, help="bounce-report binary (default: target/release, target/debug, then PATH)")
@@ -149,7 +210,12 @@ def main():
     ap.add_argument("--sisimai", action="store_true", help="also score Sisimai->match on the same replies")
     ap.add_argument("--patterns", metavar="DIR", help="extra pattern files, passed to classify --patterns (an experiment)")
     ap.add_argument("--misses", action="store_true", help="also print the missed texts (not for rule editors)")
+    ap.add_argument("--all-frozen", action="store_true",
+                    help="score every frozen set (heldout, heldout-qa and the held-out halves of qa*.toml) "
+                         "and print one line each and the totals")
     args = ap.parse_args()
+    if args.all_frozen:
+        return all_frozen(args)
 
     with open(args.data, "rb") as f:
         entries = tomllib.load(f)["reply"]

@@ -33,8 +33,8 @@ Standard library only (Python 3.11+ for tomllib).
 
 import argparse
 import collections
-import json
 import glob
+import json
 import os
 import re
 import shutil
@@ -153,6 +153,28 @@ def frozen_sets():
             + [(os.path.basename(p)[:-5], p, "heldout") for p in qa])
 
 
+def tally(entries, got, seen):
+    """The counts every summary is made of: right, named (not undefined) and
+    named right, bounced, called hard and of them not hard by the label, hard
+    by the label but not called hard, and right on the strict entries (whose
+    shape no rule's source holds)."""
+    t = collections.Counter(n=len(entries))
+    for e, g in zip(entries, got):
+        right = e["cause"] == g
+        t["right"] += right
+        t["named"] += g != "undefined"
+        t["named_right"] += right and g != "undefined"
+        if e.get("status", "bounced") == "bounced":
+            t["bounced"] += 1
+            t["hard"] += g in HARD
+            t["wrong_hard"] += g in HARD and e["cause"] not in HARD
+            t["missed_hard"] += e["cause"] in HARD and g not in HARD
+        if not shapes(e["reply"]) & seen:
+            t["strict_n"] += 1
+            t["strict_right"] += right
+    return t
+
+
 def all_frozen(args):
     """One line per frozen set and the totals: right, named-cause precision,
     undefined, suppression (called hard / not hard by the label), the strict
@@ -165,18 +187,7 @@ def all_frozen(args):
         with open(path, "rb") as f:
             entries = [e for e in tomllib.load(f)["reply"] if split is None or e.get("split") == split]
         got = classify(args.bin or default_bin(), [e["reply"] for e in entries], args.patterns)
-        row = collections.Counter(n=len(entries))
-        for e, g in zip(entries, got):
-            right = e["cause"] == g
-            row["right"] += right
-            row["named"] += g != "undefined"
-            row["named_right"] += right and g != "undefined"
-            if e.get("status", "bounced") == "bounced" and g in HARD:
-                row["hard"] += 1
-                row["wrong_hard"] += e["cause"] not in HARD
-            if not shapes(e["reply"]) & seen:
-                row["strict_n"] += 1
-                row["strict_right"] += right
+        row = tally(entries, got, seen)
         if args.sisimai:
             peer = sisimai([e["reply"] for e in entries])
             for e, p in zip(entries, peer):
@@ -252,24 +263,18 @@ def main():
     for (exp, g), n in sorted(confusion.items(), key=lambda kv: (-kv[1], kv[0])):
         print(f"  {exp} -> {g}: {n}")
 
-    named = [(e, g) for e, g in zip(entries, got) if g != "undefined"]
-    named_right = sum(1 for e, g in named if e["cause"] == g)
-    print()
-    print(f"when it names a cause (not undefined): {named_right}/{len(named)} = {pct(named_right, len(named)).strip()}; "
-          f"undefined on {total - len(named)}")
-    bounced = [(e, g) for e, g in zip(entries, got) if e.get("status", "bounced") == "bounced"]
-    said_hard = sum(1 for e, g in bounced if g in HARD)
-    wrong_hard = sum(1 for e, g in bounced if g in HARD and e["cause"] not in HARD)
-    missed_hard = sum(1 for e, g in bounced if e["cause"] in HARD and g not in HARD)
-    print()
-    print(f"suppression (bounced entries: {len(bounced)}): called hard {said_hard}, "
-          f"of them not hard by the label {wrong_hard}; hard by the label but not called hard {missed_hard}")
-
     seen, tsvs = seen_shapes(ROOT)
-    unseen = [h for e, h in zip(entries, hits) if not shapes(e["reply"]) & seen]
+    t = tally(entries, got, seen)
     print()
-    print(f"on shapes no rule's source holds: {sum(unseen)}/{len(unseen)} = {pct(sum(unseen), len(unseen)).strip()}; "
-          f"the other {total - len(unseen)}: {sum(hits) - sum(unseen)}"
+    print(f"when it names a cause (not undefined): {t['named_right']}/{t['named']} = "
+          f"{pct(t['named_right'], t['named']).strip()}; undefined on {total - t['named']}")
+    print()
+    print(f"suppression (bounced entries: {t['bounced']}): called hard {t['hard']}, "
+          f"of them not hard by the label {t['wrong_hard']}; hard by the label but not called hard {t['missed_hard']}")
+    print()
+    print(f"on shapes no rule's source holds: {t['strict_right']}/{t['strict_n']} = "
+          f"{pct(t['strict_right'], t['strict_n']).strip()}; "
+          f"the other {total - t['strict_n']}: {t['right'] - t['strict_right']}"
           + ("" if tsvs else " (target/external/*.tsv absent: their dev halves not counted)"))
 
     if args.sisimai:

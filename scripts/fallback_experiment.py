@@ -10,7 +10,7 @@ Training: tests/data/replies.toml, rule `examples` of patterns/*.toml,
 ../shared/tools/replies.tsv (placeholders filled), split=dev rows of
 the labelled outside sources (scripts/external: EXTERNAL/{sisimai,crisp,
 bounceparser,zonemta,mautic}.tsv, those present) and of tests/data/qa2.toml
-and qa3.toml to qa12.toml. Evaluation (never trained on, texts never printed):
+and qa3.toml to qa13.toml. Evaluation (never trained on, texts never printed):
 tests/data/heldout.toml, heldout-qa.toml, and the split=heldout rows of the
 others.
 
@@ -87,7 +87,7 @@ def training_set(rng, variants=2):
 # Outside sources whose dev halves train the model and whose held-out halves
 # judge it (those present under EXTERNAL), and the committed split files.
 TSV_SOURCES = ("sisimai", "crisp", "bounceparser", "zonemta", "mautic")
-SPLIT_TOMLS = ("qa2", "qa3", "qa4", "qa5", "qa6", "qa7", "qa8", "qa9", "qa10", "qa11", "qa12")
+SPLIT_TOMLS = ("qa2", "qa3", "qa4", "qa5", "qa6", "qa7", "qa8", "qa9", "qa10", "qa11", "qa12", "qa13")
 
 
 def load_toml_split(path, split):

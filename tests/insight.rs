@@ -489,6 +489,14 @@ fn suppression_needs_evidence_about_the_recipient() {
             "oto@example.jp",
             "550 Sender account disabled (in reply to RCPT TO command)",
         ),
+        (
+            "pat@example.it",
+            "554 Your email account is suspended for sending spam (in reply to end of DATA command)",
+        ),
+        (
+            "quin@example.es",
+            "550 5.7.1 Sending account disabled (in reply to RCPT TO command)",
+        ),
     ]
     .iter()
     .enumerate()

@@ -9,8 +9,8 @@ cause if it alone clears the threshold (variant B, "soft alternative").
 Training: tests/data/replies.toml, rule `examples` of patterns/*.toml,
 ../shared/tools/replies.tsv (placeholders filled), split=dev rows of
 the labelled outside sources (scripts/external: EXTERNAL/{sisimai,crisp,
-bounceparser,zonemta,mautic}.tsv, those present) and of tests/data/qa2.toml
-and qa3.toml to qa13.toml. Evaluation (never trained on, texts never printed):
+bounceparser,zonemta,mautic}.tsv, those present) and of every
+tests/data/qa*.toml. Evaluation (never trained on, texts never printed):
 tests/data/heldout.toml, heldout-qa.toml, and the split=heldout rows of the
 others.
 
@@ -28,7 +28,7 @@ from sklearn.model_selection import GroupKFold
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "scripts"))
-from score_heldout import HARD  # noqa: E402  (SPEC's hard causes, one list)
+from score_heldout import HARD, frozen_sets  # noqa: E402  (SPEC's hard causes and the frozen sets, one list each)
 EXTERNAL = os.environ.get("EXTERNAL", os.path.join(REPO, "target", "external"))
 
 # ---------------------------------------------------------------- loading
@@ -87,7 +87,7 @@ def training_set(rng, variants=2):
 # Outside sources whose dev halves train the model and whose held-out halves
 # judge it (those present under EXTERNAL), and the committed split files.
 TSV_SOURCES = ("sisimai", "crisp", "bounceparser", "zonemta", "mautic")
-SPLIT_TOMLS = ("qa2", "qa3", "qa4", "qa5", "qa6", "qa7", "qa8", "qa9", "qa10", "qa11", "qa12", "qa13")
+SPLIT_TOMLS = tuple(label for label, _, split in frozen_sets() if split)  # qa2, qa3, … in order
 
 
 def load_toml_split(path, split):

@@ -1,7 +1,13 @@
 #!/usr/bin/env python3
 """Score bounce-report's classifier on the frozen held-out set.
 
-    scripts/score_heldout.py [--bin PATH] [--data PATH] [--misses]
+    scripts/score_heldout.py [--bin PATH] [--data PATH] [--split dev|heldout] [--sisimai] [--misses]
+    scripts/score_heldout.py --all-frozen [--bin PATH] [--sisimai]
+
+With --all-frozen it scores every frozen set (heldout.toml, heldout-qa.toml
+and the held-out halves of tests/data/qa*.toml) and prints one line each
+and the totals: right, right when a cause is named, undefined, called hard
+and of them wrongly, the strict figure below, and Sisimai with --sisimai.
 
 Feeds every `reply` of tests/data/heldout.toml, one per line, to
 `BIN classify -f json` and compares the `cause` it prints with the label.

@@ -19,7 +19,7 @@ binary (default target/release/bounce-report). Prints figures only.
 """
 import os
 import argparse, csv, glob, json, random, re, subprocess, sys, tomllib
-from collections import Counter, defaultdict
+from collections import Counter
 
 import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer

@@ -1062,6 +1062,15 @@ fn small_servers_and_milters_replies_come_out_as_labelled() {
     probe_comes_out_as_labelled("tests/data/fetch-texts.toml", 45);
 }
 
+/// Submission servers' and outbound relays' refusals of our own account,
+/// sender, authentication and rate (Exchange Online, Gmail, SES, Zoho,
+/// Mailgun, Postal, mox, maddy, Stalwart, Haraka, Dovecot, …): none of them
+/// may read as a recipient's hard failure.
+#[test]
+fn submission_refusals_come_out_as_labelled() {
+    probe_comes_out_as_labelled("tests/data/sender-texts.toml", 130);
+}
+
 /// `tests/data/qa6.toml`: a seventh outside source, replies pasted in
 /// GitHub issues of mail-server projects (12 after de-duplication), labelled
 /// blind, committed (4b39d66) before it was scored. Its held-out half is

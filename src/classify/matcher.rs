@@ -535,7 +535,7 @@ fn rank(cat: &Catalogue, h: Hit) -> (i32, bool, bool, u32, std::cmp::Reverse<u32
     }
 }
 
-/// Whether rule `i`'s provider, DSN and code constraints hold.
+/// Whether rule `i`'s provider, origin, stage, DSN and code constraints hold.
 fn applies(cat: &Catalogue, i: u32, anatomy: &Anatomy, dsn: Option<Dsn>, provider: Option<u16>) -> bool {
     let Some(r) = cat.rule_detail(i) else {
         return false;
@@ -543,6 +543,7 @@ fn applies(cat: &Catalogue, i: u32, anatomy: &Anatomy, dsn: Option<Dsn>, provide
     r.provider.is_none_or(|p| provider == Some(p))
         && r.from.is_none_or(|o| o == anatomy.origin)
         && (r.stage.is_empty() || anatomy.stage.is_some_and(|s| r.stage.contains(&s)))
+        && !anatomy.stage.is_some_and(|s| r.not_stage.contains(&s))
         && (r.dsn.is_empty() || dsn.is_some_and(|d| r.dsn.iter().any(|p| p.matches(d))))
         && (r.code.is_empty() || anatomy.code.is_some_and(|c| r.code.contains(&c)))
 }
@@ -982,6 +983,11 @@ mod tests {
             ("host mail.example.com.au[192.0.2.3] refused to talk to me: 451 Spam email. Email Session ID: {5488DD4B-12-FEFDA8C0}", Cause::Blocked),
             // The same words after the message are a verdict on it.
             ("host mail.example.com.au[192.0.2.3] said: 550 Spam email. (in reply to end of DATA command)", Cause::SpamDetected),
+            // "Mailbox unavailable" answering RCPT TO is the recipient's ...
+            ("host smtp.mail.yahoo.com[192.0.2.65] said: 550 Request failed; Mailbox unavailable (in reply to RCPT TO command)", Cause::UserUnknown),
+            // ... after the message it answers for the whole message, and is
+            // no evidence that an address is gone (a rule's `not_stage`).
+            ("host smtp.mail.yahoo.com[192.0.2.65] said: 550 Request failed; Mailbox unavailable (in reply to end of DATA command)", Cause::Undefined),
         ];
         let mut c = classifier();
         for (text, want) in cases {

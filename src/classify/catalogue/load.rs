@@ -124,6 +124,8 @@ struct RawRule {
     #[serde(default)]
     stage: Option<Spanned<OneOrMany<String>>>,
     #[serde(default)]
+    not_stage: Option<Spanned<OneOrMany<String>>>,
+    #[serde(default)]
     priority: Option<i32>,
     #[serde(default)]
     advice_en: Option<String>,
@@ -645,7 +647,11 @@ fn build_rule(
         Some(d) => dsn_constraints(s, &item, d)?,
     };
     let code = r.code.clone().map_or_else(Vec::new, OneOrMany::into_vec);
-    let (from, stage) = scope(s, &item, r)?;
+    let Scope {
+        from,
+        stage,
+        not_stage,
+    } = scope(s, &item, r)?;
     let phrases = checked_phrases(s, start, &item, r.phrase.as_ref())?;
     let regex = match &r.regex {
         None => None,
@@ -674,6 +680,7 @@ fn build_rule(
         provider,
         from,
         stage,
+        not_stage,
         dsn,
         code,
         phrases,
@@ -685,9 +692,17 @@ fn build_rule(
     })
 }
 
-/// Rule `item`'s `origin` and `stage` scope; an unknown name is an error
-/// listing the known ones.
-fn scope(s: &Source, item: &str, r: &RawRule) -> Result<(Option<Origin>, Vec<Stage>), CatalogueError> {
+/// Where a rule applies: who wrote the text, at which stages, and at which
+/// stages not.
+struct Scope {
+    from: Option<Origin>,
+    stage: Vec<Stage>,
+    not_stage: Vec<Stage>,
+}
+
+/// Rule `item`'s `origin`, `stage` and `not_stage` scope; an unknown name
+/// is an error listing the known ones.
+fn scope(s: &Source, item: &str, r: &RawRule) -> Result<Scope, CatalogueError> {
     let from = match &r.origin {
         None => None,
         Some(o) => Some(Origin::parse(o.get_ref()).ok_or_else(|| {
@@ -701,20 +716,37 @@ fn scope(s: &Source, item: &str, r: &RawRule) -> Result<(Option<Origin>, Vec<Sta
             )
         })?),
     };
-    let mut stage = Vec::new();
-    if let Some(st) = &r.stage {
-        for name in st.get_ref().clone().into_vec() {
-            stage.push(Stage::parse(&name).ok_or_else(|| {
+    Ok(Scope {
+        from,
+        stage: stages(s, item, r.stage.as_ref())?,
+        not_stage: stages(s, item, r.not_stage.as_ref())?,
+    })
+}
+
+/// The stage names of a `stage` or `not_stage` list, parsed.
+fn stages(
+    s: &Source,
+    item: &str,
+    names: Option<&Spanned<OneOrMany<String>>>,
+) -> Result<Vec<Stage>, CatalogueError> {
+    let Some(st) = names else {
+        return Ok(Vec::new());
+    };
+    st.get_ref()
+        .clone()
+        .into_vec()
+        .iter()
+        .map(|name| {
+            Stage::parse(name).ok_or_else(|| {
                 let known: Vec<&str> = Stage::ALL.iter().map(|s| s.as_str()).collect();
                 s.invalid(
                     st.span().start,
                     item,
                     format!("unknown stage {name:?} (expected one of {})", known.join(", ")),
                 )
-            })?);
-        }
-    }
-    Ok((from, stage))
+            })
+        })
+        .collect()
 }
 
 /// The index of provider `p` of rule `item`; an unknown one is an error
@@ -1072,11 +1104,20 @@ mod tests {
             ),
             "{e}"
         );
-        let ok = with_causes("[[rule]]\nid = \"g\"\ncause = \"blocked\"\nphrase = \"x\"\norigin = \"remote\"\nstage = \"greeting\"\n").unwrap();
+        let e = err("[[rule]]\nid = \"n\"\ncause = \"blocked\"\nphrase = \"x\"\nnot_stage = \"DATA\"\n");
+        assert!(
+            e.starts_with("user/x.toml:5: rule \"n\": unknown stage \"DATA\" (expected one of"),
+            "{e}"
+        );
+        let ok = with_causes("[[rule]]\nid = \"g\"\ncause = \"blocked\"\nphrase = \"x\"\norigin = \"remote\"\nstage = \"greeting\"\nnot_stage = [\"data\", \"end_of_data\"]\n").unwrap();
         let r = ok.rules().iter().find(|r| r.origin.id == "g").unwrap();
         assert_eq!(
-            (r.from, r.stage.as_slice()),
-            (Some(Origin::Remote), &[Stage::Greeting][..])
+            (r.from, r.stage.as_slice(), r.not_stage.as_slice()),
+            (
+                Some(Origin::Remote),
+                &[Stage::Greeting][..],
+                &[Stage::Data, Stage::EndOfData][..]
+            )
         );
     }
 

@@ -323,6 +323,9 @@ pub struct Rule {
     pub from: Option<Origin>,
     /// The SMTP stages the text must answer (any of them), if any.
     pub stage: Vec<Stage>,
+    /// The SMTP stages at which the rule does not apply: a text of unknown
+    /// stage is not excluded.
+    pub not_stage: Vec<Stage>,
     /// Enhanced status codes the reply must carry (any of them), if any.
     pub dsn: Vec<DsnPattern>,
     /// SMTP codes the reply must carry (any of them), if any.

@@ -510,6 +510,50 @@ fn suppression_needs_evidence_about_the_recipient() {
             "",
         );
     }
+    // Refusals of this message, of our sender or of our account that use a
+    // recipient's words: a condition after "does not accept mail", a
+    // relay's "Mailbox unavailable" after the data, our sender banned or
+    // not ours to send as. None says a recipient's address is gone.
+    for (i, (to, relay, reply)) in [
+        (
+            "ria@example.nl",
+            "mx.example.nl[192.0.2.51]:25",
+            "550 5.7.1 This server does not accept mail with attachments of this type (in reply to end of DATA command)",
+        ),
+        (
+            "sol@example.nl",
+            "mx.example.nl[192.0.2.51]:25",
+            "550 This mailbox does not accept mail from your domain (in reply to RCPT TO command)",
+        ),
+        (
+            "tao@yahoo.com",
+            "smtp.mail.yahoo.com[192.0.2.65]:587",
+            "550 Request failed; Mailbox unavailable (in reply to end of DATA command)",
+        ),
+        (
+            "uma@example.se",
+            "smtp.office365.com[192.0.2.10]:587",
+            "550 5.7.502 Access denied, banned sender (in reply to MAIL FROM command)",
+        ),
+        (
+            "vic@example.se",
+            "smtp.office365.com[192.0.2.10]:587",
+            "554 5.2.0 STOREDRV.Submission.Exception:SendAsDeniedException.MapiExceptionSendAsDenied; Failed to process message due to a permanent exception with message Cannot submit message. (in reply to end of DATA command)",
+        ),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let host = &relay[..relay.rfind(':').unwrap()];
+        add(
+            &format!("Nov 21 13:2{i}:00"),
+            to,
+            relay,
+            "5.7.1",
+            &format!("host {host} said: {reply}"),
+            "",
+        );
+    }
     add(
         "Nov 21 13:10:00",
         "pia@example.com",

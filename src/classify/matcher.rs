@@ -104,6 +104,11 @@ pub enum Adjustment {
     /// Postfix's DNS said a provider's domain (gmail.com) does not exist:
     /// our resolver failed, so `host_unknown` became `network_error`.
     OurResolver,
+    /// The words named a hard cause (the cause given) but the enhanced code
+    /// is about the sender's address (X.1.7 bad syntax, X.1.8 bad system,
+    /// RFC 3463): "501 5.1.8 Bad sender address: domain does not exist" is
+    /// our sender's domain, so it became `rejected`.
+    SenderDsn(Cause),
 }
 
 /// A cause and what decided it.
@@ -391,7 +396,9 @@ impl Classifier {
     ///
     /// Postfix's own "Host not found" for a domain known to exist (a
     /// provider's, `known`) is our resolver failing, not the domain:
-    /// `network_error`, never the hard `host_unknown`.
+    /// `network_error`, never the hard `host_unknown`. A hard cause under
+    /// an enhanced code about the sender's address (X.1.7, X.1.8) is about
+    /// our sender: `rejected`.
     fn decide(
         &mut self,
         text: &[u8],
@@ -469,6 +476,13 @@ impl Classifier {
                 adjusted: Some(Adjustment::SenderLevel(cause)),
             };
         }
+        if cause.is_hard() && dsn.is_some_and(names_the_sender) {
+            return Decided {
+                cause: Cause::Rejected,
+                decision,
+                adjusted: Some(Adjustment::SenderDsn(cause)),
+            };
+        }
         Decided {
             cause,
             decision,
@@ -504,6 +518,13 @@ impl Classifier {
             }
         }
     }
+}
+
+/// An enhanced status code about the sender's address: X.1.7 (bad
+/// sender's mailbox address syntax) or X.1.8 (bad sender's system address),
+/// RFC 3463.
+fn names_the_sender(d: Dsn) -> bool {
+    d.subject == 1 && matches!(d.detail, 7 | 8)
 }
 
 /// A verdict on a message's content. Before DATA no message has been sent,
@@ -988,6 +1009,10 @@ mod tests {
             // ... after the message it answers for the whole message, and is
             // no evidence that an address is gone (a rule's `not_stage`).
             ("host smtp.mail.yahoo.com[192.0.2.65] said: 550 Request failed; Mailbox unavailable (in reply to end of DATA command)", Cause::Undefined),
+            // "Domain does not exist" under the sender's DSN (X.1.8) is our
+            // sender's domain, whatever the stage.
+            ("host mx.example.net[192.0.2.3] said: 501 5.1.8 Bad sender address: domain does not exist (in reply to RCPT TO command)", Cause::Rejected),
+            ("501 5.1.8 Bad sender address: domain does not exist", Cause::Rejected),
         ];
         let mut c = classifier();
         for (text, want) in cases {

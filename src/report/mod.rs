@@ -513,6 +513,9 @@ pub fn classify_line(
         Adjustment::OurResolver => {
             "the domain is a mail provider's and exists: our resolver failed, not the domain".to_string()
         }
+        Adjustment::SenderDsn(c) => {
+            format!("{c} under an enhanced code about the sender's address (X.1.7/X.1.8) is about our sender: rejected")
+        }
     });
     let also: Vec<String> = x
         .matched
@@ -552,7 +555,7 @@ pub fn classify_line(
                 }
                 writeln!(out, "  decided by: {decided}")?;
                 if let Some(adj) = &adjusted {
-                    writeln!(out, "  stage rule: {adj}")?;
+                    writeln!(out, "  adjusted: {adj}")?;
                 }
                 for a in also {
                     writeln!(out, "  also matched: {a}")?;

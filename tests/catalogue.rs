@@ -1212,5 +1212,5 @@ fn qa16_source_held_out_half_is_frozen_and_scored() {
 /// arrival and of 645d19d alike); it counts in the totals.
 #[test]
 fn qa17_source_held_out_half_is_frozen_and_scored() {
-    score_frozen_set("tests/data/qa17.toml", 0xd250ff824dc7109, Some("heldout"), 1);
+    score_frozen_set("tests/data/qa17.toml", 0x0d25_0ff8_24dc_7109, Some("heldout"), 1);
 }

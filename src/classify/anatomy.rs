@@ -337,6 +337,35 @@ fn find_dsn(text: &[u8], class: Option<u8>) -> Option<Dsn> {
     None
 }
 
+/// Makes each run of white space (spaces, tabs, CR, LF, VT, FF) one space
+/// into `out`, as rules and their phrases are written: `550  5.1.1  User
+/// unknown` reads as `550 5.1.1 User unknown`. Servers pad replies and a
+/// relay may keep a tab; a phrase must not miss for it. Returns false (and
+/// leaves `out` alone) when the text has no such run.
+pub(crate) fn squeeze_space(text: &[u8], out: &mut Vec<u8>) -> bool {
+    let white = |b: u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | 0x0b | 0x0c);
+    let mut prev = false;
+    let needed = text.iter().any(|&b| {
+        let w = white(b);
+        let run = w && (b != b' ' || prev);
+        prev = w;
+        run
+    });
+    if !needed {
+        return false;
+    }
+    out.clear();
+    let mut prev = false;
+    for &b in text {
+        let w = white(b);
+        if !(w && prev) {
+            out.push(if w { b' ' } else { b });
+        }
+        prev = w;
+    }
+    true
+}
+
 /// Cuts the continuation prefixes of a folded multi-line reply
 /// (`550-5.1.1 … 550-5.1.1 … 550 5.1.1 …`, as Postfix joins the lines) into
 /// `out`, so phrases match across the folds. Returns false (and leaves
@@ -423,6 +452,17 @@ pub(crate) fn text_host(text: &[u8]) -> Option<&[u8]> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn white_space_runs_are_squeezed_and_only_then_copied() {
+        let mut out = b"left alone".to_vec();
+        assert!(!squeeze_space(b"550 5.1.1 User unknown", &mut out));
+        assert_eq!(out, b"left alone");
+        assert!(squeeze_space(b"550  5.1.1 \t User\r\nunknown  ", &mut out));
+        assert_eq!(out, b"550 5.1.1 User unknown ");
+        assert!(squeeze_space(b"550\t5.1.1", &mut out));
+        assert_eq!(out, b"550 5.1.1");
+    }
     use super::*;
 
     fn read(s: &str) -> Anatomy {

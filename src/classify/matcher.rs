@@ -22,7 +22,7 @@
 //! What the catalogue contains, and how it is loaded, is `catalogue`'s
 //! business; classes are `Class::of`'s.
 
-use super::anatomy::{relay_host, text_host, unfold, Anatomy, Level, Origin, Stage};
+use super::anatomy::{relay_host, squeeze_space, text_host, unfold, Anatomy, Level, Origin, Stage};
 use super::catalogue::{Catalogue, CODE_PRIORITY, DSN_PRIORITY};
 use super::key::{is_token_byte, mask_into, KeyHasher};
 use super::Dsn;
@@ -183,6 +183,8 @@ pub struct Classifier {
     exact: ExactCache,
     exact_key: Vec<u8>,
     unfolded: Vec<u8>,
+    /// The reply with its white space runs made one space (`squeeze_space`).
+    squeezed: Vec<u8>,
     hits: Vec<Hit>,
     /// The text with host names hidden ([`hide_hosts`]), on a cache miss.
     visible: Vec<u8>,
@@ -207,6 +209,7 @@ impl Classifier {
             exact: HashMap::default(),
             exact_key: Vec::with_capacity(256),
             unfolded: Vec::with_capacity(256),
+            squeezed: Vec::new(),
             hits: Vec::with_capacity(16),
             visible: Vec::with_capacity(256),
         }
@@ -247,8 +250,23 @@ impl Classifier {
         verdict
     }
 
-    /// [`Classifier::classify`] through the cache of masked replies.
+    /// [`Classifier::classify`] through the cache of masked replies, on the
+    /// reply with its white space runs made one space.
     fn classify_masked(&mut self, q: &Query<'_>) -> Verdict {
+        let mut squeezed = std::mem::take(&mut self.squeezed);
+        let verdict = if squeeze_space(q.reply, &mut squeezed) {
+            self.classify_squeezed(&Query {
+                reply: &squeezed,
+                ..*q
+            })
+        } else {
+            self.classify_squeezed(q)
+        };
+        self.squeezed = squeezed;
+        verdict
+    }
+
+    fn classify_squeezed(&mut self, q: &Query<'_>) -> Verdict {
         let anatomy = Anatomy::read(q.reply);
         let dsn = anatomy.dsn.or(q.dsn);
         let provider = self.provider(q);
@@ -309,6 +327,15 @@ impl Classifier {
     /// anatomy, the deciding rule (or DSN, or code), what the stage changed,
     /// and every other rule that matched.
     pub fn explain(&mut self, q: &Query<'_>) -> Explanation {
+        let mut squeezed = Vec::new();
+        let q = &if squeeze_space(q.reply, &mut squeezed) {
+            Query {
+                reply: &squeezed,
+                ..*q
+            }
+        } else {
+            *q
+        };
         let anatomy = Anatomy::read(q.reply);
         let dsn = anatomy.dsn.or(q.dsn);
         let provider = self.provider(q);

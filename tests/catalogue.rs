@@ -1157,10 +1157,12 @@ fn qa11_source_held_out_half_is_frozen_and_scored() {
 /// 49 after de-duplication against every earlier corpus (qa11 included),
 /// labelled blind, committed (72489eb) before it was scored, split by hash.
 /// Its held-out half is 24 replies: 14 of 24 at its first run (the
-/// catalogue of 478834c, this session's start, and of 1a0efdf alike).
+/// catalogue of 478834c, this session's start, and of 1a0efdf alike), 15
+/// from the eighteenth session on (a sending-account refusal written from
+/// qa19's dev half, no longer the recipient's hard suspend).
 #[test]
 fn qa10_source_held_out_half_is_frozen_and_scored() {
-    score_frozen_set("tests/data/qa10.toml", 0x3746_f246_39fc_becb, Some("heldout"), 14);
+    score_frozen_set("tests/data/qa10.toml", 0x3746_f246_39fc_becb, Some("heldout"), 15);
 }
 
 /// `tests/data/qa12.toml`: an outside source of replies from raw mail logs
@@ -1235,4 +1237,29 @@ fn qa16_source_held_out_half_is_frozen_and_scored() {
 #[test]
 fn qa17_source_held_out_half_is_frozen_and_scored() {
     score_frozen_set("tests/data/qa17.toml", 0x0d25_0ff8_24dc_7109, Some("heldout"), 1);
+}
+
+/// `tests/data/qa18.toml`: an outside source of remote replies from real
+/// bounces that applications and mail libraries keep as test fixtures
+/// (Discourse, Alaveteli, CiviCRM, MimeKit, enmime, …), 9 after dropping
+/// bounceHammer's samples (the Sisimai family, Source 1) and
+/// de-duplication against every earlier corpus, labelled blind, committed
+/// (e6660ff) before it was scored, split by hash. Its held-out half is 5
+/// replies, too few to say much alone: 3 of 5 at its first run (the
+/// catalogue of 52e6f0b and of 9f04269, this session's start, alike).
+#[test]
+fn qa18_source_held_out_half_is_frozen_and_scored() {
+    score_frozen_set("tests/data/qa18.toml", 0xb37a_0ab5_6e20_ea21, Some("heldout"), 3);
+}
+
+/// `tests/data/qa19.toml`: an outside source of remote replies quoted on
+/// public web pages (hosting and ISP knowledge bases, admin blogs, forums
+/// in nine languages) and a few GitHub threads, 50 after de-duplication
+/// against every earlier corpus, labelled blind, committed (e6660ff)
+/// before it was scored, split by hash. Its held-out half is 25 replies:
+/// 18 of 25 at its first run (the catalogue of 52e6f0b and of 9f04269,
+/// this session's start, alike).
+#[test]
+fn qa19_source_held_out_half_is_frozen_and_scored() {
+    score_frozen_set("tests/data/qa19.toml", 0xac1d_10f4_1c73_4448, Some("heldout"), 18);
 }

@@ -980,6 +980,15 @@ fn probe_comes_out_as_labelled(file: &str, at_least: usize) {
     assert!(wrong.is_empty(), "{file}: texts classified otherwise:\n{wrong}");
 }
 
+/// Chinese, Korean, Japanese, Russian and Central European providers'
+/// replies (NetEase's code table, QQ, Alibaba Mail, Coremail, Yandex,
+/// Mail.ru, docomo, au, SoftBank, Naver, Interia, Seznam, …), from their
+/// own help pages and real bounces.
+#[test]
+fn asian_and_east_european_providers_texts_come_out_as_labelled() {
+    probe_comes_out_as_labelled("tests/data/asia-texts.toml", 85);
+}
+
 /// Every status text Postfix writes itself: the format strings of its
 /// delivery agents at postfix-3.12-20260821, instantiated.
 #[test]

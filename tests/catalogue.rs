@@ -1272,3 +1272,27 @@ fn qa18_source_held_out_half_is_frozen_and_scored() {
 fn qa19_source_held_out_half_is_frozen_and_scored() {
     score_frozen_set("tests/data/qa19.toml", 0xac1d_10f4_1c73_4448, Some("heldout"), 18);
 }
+
+/// A rule written with "does not" reads "doesn't", "doesn’t" and "doesnt"
+/// too, and the other way round: servers contract as they like.
+#[test]
+fn negations_read_the_same_written_out_or_contracted() {
+    let mut c = Classifier::new(catalogue());
+    for (written, contracted) in [
+        (
+            "550 5.1.1 Sorry, that address does not exist here",
+            "550 5.1.1 Sorry, that address doesn't exist here",
+        ),
+        ("550 Mailbox does not exist", "550 Mailbox doesn’t exist"),
+        ("550 User does not exist", "550 User doesnt exist"),
+        ("454 4.7.0 Cannot start TLS", "454 4.7.0 Can't start TLS"),
+    ] {
+        let text = |reply: &str| {
+            format!("host mx.example.com[192.0.2.1] said: {reply} (in reply to RCPT TO command)")
+        };
+        let a = c.classify(&Query::text(text(written).as_bytes())).cause;
+        let b = c.classify(&Query::text(text(contracted).as_bytes())).cause;
+        assert_ne!(a.as_str(), "undefined", "{written}");
+        assert_eq!(a, b, "{written} / {contracted}");
+    }
+}

@@ -889,19 +889,115 @@ fn one_line(s: &str) -> String {
 // ---------------------------------------------------------------------------
 // Compiling.
 
-/// Every phrase of every rule, in rule order, and for each: (rule index,
-/// phrase length, needs a word boundary before it).
-fn phrase_patterns(rules: &[Rule]) -> (Vec<&str>, Vec<(u32, u32, bool)>) {
-    let mut patterns: Vec<&str> = Vec::new();
+/// Every phrase of every rule, in rule order, each followed by its
+/// negation variants ([`negation_variants`]), and for each: (rule index,
+/// the written phrase's length, needs a word boundary before it). A
+/// variant counts as long as the phrase it was made from, so that it
+/// weighs the same.
+fn phrase_patterns(rules: &[Rule]) -> (Vec<String>, Vec<(u32, u32, bool)>) {
+    let mut patterns: Vec<String> = Vec::new();
     let mut phrase_rule = Vec::new();
     for (i, r) in rules.iter().enumerate() {
+        let mut seen: HashSet<String> = r.phrases.iter().map(|p| p.to_ascii_lowercase()).collect();
         for p in &r.phrases {
-            patterns.push(p.as_str());
-            let boundary = p.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric);
-            phrase_rule.push((i as u32, p.len() as u32, boundary));
+            let variants = negation_variants(p)
+                .into_iter()
+                .filter(|v| seen.insert(v.to_ascii_lowercase()));
+            for v in std::iter::once(p.clone()).chain(variants) {
+                let boundary = v.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric);
+                patterns.push(v);
+                phrase_rule.push((i as u32, p.len() as u32, boundary));
+            }
         }
     }
     (patterns, phrase_rule)
+}
+
+/// A negation written out and its contractions: servers write "does not
+/// exist", "doesn't exist", "doesn’t exist" and "doesnt exist" alike, and
+/// a rule author writes one of them.
+const NEGATIONS: [(&str, &str); 15] = [
+    ("does not", "doesn't"),
+    ("do not", "don't"),
+    ("did not", "didn't"),
+    ("is not", "isn't"),
+    ("are not", "aren't"),
+    ("was not", "wasn't"),
+    ("were not", "weren't"),
+    ("has not", "hasn't"),
+    ("have not", "haven't"),
+    ("could not", "couldn't"),
+    ("would not", "wouldn't"),
+    ("should not", "shouldn't"),
+    ("cannot", "can't"),
+    ("will not", "won't"),
+    ("must not", "mustn't"),
+];
+
+/// The other spellings of `phrase`'s negations (see [`NEGATIONS`]): each
+/// written-out one contracted (with `'`, with `’`, and without an
+/// apostrophe except where that makes another word: "cant", "wont"), each
+/// contracted one written out; all of a phrase's negations in one form per
+/// variant. Only whole words change; a phrase without a negation has none.
+fn negation_variants(phrase: &str) -> Vec<String> {
+    let original = phrase.replace('\u{2019}', "'");
+    let lower = original.to_ascii_lowercase();
+    let word_at = |at: usize, len: usize| {
+        let b = lower.as_bytes();
+        (at == 0 || !b[at - 1].is_ascii_alphanumeric())
+            && b.get(at + len).is_none_or(|c| !c.is_ascii_alphanumeric())
+    };
+    // (start, end, written-out form, contracted form) of each negation.
+    let mut found: Vec<(usize, usize, &str, &str)> = Vec::new();
+    for (full, short) in NEGATIONS {
+        for form in [full, short] {
+            for (at, _) in lower.match_indices(form) {
+                if word_at(at, form.len()) && !found.iter().any(|f| at < f.1 && f.0 < at + form.len()) {
+                    found.push((at, at + form.len(), full, short));
+                }
+            }
+        }
+    }
+    // A phrase that starts at the "not" of a negation ("not in my
+    // validrcptto list") also matches after a contracted auxiliary ("isn't
+    // in my …"): its variants start at the "n't".
+    let mut out = Vec::new();
+    if lower.starts_with("not ") {
+        let rest = &original[4..];
+        out.push(format!("n't {rest}"));
+        out.push(format!("n\u{2019}t {rest}"));
+    }
+    if found.is_empty() {
+        return out;
+    }
+    found.sort_unstable();
+    // One spelling of a negation: 0 written out, 1 contracted, 2 with a
+    // typographic apostrophe, 3 without an apostrophe.
+    let form = |which: u8, full: &str, short: &str| -> Option<String> {
+        match which {
+            0 => Some(full.to_string()),
+            1 => Some(short.to_string()),
+            2 => Some(short.replace('\'', "\u{2019}")),
+            _ => (short != "can't" && short != "won't").then(|| short.replace('\'', "")),
+        }
+    };
+    let spell = |which: u8| -> Option<String> {
+        let mut out = String::new();
+        let mut last = 0;
+        for &(start, end, full, short) in &found {
+            out.push_str(&original[last..start]);
+            out.push_str(&form(which, full, short)?);
+            last = end;
+        }
+        out.push_str(&original[last..]);
+        Some(out)
+    };
+    out.extend(
+        (0..4)
+            .filter_map(spell)
+            .filter(|v| !v.eq_ignore_ascii_case(phrase)),
+    );
+    out
 }
 
 /// Every rule's regex, in rule order, and for each the rule's index.
@@ -921,7 +1017,7 @@ fn regex_patterns(rules: &[Rule]) -> (Vec<&str>, Vec<u32>) {
 /// `Standard` match kind is the only one that supports overlapping search,
 /// and we need every hit, not the leftmost, since priority (not position)
 /// decides.
-fn compile_phrases(patterns: &[&str]) -> Result<Option<AhoCorasick>, CatalogueError> {
+fn compile_phrases(patterns: &[String]) -> Result<Option<AhoCorasick>, CatalogueError> {
     if patterns.is_empty() {
         return Ok(None);
     }
@@ -961,6 +1057,41 @@ fn compile_regexes(sources: &[&str]) -> Result<Option<RegexSet>, CatalogueError>
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn negations_are_matched_written_out_and_contracted() {
+        let mut v = negation_variants("mailbox does not exist");
+        v.sort();
+        assert_eq!(
+            v,
+            [
+                "mailbox doesn't exist",
+                "mailbox doesnt exist",
+                "mailbox doesn\u{2019}t exist"
+            ]
+        );
+        assert_eq!(
+            negation_variants("user doesn't exist"),
+            [
+                "user does not exist",
+                "user doesn\u{2019}t exist",
+                "user doesnt exist"
+            ]
+        );
+        // "cant" and "wont" are other words: no apostrophe-less form.
+        assert_eq!(
+            negation_variants("Cannot start TLS"),
+            ["can't start TLS", "can\u{2019}t start TLS"]
+        );
+        // Only whole words: "notice" and "snot" hold no negation.
+        assert!(negation_variants("this is notice").is_empty());
+        assert!(negation_variants("unknown user").is_empty());
+        // A phrase that starts at the "not" also follows a contraction.
+        assert_eq!(
+            negation_variants("not in my validrcptto list"),
+            ["n't in my validrcptto list", "n\u{2019}t in my validrcptto list"]
+        );
+    }
     use super::*;
     use crate::classify::catalogue::builtin_files;
 

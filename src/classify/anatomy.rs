@@ -337,31 +337,44 @@ fn find_dsn(text: &[u8], class: Option<u8>) -> Option<Dsn> {
     None
 }
 
-/// Makes each run of white space (spaces, tabs, CR, LF, VT, FF) one space
-/// into `out`, as rules and their phrases are written: `550  5.1.1  User
-/// unknown` reads as `550 5.1.1 User unknown`. Servers pad replies and a
-/// relay may keep a tab; a phrase must not miss for it. Returns false (and
-/// leaves `out` alone) when the text has no such run.
+/// Writes `text` into `out` as rules and their phrases are written: each
+/// run of white space (spaces, tabs, CR, LF, VT, FF) one space, and a
+/// typographic apostrophe (U+2018, U+2019) the ASCII one. `550  5.1.1
+/// User doesn’t exist` reads as `550 5.1.1 User doesn't exist`. Servers pad
+/// replies, a relay may keep a tab, translations use typographic quotes: a
+/// phrase must not miss for it. Returns false (and leaves `out` alone) when
+/// the text has neither.
 pub(crate) fn squeeze_space(text: &[u8], out: &mut Vec<u8>) -> bool {
     let white = |b: u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | 0x0b | 0x0c);
+    let quote =
+        |i: usize| text[i..].starts_with(&[0xe2, 0x80, 0x98]) || text[i..].starts_with(&[0xe2, 0x80, 0x99]);
     let mut prev = false;
-    let needed = text.iter().any(|&b| {
+    let needed = text.iter().enumerate().any(|(i, &b)| {
         let w = white(b);
         let run = w && (b != b' ' || prev);
         prev = w;
-        run
+        run || (b == 0xe2 && quote(i))
     });
     if !needed {
         return false;
     }
     out.clear();
     let mut prev = false;
-    for &b in text {
+    let mut i = 0;
+    while i < text.len() {
+        let b = text[i];
+        if b == 0xe2 && quote(i) {
+            out.push(b'\'');
+            prev = false;
+            i += 3;
+            continue;
+        }
         let w = white(b);
         if !(w && prev) {
             out.push(if w { b' ' } else { b });
         }
         prev = w;
+        i += 1;
     }
     true
 }
@@ -462,6 +475,11 @@ mod tests {
         assert_eq!(out, b"550 5.1.1 User unknown ");
         assert!(squeeze_space(b"550\t5.1.1", &mut out));
         assert_eq!(out, b"550 5.1.1");
+        assert!(squeeze_space(
+            "550 User doesn\u{2019}t exist".as_bytes(),
+            &mut out
+        ));
+        assert_eq!(out, b"550 User doesn't exist");
     }
     use super::*;
 

@@ -900,10 +900,13 @@ fn phrase_patterns(rules: &[Rule]) -> (Vec<String>, Vec<(u32, u32, bool)>) {
     for (i, r) in rules.iter().enumerate() {
         let mut seen: HashSet<String> = r.phrases.iter().map(|p| p.to_ascii_lowercase()).collect();
         for p in &r.phrases {
-            let variants = negation_variants(p)
+            // The matcher reads a typographic apostrophe as the ASCII one
+            // (`squeeze_space`): so must the phrase.
+            let plain = p.replace(['\u{2018}', '\u{2019}'], "'");
+            let variants = negation_variants(&plain)
                 .into_iter()
                 .filter(|v| seen.insert(v.to_ascii_lowercase()));
-            for v in std::iter::once(p.clone()).chain(variants) {
+            for v in std::iter::once(plain.clone()).chain(variants) {
                 let boundary = v.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric);
                 patterns.push(v);
                 phrase_rule.push((i as u32, p.len() as u32, boundary));
@@ -913,9 +916,9 @@ fn phrase_patterns(rules: &[Rule]) -> (Vec<String>, Vec<(u32, u32, bool)>) {
     (patterns, phrase_rule)
 }
 
-/// A negation written out and its contractions: servers write "does not
-/// exist", "doesn't exist", "doesn’t exist" and "doesnt exist" alike, and
-/// a rule author writes one of them.
+/// A negation written out and its contraction: servers write "does not
+/// exist", "doesn't exist" and "doesnt exist" alike, and a rule author
+/// writes one of them.
 const NEGATIONS: [(&str, &str); 15] = [
     ("does not", "doesn't"),
     ("do not", "don't"),
@@ -935,12 +938,13 @@ const NEGATIONS: [(&str, &str); 15] = [
 ];
 
 /// The other spellings of `phrase`'s negations (see [`NEGATIONS`]): each
-/// written-out one contracted (with `'`, with `’`, and without an
-/// apostrophe except where that makes another word: "cant", "wont"), each
-/// contracted one written out; all of a phrase's negations in one form per
-/// variant. Only whole words change; a phrase without a negation has none.
+/// written-out one contracted (with `'`, and without an apostrophe except
+/// where that makes another word: "cant", "wont"), each contracted one
+/// written out; all of a phrase's negations in one form per variant. Only
+/// whole words change; a phrase without a negation has none. (A
+/// typographic apostrophe is read as `'` on both sides.)
 fn negation_variants(phrase: &str) -> Vec<String> {
-    let original = phrase.replace('\u{2019}', "'");
+    let original = phrase;
     let lower = original.to_ascii_lowercase();
     let word_at = |at: usize, len: usize| {
         let b = lower.as_bytes();
@@ -965,19 +969,17 @@ fn negation_variants(phrase: &str) -> Vec<String> {
     if lower.starts_with("not ") {
         let rest = &original[4..];
         out.push(format!("n't {rest}"));
-        out.push(format!("n\u{2019}t {rest}"));
     }
     if found.is_empty() {
         return out;
     }
     found.sort_unstable();
-    // One spelling of a negation: 0 written out, 1 contracted, 2 with a
-    // typographic apostrophe, 3 without an apostrophe.
+    // One spelling of a negation: 0 written out, 1 contracted, 2 without
+    // an apostrophe.
     let form = |which: u8, full: &str, short: &str| -> Option<String> {
         match which {
             0 => Some(full.to_string()),
             1 => Some(short.to_string()),
-            2 => Some(short.replace('\'', "\u{2019}")),
             _ => (short != "can't" && short != "won't").then(|| short.replace('\'', "")),
         }
     };
@@ -993,7 +995,7 @@ fn negation_variants(phrase: &str) -> Vec<String> {
         Some(out)
     };
     out.extend(
-        (0..4)
+        (0..3)
             .filter_map(spell)
             .filter(|v| !v.eq_ignore_ascii_case(phrase)),
     );
@@ -1058,40 +1060,6 @@ fn compile_regexes(sources: &[&str]) -> Result<Option<RegexSet>, CatalogueError>
 #[cfg(test)]
 mod tests {
 
-    #[test]
-    fn negations_are_matched_written_out_and_contracted() {
-        let mut v = negation_variants("mailbox does not exist");
-        v.sort();
-        assert_eq!(
-            v,
-            [
-                "mailbox doesn't exist",
-                "mailbox doesnt exist",
-                "mailbox doesn\u{2019}t exist"
-            ]
-        );
-        assert_eq!(
-            negation_variants("user doesn't exist"),
-            [
-                "user does not exist",
-                "user doesn\u{2019}t exist",
-                "user doesnt exist"
-            ]
-        );
-        // "cant" and "wont" are other words: no apostrophe-less form.
-        assert_eq!(
-            negation_variants("Cannot start TLS"),
-            ["can't start TLS", "can\u{2019}t start TLS"]
-        );
-        // Only whole words: "notice" and "snot" hold no negation.
-        assert!(negation_variants("this is notice").is_empty());
-        assert!(negation_variants("unknown user").is_empty());
-        // A phrase that starts at the "not" also follows a contraction.
-        assert_eq!(
-            negation_variants("not in my validrcptto list"),
-            ["n't in my validrcptto list", "n\u{2019}t in my validrcptto list"]
-        );
-    }
     use super::*;
     use crate::classify::catalogue::builtin_files;
 
@@ -1340,5 +1308,26 @@ mod tests {
             .err()
             .map(|e| e.to_string());
         assert!(e.is_some_and(|e| e.starts_with("/nonexistent/patterns:")));
+    }
+
+    #[test]
+    fn negations_are_matched_written_out_and_contracted() {
+        let mut v = negation_variants("mailbox does not exist");
+        v.sort();
+        assert_eq!(v, ["mailbox doesn't exist", "mailbox doesnt exist"]);
+        assert_eq!(
+            negation_variants("user doesn't exist"),
+            ["user does not exist", "user doesnt exist"]
+        );
+        // "cant" and "wont" are other words: no apostrophe-less form.
+        assert_eq!(negation_variants("Cannot start TLS"), ["can't start TLS"]);
+        // Only whole words: "notice" and "snot" hold no negation.
+        assert!(negation_variants("this is notice").is_empty());
+        assert!(negation_variants("unknown user").is_empty());
+        // A phrase that starts at the "not" also follows a contraction.
+        assert_eq!(
+            negation_variants("not in my validrcptto list"),
+            ["n't in my validrcptto list"]
+        );
     }
 }

@@ -954,10 +954,11 @@ fn probe_comes_out_as_labelled(file: &str, at_least: usize) {
         if got.as_str() != want {
             let _ = writeln!(wrong, "  [{want} -> {}] dsn={} {}", got.as_str(), t.dsn, t.reply);
         }
-        // Servers pad their replies (`550  5.1.1  User unknown`) and a relay
-        // may keep a tab: the same text with every space doubled and a tab
-        // in front of the last word reads the same.
-        let mut padded = t.reply.replace(' ', "  ");
+        // Servers pad their replies (`550  5.1.1  User unknown`), a relay
+        // may keep a tab, a translation writes typographic apostrophes: the
+        // same text with every space doubled, a tab in front of the last
+        // word and ’ for ' reads the same.
+        let mut padded = t.reply.replace(' ', "  ").replace('\'', "\u{2019}");
         if let Some(i) = padded.rfind("  ") {
             padded.replace_range(i..i + 2, " \t ");
         }

@@ -4,6 +4,10 @@ the classifier scores against each, against either, and on the entries both
 labellers agree on. Prints figures only, never the texts.
 
     python3 scripts/label_agreement.py --bin target/release/bounce-report
+    python3 scripts/label_agreement.py --outside   # the held-out halves of qa14 to qa21
+
+With --outside the pair is the held-out halves of the sets that
+tests/data/outside-second-labels.toml names (in file order) and that file.
 """
 import argparse
 import os
@@ -26,13 +30,22 @@ def load(path):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bin", help="bounce-report binary (default: as score_heldout.py)")
+    ap.add_argument("--outside", action="store_true", help="the second labelling of qa14 to qa21's held-out halves")
     args = ap.parse_args()
-    a = load("tests/data/heldout-qa.toml")
-    b = load("tests/data/heldout-qa-second-labels.toml")
+    if args.outside:
+        b = load("tests/data/outside-second-labels.toml")
+        a = []
+        for name in dict.fromkeys(e["set"] for e in b):
+            a += [e for e in load(f"tests/data/{name}.toml") if e.get("split") == "heldout"]
+        first = "the held-out halves it names"
+    else:
+        a = load("tests/data/heldout-qa.toml")
+        b = load("tests/data/heldout-qa-second-labels.toml")
+        first = "heldout-qa.toml"
     if [e["id"] for e in b] != list(range(len(a))) or any(
         x["reply"] != y["reply"] for x, y in zip(a, b)
     ):
-        sys.exit("the second labelling does not follow heldout-qa.toml entry for entry")
+        sys.exit(f"the second labelling does not follow {first} entry for entry")
     n = len(a)
     same = [i for i in range(n) if a[i]["cause"] == b[i]["cause"]]
     ca, cb = Counter(e["cause"] for e in a), Counter(e["cause"] for e in b)

@@ -1363,3 +1363,36 @@ fn negations_read_the_same_written_out_or_contracted() {
         assert_eq!(a, b, "{written} / {contracted}");
     }
 }
+
+/// A verdict word inside a link states nothing ("…/help/policy/spam-
+/// blocked.html" is no policy, spam or block verdict), while a block
+/// list's name in its lookup link still names the listing.
+#[test]
+fn words_in_links_are_not_verdicts_but_block_lists_are() {
+    let mut c = Classifier::new(catalogue());
+    let cause = |c: &mut Classifier, reply: &str| {
+        let text = format!("host mx.example.com[192.0.2.1] said: {reply} (in reply to RCPT TO command)");
+        c.classify(&Query::text(text.as_bytes()))
+            .cause
+            .as_str()
+            .to_string()
+    };
+    assert_eq!(
+        cause(
+            &mut c,
+            "550 5.7.1 Rejected, see http://www.example.net/help/policy/spam-blocked.html"
+        ),
+        "undefined"
+    );
+    assert_eq!(
+        cause(
+            &mut c,
+            "550 5.7.1 Rejected by policy, see http://www.example.net/help"
+        ),
+        "policy_violation"
+    );
+    assert_eq!(
+        cause(&mut c, "553 http://www.spamhaus.org/query/bl?ip=198.51.100.7"),
+        "blocked"
+    );
+}

@@ -521,16 +521,29 @@ impl Classifier {
     fn collect(&mut self, text: &[u8], out: &mut Vec<Hit>) {
         let cat = &self.catalogue;
         if let Some(ac) = &cat.phrases {
+            let mut urls: Option<Vec<(usize, usize)>> = None;
             for m in ac.find_overlapping_iter(text) {
-                let Some(&(rule, len, boundary)) = cat.phrase_rule.get(m.pattern().as_usize()) else {
+                let Some(p) = cat.phrase_rule.get(m.pattern().as_usize()) else {
                     continue;
                 };
                 // A phrase that starts with a letter or digit must start a
                 // word: "blocked" must not hit "unblocked".
-                if boundary && m.start() > 0 && text[m.start() - 1].is_ascii_alphanumeric() {
+                if p.boundary && m.start() > 0 && text[m.start() - 1].is_ascii_alphanumeric() {
                     continue;
                 }
-                out.push(Hit { rule, len });
+                // Words inside a web address state nothing.
+                if p.not_in_links
+                    && urls
+                        .get_or_insert_with(|| url_spans(text))
+                        .iter()
+                        .any(|&(s, e)| s <= m.start() && m.end() <= e)
+                {
+                    continue;
+                }
+                out.push(Hit {
+                    rule: p.rule,
+                    len: p.len,
+                });
             }
         }
         if let Some(set) = &self.regexes {
@@ -545,6 +558,36 @@ impl Classifier {
             }
         }
     }
+}
+
+/// Where the web addresses of `text` are: from `http://`, `https://` or
+/// `www.` to the next white space or closing bracket or quote.
+fn url_spans(text: &[u8]) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    let mut i = 0;
+    while let Some(at) = memchr::memmem::find(&text[i..], b"://")
+        .map(|k| i + k)
+        .or_else(|| memchr::memmem::find(&text[i..], b"www.").map(|k| i + k))
+    {
+        let start = if text[at..].starts_with(b"://") {
+            text[..at]
+                .iter()
+                .rposition(|b| !b.is_ascii_alphabetic())
+                .map_or(0, |k| k + 1)
+        } else {
+            at
+        };
+        let end = text[at..]
+            .iter()
+            .position(|&b| b.is_ascii_whitespace() || matches!(b, b')' | b']' | b'>' | b'"' | b'\''))
+            .map_or(text.len(), |k| at + k);
+        spans.push((start, end));
+        i = end.max(at + 3);
+        if i >= text.len() {
+            break;
+        }
+    }
+    spans
 }
 
 /// An enhanced status code about the sender's address: X.1.7 (bad
@@ -685,6 +728,21 @@ pub fn check_examples(catalogue: &Arc<Catalogue>) -> Vec<ExampleFailure> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn web_addresses_are_found_to_their_end() {
+        let t = b"550 see http://www.example.net/help/policy?x=1 or www.example.org/spam). Done";
+        let spans = url_spans(t);
+        let text: Vec<&[u8]> = spans.iter().map(|&(s, e)| &t[s..e]).collect();
+        assert_eq!(
+            text,
+            [
+                &b"http://www.example.net/help/policy?x=1"[..],
+                &b"www.example.org/spam"[..]
+            ]
+        );
+        assert!(url_spans(b"550 5.7.1 Message refused by policy").is_empty());
+    }
     use super::*;
     use memchr::memmem;
     use std::sync::OnceLock;

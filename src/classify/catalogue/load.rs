@@ -7,8 +7,8 @@
 //! `[[cause]]`, `[[code]]`, `[[dsn]]` or `[[provider]]` before a bad rule.
 
 use super::{
-    Catalogue, CatalogueError, CauseInfo, CodeInfo, DsnInfo, DsnPattern, Provider, Rule, RuleRef, SuffixMap,
-    BUILTIN, DEFAULT_PRIORITY, MAX_REGEX_RULES, REGEX_SIZE_LIMIT,
+    Catalogue, CatalogueError, CauseInfo, CodeInfo, DsnInfo, DsnPattern, PhraseRule, Provider, Rule, RuleRef,
+    SuffixMap, BUILTIN, DEFAULT_PRIORITY, MAX_REGEX_RULES, REGEX_SIZE_LIMIT,
 };
 use crate::cause::Cause;
 use crate::classify::anatomy::{Origin, Stage};
@@ -125,6 +125,8 @@ struct RawRule {
     stage: Option<Spanned<OneOrMany<String>>>,
     #[serde(default)]
     not_stage: Option<Spanned<OneOrMany<String>>>,
+    #[serde(default)]
+    in_links: Option<bool>,
     #[serde(default)]
     priority: Option<i32>,
     #[serde(default)]
@@ -681,6 +683,7 @@ fn build_rule(
         from,
         stage,
         not_stage,
+        in_links: r.in_links.unwrap_or(true),
         dsn,
         code,
         phrases,
@@ -890,11 +893,10 @@ fn one_line(s: &str) -> String {
 // Compiling.
 
 /// Every phrase of every rule, in rule order, each followed by its
-/// negation variants ([`negation_variants`]), and for each: (rule index,
-/// the written phrase's length, needs a word boundary before it). A
-/// variant counts as long as the phrase it was made from, so that it
-/// weighs the same.
-fn phrase_patterns(rules: &[Rule]) -> (Vec<String>, Vec<(u32, u32, bool)>) {
+/// negation variants ([`negation_variants`]), and for each how it matches
+/// ([`PhraseRule`]). A variant counts as long as the phrase it was made
+/// from, so that it weighs the same.
+fn phrase_patterns(rules: &[Rule]) -> (Vec<String>, Vec<PhraseRule>) {
     let mut patterns: Vec<String> = Vec::new();
     let mut phrase_rule = Vec::new();
     for (i, r) in rules.iter().enumerate() {
@@ -907,9 +909,13 @@ fn phrase_patterns(rules: &[Rule]) -> (Vec<String>, Vec<(u32, u32, bool)>) {
                 .into_iter()
                 .filter(|v| seen.insert(v.to_ascii_lowercase()));
             for v in std::iter::once(plain.clone()).chain(variants) {
-                let boundary = v.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric);
+                phrase_rule.push(PhraseRule {
+                    rule: i as u32,
+                    len: p.len() as u32,
+                    boundary: v.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric),
+                    not_in_links: !r.in_links && !v.bytes().any(|b| b"/#?=.:_&%".contains(&b)),
+                });
                 patterns.push(v);
-                phrase_rule.push((i as u32, p.len() as u32, boundary));
             }
         }
     }

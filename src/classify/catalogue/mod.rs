@@ -326,6 +326,9 @@ pub struct Rule {
     /// The SMTP stages at which the rule does not apply: a text of unknown
     /// stage is not excluded.
     pub not_stage: Vec<Stage>,
+    /// Whether the rule's phrases may match inside a web address in the
+    /// reply (`in_links`, default true).
+    pub in_links: bool,
     /// Enhanced status codes the reply must carry (any of them), if any.
     pub dsn: Vec<DsnPattern>,
     /// SMTP codes the reply must carry (any of them), if any.
@@ -371,9 +374,8 @@ pub struct Catalogue {
     rules: Vec<Rule>,
     /// All phrases of all rules; pattern id → `phrase_rule[id]`.
     pub(crate) phrases: Option<AhoCorasick>,
-    /// For each phrase pattern: (rule index, phrase length, needs a word
-    /// boundary before it).
-    pub(crate) phrase_rule: Vec<(u32, u32, bool)>,
+    /// For each phrase pattern: its rule and how it may match.
+    pub(crate) phrase_rule: Vec<PhraseRule>,
     /// All regexes; pattern id → `regex_rule[id]`.
     pub(crate) regexes: Option<RegexSet>,
     pub(crate) regex_rule: Vec<u32>,
@@ -488,6 +490,25 @@ fn first_suffix(map: &SuffixMap, name: &[u8]) -> Option<u16> {
             None => return best,
         }
     }
+}
+
+/// How one phrase pattern of the automaton matches.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PhraseRule {
+    /// The rule's index.
+    pub rule: u32,
+    /// The written phrase's length (a negation variant weighs as its
+    /// phrase).
+    pub len: u32,
+    /// Starts with a letter or digit: must start a word.
+    pub boundary: bool,
+    /// Not to match inside a web address: a phrase of words only (no `/ #
+    /// ? = . : _ & %`) of a rule with `in_links = false`, whose words are a
+    /// statement that an address in the reply does not make
+    /// ("…faq=SecurityMail_Policy19053" is no policy refusal). A block
+    /// list's name in a lookup link still says the list (such rules keep
+    /// `in_links`).
+    pub not_in_links: bool,
 }
 
 #[cfg(test)]

@@ -900,15 +900,24 @@ fn phrase_patterns(rules: &[Rule]) -> (Vec<String>, Vec<PhraseRule>) {
     let mut patterns: Vec<String> = Vec::new();
     let mut phrase_rule = Vec::new();
     for (i, r) in rules.iter().enumerate() {
-        let mut seen: HashSet<String> = r.phrases.iter().map(|p| p.to_ascii_lowercase()).collect();
+        // The rule's phrases, lower-cased, once one of them has a variant
+        // (which may repeat another phrase of the rule).
+        let mut seen: Option<HashSet<String>> = None;
         for p in &r.phrases {
             // The matcher reads a typographic apostrophe as the ASCII one
             // (`squeeze_space`): so must the phrase.
-            let plain = p.replace(['\u{2018}', '\u{2019}'], "'");
-            let variants = negation_variants(&plain)
-                .into_iter()
-                .filter(|v| seen.insert(v.to_ascii_lowercase()));
-            for v in std::iter::once(plain.clone()).chain(variants) {
+            let plain = if p.contains(['\u{2018}', '\u{2019}']) {
+                p.replace(['\u{2018}', '\u{2019}'], "'")
+            } else {
+                p.clone()
+            };
+            let mut variants = negation_variants(&plain);
+            if !variants.is_empty() {
+                let seen =
+                    seen.get_or_insert_with(|| r.phrases.iter().map(|p| p.to_ascii_lowercase()).collect());
+                variants.retain(|v| seen.insert(v.to_ascii_lowercase()));
+            }
+            for v in std::iter::once(plain).chain(variants) {
                 phrase_rule.push(PhraseRule {
                     rule: i as u32,
                     len: p.len() as u32,
@@ -950,6 +959,15 @@ const NEGATIONS: [(&str, &str); 15] = [
 /// whole words change; a phrase without a negation has none. (A
 /// typographic apostrophe is read as `'` on both sides.)
 fn negation_variants(phrase: &str) -> Vec<String> {
+    // Every negation of NEGATIONS holds "not" or "n't" (in any case): most
+    // phrases have neither, and need no search for each form.
+    let bytes = phrase.as_bytes();
+    if !bytes
+        .windows(3)
+        .any(|w| w.eq_ignore_ascii_case(b"not") || w.eq_ignore_ascii_case(b"n't"))
+    {
+        return Vec::new();
+    }
     let original = phrase;
     let lower = original.to_ascii_lowercase();
     let word_at = |at: usize, len: usize| {

@@ -344,7 +344,7 @@ fn find_dsn(text: &[u8], class: Option<u8>) -> Option<Dsn> {
 /// replies, a relay may keep a tab, translations use typographic quotes: a
 /// phrase must not miss for it. Returns false (and leaves `out` alone) when
 /// the text has neither.
-pub(crate) fn squeeze_space(text: &[u8], out: &mut Vec<u8>) -> bool {
+pub(crate) fn plain_reply(text: &[u8], out: &mut Vec<u8>) -> bool {
     let white = |b: u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | 0x0b | 0x0c);
     let quote =
         |i: usize| text[i..].starts_with(&[0xe2, 0x80, 0x98]) || text[i..].starts_with(&[0xe2, 0x80, 0x99]);
@@ -465,23 +465,20 @@ pub(crate) fn text_host(text: &[u8]) -> Option<&[u8]> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     #[test]
-    fn white_space_runs_are_squeezed_and_only_then_copied() {
+    fn replies_are_read_plain_and_copied_only_when_that_differs() {
         let mut out = b"left alone".to_vec();
-        assert!(!squeeze_space(b"550 5.1.1 User unknown", &mut out));
+        assert!(!plain_reply(b"550 5.1.1 User unknown", &mut out));
         assert_eq!(out, b"left alone");
-        assert!(squeeze_space(b"550  5.1.1 \t User\r\nunknown  ", &mut out));
+        assert!(plain_reply(b"550  5.1.1 \t User\r\nunknown  ", &mut out));
         assert_eq!(out, b"550 5.1.1 User unknown ");
-        assert!(squeeze_space(b"550\t5.1.1", &mut out));
+        assert!(plain_reply(b"550\t5.1.1", &mut out));
         assert_eq!(out, b"550 5.1.1");
-        assert!(squeeze_space(
-            "550 User doesn\u{2019}t exist".as_bytes(),
-            &mut out
-        ));
+        assert!(plain_reply("550 User doesn\u{2019}t exist".as_bytes(), &mut out));
         assert_eq!(out, b"550 User doesn't exist");
     }
-    use super::*;
 
     fn read(s: &str) -> Anatomy {
         Anatomy::read(s.as_bytes())

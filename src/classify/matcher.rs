@@ -22,7 +22,7 @@
 //! What the catalogue contains, and how it is loaded, is `catalogue`'s
 //! business; classes are `Class::of`'s.
 
-use super::anatomy::{relay_host, squeeze_space, text_host, unfold, Anatomy, Level, Origin, Stage};
+use super::anatomy::{plain_reply, relay_host, text_host, unfold, Anatomy, Level, Origin, Stage};
 use super::catalogue::{Catalogue, CODE_PRIORITY, DSN_PRIORITY};
 use super::key::{is_token_byte, mask_into, KeyHasher};
 use super::Dsn;
@@ -183,8 +183,8 @@ pub struct Classifier {
     exact: ExactCache,
     exact_key: Vec<u8>,
     unfolded: Vec<u8>,
-    /// The reply with its white space runs made one space (`squeeze_space`).
-    squeezed: Vec<u8>,
+    /// The reply as rules read it ([`plain_reply`]), when that differs.
+    plain: Vec<u8>,
     hits: Vec<Hit>,
     /// The text with host names hidden ([`hide_hosts`]), on a cache miss.
     visible: Vec<u8>,
@@ -209,7 +209,7 @@ impl Classifier {
             exact: HashMap::default(),
             exact_key: Vec::with_capacity(256),
             unfolded: Vec::with_capacity(256),
-            squeezed: Vec::new(),
+            plain: Vec::new(),
             hits: Vec::with_capacity(16),
             visible: Vec::with_capacity(256),
         }
@@ -251,22 +251,19 @@ impl Classifier {
     }
 
     /// [`Classifier::classify`] through the cache of masked replies, on the
-    /// reply with its white space runs made one space.
+    /// reply as rules read it ([`plain_reply`]).
     fn classify_masked(&mut self, q: &Query<'_>) -> Verdict {
-        let mut squeezed = std::mem::take(&mut self.squeezed);
-        let verdict = if squeeze_space(q.reply, &mut squeezed) {
-            self.classify_squeezed(&Query {
-                reply: &squeezed,
-                ..*q
-            })
+        let mut plain = std::mem::take(&mut self.plain);
+        let verdict = if plain_reply(q.reply, &mut plain) {
+            self.classify_plain(&Query { reply: &plain, ..*q })
         } else {
-            self.classify_squeezed(q)
+            self.classify_plain(q)
         };
-        self.squeezed = squeezed;
+        self.plain = plain;
         verdict
     }
 
-    fn classify_squeezed(&mut self, q: &Query<'_>) -> Verdict {
+    fn classify_plain(&mut self, q: &Query<'_>) -> Verdict {
         let anatomy = Anatomy::read(q.reply);
         let dsn = anatomy.dsn.or(q.dsn);
         let provider = self.provider(q);
@@ -327,12 +324,9 @@ impl Classifier {
     /// anatomy, the deciding rule (or DSN, or code), what the stage changed,
     /// and every other rule that matched.
     pub fn explain(&mut self, q: &Query<'_>) -> Explanation {
-        let mut squeezed = Vec::new();
-        let q = &if squeeze_space(q.reply, &mut squeezed) {
-            Query {
-                reply: &squeezed,
-                ..*q
-            }
+        let mut plain = Vec::new();
+        let q = &if plain_reply(q.reply, &mut plain) {
+            Query { reply: &plain, ..*q }
         } else {
             *q
         };
@@ -565,9 +559,11 @@ impl Classifier {
 fn url_spans(text: &[u8]) -> Vec<(usize, usize)> {
     let mut spans = Vec::new();
     let mut i = 0;
-    while let Some(at) = memchr::memmem::find(&text[i..], b"://")
+    while let Some(at) = [&b"://"[..], b"www."]
+        .iter()
+        .filter_map(|marker| memchr::memmem::find(&text[i..], marker))
+        .min()
         .map(|k| i + k)
-        .or_else(|| memchr::memmem::find(&text[i..], b"www.").map(|k| i + k))
     {
         let start = if text[at..].starts_with(b"://") {
             text[..at]
@@ -728,6 +724,9 @@ pub fn check_examples(catalogue: &Arc<Catalogue>) -> Vec<ExampleFailure> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use memchr::memmem;
+    use std::sync::OnceLock;
 
     #[test]
     fn web_addresses_are_found_to_their_end() {
@@ -743,9 +742,6 @@ mod tests {
         );
         assert!(url_spans(b"550 5.7.1 Message refused by policy").is_empty());
     }
-    use super::*;
-    use memchr::memmem;
-    use std::sync::OnceLock;
 
     fn catalogue() -> Arc<Catalogue> {
         static CAT: OnceLock<Arc<Catalogue>> = OnceLock::new();

@@ -905,7 +905,7 @@ fn phrase_patterns(rules: &[Rule]) -> (Vec<String>, Vec<PhraseRule>) {
         let mut seen: Option<HashSet<String>> = None;
         for p in &r.phrases {
             // The matcher reads a typographic apostrophe as the ASCII one
-            // (`squeeze_space`): so must the phrase.
+            // (`plain_reply`): so must the phrase.
             let plain = if p.contains(['\u{2018}', '\u{2019}']) {
                 p.replace(['\u{2018}', '\u{2019}'], "'")
             } else {
@@ -1083,7 +1083,6 @@ fn compile_regexes(sources: &[&str]) -> Result<Option<RegexSet>, CatalogueError>
 
 #[cfg(test)]
 mod tests {
-
     use super::*;
     use crate::classify::catalogue::builtin_files;
 

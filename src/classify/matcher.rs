@@ -254,11 +254,7 @@ impl Classifier {
     /// reply as rules read it ([`plain_reply`]).
     fn classify_masked(&mut self, q: &Query<'_>) -> Verdict {
         let mut plain = std::mem::take(&mut self.plain);
-        let verdict = if plain_reply(q.reply, &mut plain) {
-            self.classify_plain(&Query { reply: &plain, ..*q })
-        } else {
-            self.classify_plain(q)
-        };
+        let verdict = self.classify_plain(&plain_query(q, &mut plain));
         self.plain = plain;
         verdict
     }
@@ -325,11 +321,7 @@ impl Classifier {
     /// and every other rule that matched.
     pub fn explain(&mut self, q: &Query<'_>) -> Explanation {
         let mut plain = Vec::new();
-        let q = &if plain_reply(q.reply, &mut plain) {
-            Query { reply: &plain, ..*q }
-        } else {
-            *q
-        };
+        let q = &plain_query(q, &mut plain);
         let anatomy = Anatomy::read(q.reply);
         let dsn = anatomy.dsn.or(q.dsn);
         let provider = self.provider(q);
@@ -551,6 +543,16 @@ impl Classifier {
                 }
             }
         }
+    }
+}
+
+/// `q` with its reply as rules read it ([`plain_reply`]), written into
+/// `buf` only when that differs from the reply as logged.
+fn plain_query<'a>(q: &Query<'a>, buf: &'a mut Vec<u8>) -> Query<'a> {
+    if plain_reply(q.reply, buf) {
+        Query { reply: buf, ..*q }
+    } else {
+        *q
     }
 }
 

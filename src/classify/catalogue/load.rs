@@ -904,17 +904,15 @@ fn phrase_patterns(rules: &[Rule]) -> (Vec<String>, Vec<PhraseRule>) {
         // (which may repeat another phrase of the rule).
         let mut seen: Option<HashSet<String>> = None;
         for p in &r.phrases {
-            // The matcher reads a typographic apostrophe as the ASCII one
-            // (`plain_reply`): so must the phrase.
-            let plain = if p.contains(['\u{2018}', '\u{2019}']) {
-                p.replace(['\u{2018}', '\u{2019}'], "'")
-            } else {
-                p.clone()
-            };
+            let plain = plain_phrase(p);
             let mut variants = negation_variants(&plain);
             if !variants.is_empty() {
-                let seen =
-                    seen.get_or_insert_with(|| r.phrases.iter().map(|p| p.to_ascii_lowercase()).collect());
+                let seen = seen.get_or_insert_with(|| {
+                    r.phrases
+                        .iter()
+                        .map(|p| plain_phrase(p).to_ascii_lowercase())
+                        .collect()
+                });
                 variants.retain(|v| seen.insert(v.to_ascii_lowercase()));
             }
             for v in std::iter::once(plain).chain(variants) {
@@ -929,6 +927,12 @@ fn phrase_patterns(rules: &[Rule]) -> (Vec<String>, Vec<PhraseRule>) {
         }
     }
     (patterns, phrase_rule)
+}
+
+/// `phrase` as the matcher reads replies (`anatomy::plain_reply`): a
+/// typographic apostrophe is the ASCII one.
+fn plain_phrase(phrase: &str) -> String {
+    phrase.replace(['\u{2018}', '\u{2019}'], "'")
 }
 
 /// A negation written out and its contraction: servers write "does not
@@ -968,8 +972,7 @@ fn negation_variants(phrase: &str) -> Vec<String> {
     {
         return Vec::new();
     }
-    let original = phrase;
-    let lower = original.to_ascii_lowercase();
+    let lower = phrase.to_ascii_lowercase();
     let word_at = |at: usize, len: usize| {
         let b = lower.as_bytes();
         (at == 0 || !b[at - 1].is_ascii_alphanumeric())
@@ -991,7 +994,7 @@ fn negation_variants(phrase: &str) -> Vec<String> {
     // in my …"): its variants start at the "n't".
     let mut out = Vec::new();
     if lower.starts_with("not ") {
-        let rest = &original[4..];
+        let rest = &phrase[4..];
         out.push(format!("n't {rest}"));
     }
     if found.is_empty() {
@@ -1011,11 +1014,11 @@ fn negation_variants(phrase: &str) -> Vec<String> {
         let mut out = String::new();
         let mut last = 0;
         for &(start, end, full, short) in &found {
-            out.push_str(&original[last..start]);
+            out.push_str(&phrase[last..start]);
             out.push_str(&form(which, full, short)?);
             last = end;
         }
-        out.push_str(&original[last..]);
+        out.push_str(&phrase[last..]);
         Some(out)
     };
     out.extend(

@@ -338,12 +338,14 @@ fn find_dsn(text: &[u8], class: Option<u8>) -> Option<Dsn> {
 }
 
 /// Writes `text` into `out` as rules and their phrases are written: each
-/// run of white space (spaces, tabs, CR, LF, VT, FF) one space, and a
-/// typographic apostrophe (U+2018, U+2019) the ASCII one. `550  5.1.1
-/// User doesn’t exist` reads as `550 5.1.1 User doesn't exist`. Servers pad
-/// replies, a relay may keep a tab, translations use typographic quotes: a
-/// phrase must not miss for it. Returns false (and leaves `out` alone) when
-/// the text has neither.
+/// run of white space (spaces, tabs, CR, LF, VT, FF) one space, a
+/// typographic apostrophe (U+2018, U+2019) the ASCII one, and every
+/// non-ASCII capital letter small. `550  5.1.1 User doesn’t exist` reads as
+/// `550 5.1.1 User doesn't exist`, `550 Ящик переполнен` as `550 ящик
+/// переполнен`. Servers pad replies, a relay may keep a tab, translations
+/// use typographic quotes, a sentence starts with a capital: a phrase must
+/// not miss for it. (ASCII letters keep their case: the matcher ignores it.)
+/// Returns false (and leaves `out` alone) when the text has none of these.
 pub(crate) fn plain_reply(text: &[u8], out: &mut Vec<u8>) -> bool {
     let white = |b: u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | 0x0b | 0x0c);
     let quote =
@@ -353,7 +355,7 @@ pub(crate) fn plain_reply(text: &[u8], out: &mut Vec<u8>) -> bool {
         let w = white(b);
         let run = w && (b != b' ' || prev);
         prev = w;
-        run || (b == 0xe2 && quote(i))
+        run || (b == 0xe2 && quote(i)) || (b >= 0xc0 && capital_at(text, i).is_some())
     });
     if !needed {
         return false;
@@ -369,6 +371,17 @@ pub(crate) fn plain_reply(text: &[u8], out: &mut Vec<u8>) -> bool {
             i += 3;
             continue;
         }
+        if b >= 0xc0 {
+            if let Some((c, len)) = capital_at(text, i) {
+                let mut buf = [0u8; 4];
+                for small in c.to_lowercase() {
+                    out.extend_from_slice(small.encode_utf8(&mut buf).as_bytes());
+                }
+                prev = false;
+                i += len;
+                continue;
+            }
+        }
         let w = white(b);
         if !(w && prev) {
             out.push(if w { b' ' } else { b });
@@ -377,6 +390,20 @@ pub(crate) fn plain_reply(text: &[u8], out: &mut Vec<u8>) -> bool {
         i += 1;
     }
     true
+}
+
+/// The non-ASCII capital letter whose UTF-8 encoding starts at `text[i]`,
+/// and its length in bytes; `None` for anything else (a small letter, a
+/// mark, bytes that are not UTF-8).
+fn capital_at(text: &[u8], i: usize) -> Option<(char, usize)> {
+    let len = match text[i] {
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        0xf0..=0xf7 => 4,
+        _ => return None,
+    };
+    let c = std::str::from_utf8(text.get(i..i + len)?).ok()?.chars().next()?;
+    (c.is_uppercase() && !c.is_ascii()).then_some((c, len))
 }
 
 /// Cuts the continuation prefixes of a folded multi-line reply
@@ -478,6 +505,15 @@ mod tests {
         assert_eq!(out, b"550 5.1.1");
         assert!(plain_reply("550 User doesn\u{2019}t exist".as_bytes(), &mut out));
         assert_eq!(out, b"550 User doesn't exist");
+        // Non-ASCII capitals read small (ASCII keeps its case); small
+        // letters, CJK and bytes that are not UTF-8 alone need no copy.
+        assert!(plain_reply("552 Ящик ПЕРЕПОЛНЕН, EL BUZÓN".as_bytes(), &mut out));
+        assert_eq!(out, "552 ящик переполнен, EL BUZóN".as_bytes());
+        assert!(!plain_reply(
+            "550 ящик не существует 用户不存在".as_bytes(),
+            &mut out
+        ));
+        assert!(!plain_reply(b"550 \xd0 \xff\xc3", &mut out));
     }
 
     fn read(s: &str) -> Anatomy {

@@ -868,7 +868,7 @@ fn checked_regex(s: &Source, item: &str, re: &Spanned<String>) -> Result<String,
             ),
         ));
     }
-    Ok(src.clone())
+    Ok(small_non_ascii(src))
 }
 
 /// Whether regex `src` (which compiles) can match an empty span: `""`,
@@ -930,9 +930,27 @@ fn phrase_patterns(rules: &[Rule]) -> (Vec<String>, Vec<PhraseRule>) {
 }
 
 /// `phrase` as the matcher reads replies (`anatomy::plain_reply`): a
-/// typographic apostrophe is the ASCII one.
+/// typographic apostrophe is the ASCII one, a non-ASCII capital small.
 fn plain_phrase(phrase: &str) -> String {
-    phrase.replace(['\u{2018}', '\u{2019}'], "'")
+    small_non_ascii(&phrase.replace(['\u{2018}', '\u{2019}'], "'"))
+}
+
+/// `s` with its non-ASCII capitals small, as `anatomy::plain_reply` reads a
+/// reply ("Ящик" is "ящик"): phrases and regexes match ASCII letters in
+/// either case, and other letters in the small case the reply is read in.
+fn small_non_ascii(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if !c.is_ascii() && c.is_uppercase() {
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// A negation written out and its contraction: servers write "does not

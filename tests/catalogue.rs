@@ -1406,6 +1406,95 @@ fn negations_read_the_same_written_out_or_contracted() {
     }
 }
 
+/// The mailbox concepts read other languages and word orders than the
+/// phrases were written in, in either case ("Buzón no existe" as well as
+/// "El buzón no existe", "EL BUZÓN NO EXISTE"); a word for the IP address,
+/// the sender or our own account is not the recipient's mailbox. And the
+/// English concepts of a relay refusal, a remote failure, a broken
+/// connection, greylisting described without its name (only in a 4xx).
+#[test]
+fn concepts_read_other_languages_word_orders_and_cases() {
+    let mut c = Classifier::new(catalogue());
+    let rcpt =
+        |reply: &str| format!("host mx.example.net[192.0.2.1] said: {reply} (in reply to RCPT TO command)");
+    let mail_from =
+        |reply: &str| format!("host mx.example.net[192.0.2.1] said: {reply} (in reply to MAIL FROM command)");
+    let cases = [
+        (rcpt("550 Buzón no existe"), "user_unknown"),
+        (rcpt("550 EL BUZÓN NO EXISTE"), "user_unknown"),
+        (rcpt("550 No existe el usuario"), "user_unknown"),
+        (rcpt("550 O utilizador não foi encontrado"), "user_unknown"),
+        (
+            rcpt("550 L'adresse e-mail du destinataire n'existe pas"),
+            "user_unknown",
+        ),
+        (rcpt("550 Der Empfänger existiert nicht"), "user_unknown"),
+        (rcpt("550 5.1.1 Unbekannter Empfänger"), "user_unknown"),
+        (rcpt("550 Skrzynka odbiorcy nie istnieje"), "user_unknown"),
+        (rcpt("550 ПОЛЬЗОВАТЕЛЬ НЕ НАЙДЕН"), "user_unknown"),
+        (rcpt("550 Неизвестный получатель"), "user_unknown"),
+        (rcpt("550 Alıcı mevcut değil"), "user_unknown"),
+        (rcpt("550 Người nhận không tồn tại"), "user_unknown"),
+        (rcpt("550 宛先のユーザーは存在しません"), "user_unknown"),
+        (rcpt("550 Recipient is not known here"), "user_unknown"),
+        (
+            rcpt("552 A caixa postal do destinatário está cheia"),
+            "mailbox_full",
+        ),
+        (rcpt("452 La casella ha superato la quota"), "mailbox_full"),
+        (rcpt("552 ЯЩИК ПЕРЕПОЛНЕН"), "mailbox_full"),
+        (rcpt("550 Das Postfach ist deaktiviert"), "suspend"),
+        (mail_from("550 Absender unbekannt"), "rejected"),
+        (rcpt("550 Il mittente non è autorizzato"), "rejected"),
+        (mail_from("535 Su cuenta ha sido bloqueada"), "rejected"),
+        (rcpt("554 Su dirección IP está bloqueada"), "blocked"),
+        (rcpt("550 Adresse IP inconnue"), "undefined"),
+        (mail_from("550 Could not verify your sender address"), "rejected"),
+        (
+            rcpt("550 5.7.1 You are not permitted to send to this group"),
+            "rejected",
+        ),
+        (
+            mail_from("550 5.7.1 Connections from your network are not accepted"),
+            "blocked",
+        ),
+        (
+            rcpt("554 5.7.1 <bob@example.org>: we cannot relay for you"),
+            "no_relaying",
+        ),
+        (
+            rcpt("550 5.7.1 This server does not accept mail for the domain example.org"),
+            "no_relaying",
+        ),
+        (
+            rcpt("451 Unable to process message at this time, a technical problem occurred"),
+            "system_error",
+        ),
+        (
+            rcpt("451 4.3.0 Internal processing error, try again"),
+            "system_error",
+        ),
+        (rcpt("451 4.4.1 Mail store server failure"), "network_error"),
+        (rcpt("421 4.4.2 Connection reset by peer"), "network_error"),
+        (
+            rcpt("451 4.7.1 Temporarily deferred, new sender-recipient pair"),
+            "greylisted",
+        ),
+        (
+            rcpt("550 5.7.1 Rejected: first delivery attempt from a listed host"),
+            "undefined",
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (text, want) in &cases {
+        let got = c.classify(&Query::text(text.as_bytes())).cause;
+        if got.as_str() != *want {
+            wrong.push(format!("{text}: {} (want {want})", got.as_str()));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
 /// A verdict word inside a link states nothing ("…/help/policy/spam-
 /// blocked.html" is no policy, spam or block verdict), while a block
 /// list's name in its lookup link still names the listing.

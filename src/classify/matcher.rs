@@ -186,9 +186,15 @@ pub struct Classifier {
     /// The reply as rules read it ([`plain_reply`]), when that differs.
     plain: Vec<u8>,
     hits: Vec<Hit>,
+    /// The phrases of rules' `near` pairs found in the text being read.
+    near: Vec<NearFound>,
     /// The text with host names hidden ([`hide_hosts`]), on a cache miss.
     visible: Vec<u8>,
 }
+
+/// A phrase of a rule's `near` pair found in a text: rule, side (see
+/// `PhraseRule::side`), start and end.
+type NearFound = (u32, u16, u32, u32);
 
 /// A rule that matched: rule index and length of the matched phrase (or of
 /// the regex source), the last tie-breaker.
@@ -211,6 +217,7 @@ impl Classifier {
             unfolded: Vec::with_capacity(256),
             plain: Vec::new(),
             hits: Vec::with_capacity(16),
+            near: Vec::new(),
             visible: Vec::with_capacity(256),
         }
     }
@@ -526,10 +533,17 @@ impl Classifier {
                 {
                     continue;
                 }
-                out.push(Hit {
-                    rule: p.rule,
-                    len: p.len,
-                });
+                if p.side == 0 {
+                    out.push(Hit {
+                        rule: p.rule,
+                        len: p.len,
+                    });
+                } else {
+                    self.near.push((p.rule, p.side, m.start() as u32, m.end() as u32));
+                }
+            }
+            if !self.near.is_empty() {
+                near_hits(cat, text, &mut self.near, out);
             }
         }
         if let Some(set) = &self.regexes {
@@ -544,6 +558,44 @@ impl Classifier {
             }
         }
     }
+}
+
+/// The rules whose `near` pair holds among the phrases `found` in `text`
+/// (emptied): a phrase of a pair's `first` list, then one of its `then`
+/// list starting no more than `within` bytes after the first ends, with no
+/// clause mark (`. ; : , ( )`) between them. A hit weighs as the span from
+/// the first phrase's start to the second's end.
+fn near_hits(cat: &Catalogue, text: &[u8], found: &mut Vec<NearFound>, out: &mut Vec<Hit>) {
+    found.sort_unstable();
+    let mut last: Option<u32> = None;
+    for &(rule, side, start, end) in found.iter() {
+        if side % 2 == 0 || last == Some(rule) {
+            continue;
+        }
+        let Some(pair) = cat
+            .rule_detail(rule)
+            .and_then(|r| r.near.get(usize::from(side / 2)))
+        else {
+            continue;
+        };
+        let then = found.iter().find(|&&(r, s, s2, _)| {
+            r == rule
+                && s == side + 1
+                && s2 >= end
+                && s2 - end <= pair.within
+                && !text[end as usize..s2 as usize]
+                    .iter()
+                    .any(|b| matches!(b, b'.' | b';' | b':' | b',' | b'(' | b')'))
+        });
+        if let Some(&(_, _, _, end2)) = then {
+            out.push(Hit {
+                rule,
+                len: end2 - start,
+            });
+            last = Some(rule);
+        }
+    }
+    found.clear();
 }
 
 /// `q` with its reply as rules read it ([`plain_reply`]), written into

@@ -7,8 +7,8 @@
 //! `[[cause]]`, `[[code]]`, `[[dsn]]` or `[[provider]]` before a bad rule.
 
 use super::{
-    Catalogue, CatalogueError, CauseInfo, CodeInfo, DsnInfo, DsnPattern, PhraseRule, Provider, Rule, RuleRef,
-    SuffixMap, BUILTIN, DEFAULT_PRIORITY, MAX_REGEX_RULES, REGEX_SIZE_LIMIT,
+    Catalogue, CatalogueError, CauseInfo, CodeInfo, DsnInfo, DsnPattern, Near, PhraseRule, Provider, Rule,
+    RuleRef, SuffixMap, BUILTIN, DEFAULT_PRIORITY, MAX_REGEX_RULES, REGEX_SIZE_LIMIT,
 };
 use crate::cause::Cause;
 use crate::classify::anatomy::{Origin, Stage};
@@ -114,6 +114,8 @@ struct RawRule {
     #[serde(default)]
     regex: Option<Spanned<String>>,
     #[serde(default)]
+    near: Option<NearField>,
+    #[serde(default)]
     dsn: Option<Spanned<OneOrMany<String>>>,
     #[serde(default)]
     code: Option<OneOrMany<u16>>,
@@ -135,6 +137,27 @@ struct RawRule {
     advice_zh: Option<String>,
     #[serde(default)]
     examples: Vec<String>,
+}
+
+/// A rule's `near`: one pair or a list of them.
+#[derive(Clone, Deserialize)]
+#[serde(
+    untagged,
+    expecting = "`near` as a table { first = [...], then = [...], within = N } or a list of such tables (fields first, then, within)"
+)]
+enum NearField {
+    One(RawNear),
+    Many(Vec<RawNear>),
+}
+
+/// A rule's `near = { first = [...], then = [...], within = 40 }`.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNear {
+    first: OneOrMany<String>,
+    then: OneOrMany<String>,
+    #[serde(default)]
+    within: Option<u32>,
 }
 
 // ---------------------------------------------------------------------------
@@ -664,11 +687,12 @@ fn build_rule(
         Some(re) if !s.user => Some(re.get_ref().clone()),
         Some(re) => Some(checked_regex(s, &item, re)?),
     };
-    if phrases.is_empty() && regex.is_none() {
+    let near = near_pairs(s, start, &item, r.near.as_ref())?;
+    if phrases.is_empty() && regex.is_none() && near.is_empty() {
         return Err(s.invalid(
             start,
             &item,
-            "nothing to match: give `phrase` (a string or a list) or `regex`".into(),
+            "nothing to match: give `phrase` (a string or a list), `regex` or `near`".into(),
         ));
     }
     Ok(Rule {
@@ -688,6 +712,7 @@ fn build_rule(
         code,
         phrases,
         regex,
+        near,
         advice_en: r.advice_en.clone().map(|a| a.trim().to_string()),
         advice_zh: r.advice_zh.clone().map(|a| a.trim().to_string()),
         examples: r.examples.clone(),
@@ -824,6 +849,54 @@ fn checked_phrases(
     Ok(phrases)
 }
 
+/// How far after a `near` pair's first phrase its second may start, by
+/// default: a few words ("Buzón del destinatario no existe").
+const DEFAULT_NEAR_WITHIN: u32 = 40;
+
+/// The longest `within` allowed: past a sentence's length two phrases are
+/// not one statement.
+const MAX_NEAR_WITHIN: u32 = 200;
+
+/// Rule `item`'s `near` pairs, each list checked as `phrase` is (neither
+/// empty nor blank, no masked token).
+fn near_pairs(
+    s: &Source,
+    start: usize,
+    item: &str,
+    near: Option<&NearField>,
+) -> Result<Vec<Near>, CatalogueError> {
+    let raw = match near.cloned() {
+        None => Vec::new(),
+        Some(NearField::One(n)) => vec![n],
+        Some(NearField::Many(v)) => v,
+    };
+    if u16::try_from(2 * raw.len() + 2).is_err() {
+        return Err(s.invalid(start, item, "too many `near` pairs".into()));
+    }
+    let mut out = Vec::with_capacity(raw.len());
+    for n in raw {
+        let first = checked_phrases(s, start, item, Some(&n.first))?;
+        let then = checked_phrases(s, start, item, Some(&n.then))?;
+        if first.is_empty() || then.is_empty() {
+            return Err(s.invalid(
+                start,
+                item,
+                "`near` needs phrases in both `first` and `then`".into(),
+            ));
+        }
+        let within = n.within.unwrap_or(DEFAULT_NEAR_WITHIN);
+        if within > MAX_NEAR_WITHIN {
+            return Err(s.invalid(
+                start,
+                item,
+                format!("`near` within {within} is more than {MAX_NEAR_WITHIN} bytes: two phrases that far apart are not one statement"),
+            ));
+        }
+        out.push(Near { first, then, within });
+    }
+    Ok(out)
+}
+
 /// Whether literal `phrase` holds a token that the matcher's cache key
 /// masks (an address, an IP, a long number or id), described for an error.
 /// A rule depending on such a token would make the cache merge replies that
@@ -900,29 +973,38 @@ fn phrase_patterns(rules: &[Rule]) -> (Vec<String>, Vec<PhraseRule>) {
     let mut patterns: Vec<String> = Vec::new();
     let mut phrase_rule = Vec::new();
     for (i, r) in rules.iter().enumerate() {
-        // The rule's phrases, lower-cased, once one of them has a variant
-        // (which may repeat another phrase of the rule).
-        let mut seen: Option<HashSet<String>> = None;
-        for p in &r.phrases {
-            let plain = plain_phrase(p);
-            let mut variants = negation_variants(&plain);
-            if !variants.is_empty() {
-                let seen = seen.get_or_insert_with(|| {
-                    r.phrases
-                        .iter()
-                        .map(|p| plain_phrase(p).to_ascii_lowercase())
-                        .collect()
-                });
-                variants.retain(|v| seen.insert(v.to_ascii_lowercase()));
-            }
-            for v in std::iter::once(plain).chain(variants) {
-                phrase_rule.push(PhraseRule {
-                    rule: i as u32,
-                    len: p.len() as u32,
-                    boundary: v.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric),
-                    not_in_links: !r.in_links && !v.bytes().any(|b| b"/#?=.:_&%".contains(&b)),
-                });
-                patterns.push(v);
+        // Each list of the rule: its phrases (side 0), then each `near`
+        // pair's first (2k + 1) and then (2k + 2) lists.
+        let lists =
+            std::iter::once((0u16, &r.phrases)).chain(r.near.iter().enumerate().flat_map(|(k, n)| {
+                let k = k as u16;
+                [(2 * k + 1, &n.first), (2 * k + 2, &n.then)]
+            }));
+        for (side, list) in lists {
+            // The list's phrases, lower-cased, once one of them has a
+            // variant (which may repeat another phrase of the list).
+            let mut seen: Option<HashSet<String>> = None;
+            for p in list {
+                let plain = plain_phrase(p);
+                let mut variants = negation_variants(&plain);
+                if !variants.is_empty() {
+                    let seen = seen.get_or_insert_with(|| {
+                        list.iter()
+                            .map(|p| plain_phrase(p).to_ascii_lowercase())
+                            .collect()
+                    });
+                    variants.retain(|v| seen.insert(v.to_ascii_lowercase()));
+                }
+                for v in std::iter::once(plain).chain(variants) {
+                    phrase_rule.push(PhraseRule {
+                        rule: i as u32,
+                        side,
+                        len: p.len() as u32,
+                        boundary: v.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric),
+                        not_in_links: !r.in_links && !v.bytes().any(|b| b"/#?=.:_&%".contains(&b)),
+                    });
+                    patterns.push(v);
+                }
             }
         }
     }
@@ -1269,7 +1351,7 @@ mod tests {
         let e = err("\n[[rule]]\nid = \"empty\"\ncause = \"blocked\"\n");
         assert_eq!(
             e,
-            "user/x.toml:2: rule \"empty\": nothing to match: give `phrase` (a string or a list) or `regex`"
+            "user/x.toml:2: rule \"empty\": nothing to match: give `phrase` (a string or a list), `regex` or `near`"
         );
     }
 
@@ -1352,6 +1434,53 @@ mod tests {
             .err()
             .map(|e| e.to_string());
         assert!(e.is_some_and(|e| e.starts_with("/nonexistent/patterns:")));
+    }
+
+    #[test]
+    fn near_pairs_are_checked_and_matched_in_order_within_a_clause() {
+        let rule = |near: &str| format!("[[rule]]\nid = \"n\"\ncause = \"user_unknown\"\nnear = {near}\n");
+        let e = err(&rule("{ first = [\"buzón\"], then = [] }"));
+        assert!(
+            e.ends_with("`near` needs phrases in both `first` and `then`"),
+            "{e}"
+        );
+        let e = err(&rule(
+            "{ first = [\"buzón\"], then = [\"no existe\"], within = 500 }",
+        ));
+        assert!(e.contains("within 500 is more than 200 bytes"), "{e}");
+        let e = err(&rule("{ first = [\"buzón\"], then = [\" \"] }"));
+        assert!(e.contains("is blank"), "{e}");
+        let e = err(&rule("{ first = [\"x\"], then = [\"y\"], whithin = 3 }"));
+        assert!(
+            e.starts_with("user/x.toml:4:") && e.contains("`near` as a table"),
+            "{e}"
+        );
+
+        let cat = with_causes(&rule(
+            "[{ first = [\"Buzón\", \"usuario\"], then = [\"no existe\", \"desconocid\"], within = 20 }]",
+        ))
+        .unwrap_or_else(|e| panic!("{e}"));
+        let mut c = crate::classify::matcher::Classifier::new(std::sync::Arc::new(cat));
+        let cause = |c: &mut crate::classify::matcher::Classifier, t: &str| {
+            c.classify(&crate::classify::matcher::Query::text(t.as_bytes()))
+                .cause
+                .as_str()
+                .to_string()
+        };
+        for (text, want) in [
+            ("550 El buzón del destinatario no existe", "user_unknown"),
+            ("550 BUZÓN NO EXISTE", "user_unknown"),
+            ("550 Usuario desconocido", "user_unknown"),
+            // The second phrase before the first, too far, or in another clause.
+            ("550 No existe el buzón", "undefined"),
+            (
+                "550 El buzón de correo electrónico del destinatario no existe",
+                "undefined",
+            ),
+            ("550 Buzón lleno; el remitente no existe", "undefined"),
+        ] {
+            assert_eq!(cause(&mut c, text), want, "{text}");
+        }
     }
 
     #[test]

@@ -337,12 +337,26 @@ pub struct Rule {
     pub phrases: Vec<String>,
     /// A regex (case-insensitive), instead of or besides the phrases.
     pub regex: Option<String>,
+    /// Pairs of phrase lists: a phrase of `first`, then one of `then`
+    /// close after it in the same clause, is a hit (a concept in any
+    /// wording: "Buzón … no existe", "Empfänger … existiert nicht").
+    pub near: Vec<Near>,
     pub advice_en: Option<String>,
     pub advice_zh: Option<String>,
     /// Realistic replies that must classify to `cause` (the rule's tests).
     pub examples: Vec<String>,
     /// Loaded from the user's `--patterns` directory: wins ties.
     pub user: bool,
+}
+
+/// One `near` pair of a rule: a phrase of `first`, then a phrase of
+/// `then` starting at most `within` bytes after it ends, with no clause
+/// mark (`. ; : , ( )`) between them.
+#[derive(Debug, Clone)]
+pub struct Near {
+    pub first: Vec<String>,
+    pub then: Vec<String>,
+    pub within: u32,
 }
 
 impl Rule {
@@ -497,6 +511,9 @@ fn first_suffix(map: &SuffixMap, name: &[u8]) -> Option<u16> {
 pub(crate) struct PhraseRule {
     /// The rule's index.
     pub rule: u32,
+    /// 0 for a phrase of `phrase`; for a phrase of the rule's `near` pair
+    /// k, 2k + 1 in its `first` list and 2k + 2 in its `then` list.
+    pub side: u16,
     /// The written phrase's length (a negation variant weighs as its
     /// phrase).
     pub len: u32,

@@ -684,7 +684,7 @@ fn build_rule(
         // and an error that names it. The built-in ones are checked so by a
         // test (compiling them took a fifth of the start-up), and compiled
         // in the set by `compile_regexes`.
-        Some(re) if !s.user => Some(re.get_ref().clone()),
+        Some(re) if !s.user => Some(small_non_ascii(re.get_ref())),
         Some(re) => Some(checked_regex(s, &item, re)?),
     };
     let near = near_pairs(s, start, &item, r.near.as_ref())?;

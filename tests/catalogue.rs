@@ -1491,6 +1491,24 @@ fn concepts_read_other_languages_word_orders_and_cases() {
         (mail_from("535 Su cuenta ha sido bloqueada"), "rejected"),
         (rcpt("554 Su dirección IP está bloqueada"), "blocked"),
         (rcpt("550 Adresse IP inconnue"), "undefined"),
+        (rcpt("554 Adres IP nadawcy jest zablokowany"), "blocked"),
+        (rcpt("554 Ваш IP-адрес находится в черном списке"), "blocked"),
+        (mail_from("550 Remitente bloqueado"), "rejected"),
+        (rcpt("554 Ретрансляция запрещена"), "no_relaying"),
+        (rcpt("552 Le message est trop volumineux"), "mesg_too_big"),
+        (
+            rcpt("554 Messaggio rifiutato: posta indesiderata"),
+            "spam_detected",
+        ),
+        (
+            rcpt("450 Você está na lista cinza, tente novamente"),
+            "greylisted",
+        ),
+        (mail_from("451 Слишком много писем с вашего адреса"), "speeding"),
+        (
+            rcpt("550 Ihre Nachricht konnte nicht zugestellt werden"),
+            "undefined",
+        ),
         (mail_from("550 Could not verify your sender address"), "rejected"),
         (
             rcpt("550 5.7.1 You are not permitted to send to this group"),

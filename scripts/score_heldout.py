@@ -85,6 +85,18 @@ def results_from(stdout):
     return doc
 
 
+# SPEC "Expired events and classes": an expired event whose last reply was
+# only a failure to reach the other side, or named no cause, is `expired`.
+# An entry labelled with status "expired" is scored as that event, as a run
+# over a log reports it (`Cause::for_expiry`).
+FOR_EXPIRY = {"network_error", "host_unknown", "undefined"}
+
+
+def as_events(entries, got):
+    """The causes as a run reports them for these entries' events."""
+    return [("expired" if e.get("status") == "expired" and g in FOR_EXPIRY else g) for e, g in zip(entries, got)]
+
+
 def classify(binary, replies, patterns=None):
     for reply in replies:
         if "\n" in reply or "\r" in reply:
@@ -192,10 +204,10 @@ def all_frozen(args):
     for label, path, split in frozen_sets():
         with open(path, "rb") as f:
             entries = [e for e in tomllib.load(f)["reply"] if split is None or e.get("split") == split]
-        got = classify(args.bin or default_bin(), [e["reply"] for e in entries], args.patterns)
+        got = as_events(entries, classify(args.bin or default_bin(), [e["reply"] for e in entries], args.patterns))
         row = tally(entries, got, seen)
         if args.sisimai:
-            peer = sisimai([e["reply"] for e in entries])
+            peer = as_events(entries, sisimai([e["reply"] for e in entries]))
             for e, p in zip(entries, peer):
                 row["peer"] += e["cause"] == p
                 row["peer_wrong_hard"] += (e.get("status", "bounced") == "bounced" and p in HARD
@@ -240,7 +252,7 @@ def main():
         entries = [e for e in entries if e.get("split") == args.split]
         if not entries:
             sys.exit(f"no entries with split = {args.split!r} in {args.data}")
-    got = classify(args.bin or default_bin(), [e["reply"] for e in entries], args.patterns)
+    got = as_events(entries, classify(args.bin or default_bin(), [e["reply"] for e in entries], args.patterns))
 
     total = len(entries)
     hits = [e["cause"] == g for e, g in zip(entries, got)]
@@ -284,7 +296,7 @@ def main():
           + ("" if tsvs else " (target/external/*.tsv absent: their dev halves not counted)"))
 
     if args.sisimai:
-        peer = sisimai([e["reply"] for e in entries])
+        peer = as_events(entries, sisimai([e["reply"] for e in entries]))
         right = sum(e["cause"] == p for e, p in zip(entries, peer))
         peer_hard = sum(1 for e, p in zip(entries, peer) if e.get("status", "bounced") == "bounced" and p in HARD)
         peer_wrong = sum(1 for e, p in zip(entries, peer)

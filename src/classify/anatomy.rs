@@ -339,23 +339,39 @@ fn find_dsn(text: &[u8], class: Option<u8>) -> Option<Dsn> {
 
 /// Writes `text` into `out` as rules and their phrases are written: each
 /// run of white space (spaces, tabs, CR, LF, VT, FF) one space, a
-/// typographic apostrophe (U+2018, U+2019) the ASCII one, and every
-/// non-ASCII capital letter small. `550  5.1.1 User doesn’t exist` reads as
-/// `550 5.1.1 User doesn't exist`, `550 Ящик переполнен` as `550 ящик
-/// переполнен`. Servers pad replies, a relay may keep a tab, translations
-/// use typographic quotes, a sentence starts with a capital: a phrase must
-/// not miss for it. (ASCII letters keep their case: the matcher ignores it.)
-/// Returns false (and leaves `out` alone) when the text has none of these.
+/// typographic apostrophe (U+2018, U+2019) the ASCII one, every
+/// non-ASCII capital letter small, and each contracted negation written
+/// out ("doesn't", "doesn’t" and "doesnt" read "does not"; "can't"
+/// "cannot", "won't" "will not"; see [`NEGATED`]). `550  5.1.1 User doesn’t
+/// exist` reads as `550 5.1.1 User does not exist`, `550 Ящик переполнен`
+/// as `550 ящик переполнен`. Servers pad replies, a relay may keep a tab,
+/// translations use typographic quotes, a sentence starts with a capital,
+/// servers contract as they like: a phrase or a regex must not miss for it,
+/// and rules need write only one form. (ASCII letters keep their case: the
+/// matcher ignores it.) Phrases are read the same way when the catalogue
+/// loads. Returns false (and leaves `out` alone) when the text has none of
+/// these.
 pub(crate) fn plain_reply(text: &[u8], out: &mut Vec<u8>) -> bool {
     let white = |b: u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | 0x0b | 0x0c);
     let quote =
         |i: usize| text[i..].starts_with(&[0xe2, 0x80, 0x98]) || text[i..].starts_with(&[0xe2, 0x80, 0x99]);
+    // The letters of `text` just before `i`.
+    let word_before = |i: usize| {
+        let start = text[..i]
+            .iter()
+            .rposition(|c| !c.is_ascii_alphabetic())
+            .map_or(0, |p| p + 1);
+        &text[start..i]
+    };
     let mut prev = false;
     let needed = text.iter().enumerate().any(|(i, &b)| {
         let w = white(b);
         let run = w && (b != b' ' || prev);
         prev = w;
-        run || (b == 0xe2 && quote(i)) || (b >= 0xc0 && capital_at(text, i).is_some())
+        run || (b == 0xe2 && quote(i))
+            || (b >= 0xc0 && capital_at(text, i).is_some())
+            || (b == b'\'' && t_ends_word(text, i + 1) && negation(word_before(i), true).is_some())
+            || (matches!(b, b't' | b'T') && t_ends_word(text, i) && negation(word_before(i), false).is_some())
     });
     if !needed {
         return false;
@@ -365,10 +381,27 @@ pub(crate) fn plain_reply(text: &[u8], out: &mut Vec<u8>) -> bool {
     let mut i = 0;
     while i < text.len() {
         let b = text[i];
-        if b == 0xe2 && quote(i) {
+        let apostrophe = match b {
+            b'\'' => 1,
+            0xe2 if quote(i) => 3,
+            _ => 0,
+        };
+        // "n't" after a negated word, or "nt" ending one: the word is
+        // already in `out`; write it out there and leave the "t".
+        let written_out = if apostrophe > 0 {
+            t_ends_word(text, i + apostrophe) && write_out_negation(out, true)
+        } else {
+            matches!(b, b't' | b'T') && t_ends_word(text, i) && write_out_negation(out, false)
+        };
+        if written_out {
+            i += apostrophe + 1;
+            prev = false;
+            continue;
+        }
+        if apostrophe > 0 {
             out.push(b'\'');
             prev = false;
-            i += 3;
+            i += apostrophe;
             continue;
         }
         if b >= 0xc0 {
@@ -390,6 +423,58 @@ pub(crate) fn plain_reply(text: &[u8], out: &mut Vec<u8>) -> bool {
         i += 1;
     }
     true
+}
+
+/// The auxiliaries whose contracted negation [`plain_reply`] writes out:
+/// "doesn't" and "doesnt" read "does not". "can't" and "won't" read
+/// "cannot" and "will not"; without the apostrophe they are other words.
+const NEGATED: [&[u8]; 14] = [
+    b"does", b"do", b"did", b"is", b"are", b"was", b"were", b"has", b"have", b"had", b"could", b"would",
+    b"should", b"must",
+];
+
+/// Whether `text[at]` is a "t" that no letter or digit follows.
+fn t_ends_word(text: &[u8], at: usize) -> bool {
+    matches!(text.get(at), Some(b't' | b'T')) && text.get(at + 1).is_none_or(|c| !c.is_ascii_alphanumeric())
+}
+
+/// How `word` (the letters before a contraction's "'t", or before a final
+/// "t" when `apostrophe` is false) is written out: the length of the
+/// auxiliary to keep and what follows it ("doesn" keeps "does", then
+/// " not"), or `None` when it is no negation.
+fn negation(word: &[u8], apostrophe: bool) -> Option<(usize, &'static [u8])> {
+    let (n, stem) = word.split_last()?;
+    if !n.eq_ignore_ascii_case(&b'n') {
+        return None;
+    }
+    if apostrophe && stem.eq_ignore_ascii_case(b"ca") {
+        return Some((3, b"not"));
+    }
+    if apostrophe && stem.eq_ignore_ascii_case(b"wo") {
+        return Some((0, b"will not"));
+    }
+    NEGATED
+        .iter()
+        .any(|a| stem.eq_ignore_ascii_case(a))
+        .then_some((stem.len(), b" not"))
+}
+
+/// When `out` ends with the word of a contracted negation without its
+/// "'t" or "t" ("doesn", "can", "won"), writes it out ("does not",
+/// "cannot", "will not") and returns true; otherwise leaves `out` alone.
+fn write_out_negation(out: &mut Vec<u8>, apostrophe: bool) -> bool {
+    let start = out
+        .iter()
+        .rposition(|c| !c.is_ascii_alphabetic())
+        .map_or(0, |p| p + 1);
+    match negation(&out[start..], apostrophe) {
+        Some((keep, then)) => {
+            out.truncate(start + keep);
+            out.extend_from_slice(then);
+            true
+        }
+        None => false,
+    }
 }
 
 /// The non-ASCII capital letter whose UTF-8 encoding starts at `text[i]`,
@@ -504,7 +589,29 @@ mod tests {
         assert!(plain_reply(b"550\t5.1.1", &mut out));
         assert_eq!(out, b"550 5.1.1");
         assert!(plain_reply("550 User doesn\u{2019}t exist".as_bytes(), &mut out));
-        assert_eq!(out, b"550 User doesn't exist");
+        assert_eq!(out, b"550 User does not exist");
+        // Contracted negations are written out, in any case and with either
+        // apostrophe; other apostrophes and words are left as they are.
+        assert!(plain_reply(
+            b"550 Mailbox isn't here, we can't and WON'T",
+            &mut out
+        ));
+        assert_eq!(out, b"550 Mailbox is not here, we cannot and will not");
+        assert!(plain_reply(
+            "554 You aren\u{2018}t allowed; it's 'n't'".as_bytes(),
+            &mut out
+        ));
+        assert_eq!(out, b"554 You are not allowed; it's 'n't'");
+        assert!(plain_reply(b"550 user's mailbox doesnt exist, ISNT it", &mut out));
+        assert_eq!(out, b"550 user's mailbox does not exist, IS not it");
+        // "cant" and "wont" are words; "parent", "don'tx" and "user's" hold
+        // no negation.
+        assert!(!plain_reply(
+            b"550 I cant and wont, parent don'tx user's",
+            &mut out
+        ));
+        assert!(plain_reply(b"550 Sorry, I can't", &mut out));
+        assert_eq!(out, b"550 Sorry, I cannot");
         // Non-ASCII capitals read small (ASCII keeps its case); small
         // letters, CJK and bytes that are not UTF-8 alone need no copy.
         assert!(plain_reply("552 Ящик ПЕРЕПОЛНЕН, EL BUZÓN".as_bytes(), &mut out));

@@ -11,7 +11,7 @@ use super::{
     RuleRef, SuffixMap, BUILTIN, DEFAULT_PRIORITY, MAX_REGEX_RULES, REGEX_SIZE_LIMIT,
 };
 use crate::cause::Cause;
-use crate::classify::anatomy::{Origin, Stage};
+use crate::classify::anatomy::{plain_reply, Origin, Stage};
 use crate::classify::key::mask_into;
 use aho_corasick::{AhoCorasick, MatchKind};
 use regex::bytes::{RegexBuilder, RegexSet, RegexSetBuilder};
@@ -965,10 +965,9 @@ fn one_line(s: &str) -> String {
 // ---------------------------------------------------------------------------
 // Compiling.
 
-/// Every phrase of every rule, in rule order, each followed by its
-/// negation variants ([`negation_variants`]), and for each how it matches
-/// ([`PhraseRule`]). A variant counts as long as the phrase it was made
-/// from, so that it weighs the same.
+/// Every phrase of every rule, in rule order, as the matcher reads replies
+/// ([`plain_phrase`]), and for each how it matches ([`PhraseRule`]). A
+/// phrase weighs as long as it is written.
 fn phrase_patterns(rules: &[Rule]) -> (Vec<String>, Vec<PhraseRule>) {
     let mut patterns: Vec<String> = Vec::new();
     let mut phrase_rule = Vec::new();
@@ -981,21 +980,15 @@ fn phrase_patterns(rules: &[Rule]) -> (Vec<String>, Vec<PhraseRule>) {
                 [(2 * k + 1, &n.first), (2 * k + 2, &n.then)]
             }));
         for (side, list) in lists {
-            // The list's phrases, lower-cased, once one of them has a
-            // variant (which may repeat another phrase of the list).
-            let mut seen: Option<HashSet<String>> = None;
+            // Phrases that read the same once written out ("doesn't" and
+            // "does not") are one pattern.
+            let mut seen = HashSet::new();
             for p in list {
                 let plain = plain_phrase(p);
-                let mut variants = negation_variants(&plain);
-                if !variants.is_empty() {
-                    let seen = seen.get_or_insert_with(|| {
-                        list.iter()
-                            .map(|p| plain_phrase(p).to_ascii_lowercase())
-                            .collect()
-                    });
-                    variants.retain(|v| seen.insert(v.to_ascii_lowercase()));
+                if !seen.insert(plain.to_ascii_lowercase()) {
+                    continue;
                 }
-                for v in std::iter::once(plain).chain(variants) {
+                for v in [plain] {
                     phrase_rule.push(PhraseRule {
                         rule: i as u32,
                         side,
@@ -1011,10 +1004,19 @@ fn phrase_patterns(rules: &[Rule]) -> (Vec<String>, Vec<PhraseRule>) {
     (patterns, phrase_rule)
 }
 
-/// `phrase` as the matcher reads replies (`anatomy::plain_reply`): a
-/// typographic apostrophe is the ASCII one, a non-ASCII capital small.
+/// `phrase` as the matcher reads replies, by the same function
+/// (`anatomy::plain_reply`): white space one space, a typographic
+/// apostrophe the ASCII one, a non-ASCII capital small, a contracted
+/// negation written out. A rule written with "doesn't", "doesnt" or "does
+/// not" reads all three.
 fn plain_phrase(phrase: &str) -> String {
-    small_non_ascii(&phrase.replace(['\u{2018}', '\u{2019}'], "'"))
+    let mut out = Vec::new();
+    if plain_reply(phrase.as_bytes(), &mut out) {
+        // plain_reply changes only ASCII bytes and whole characters.
+        String::from_utf8(out).unwrap_or_else(|_| phrase.to_string())
+    } else {
+        phrase.to_string()
+    }
 }
 
 /// `s` with its non-ASCII capitals small, as `anatomy::plain_reply` reads a
@@ -1032,100 +1034,6 @@ fn small_non_ascii(s: &str) -> String {
             out.push(c);
         }
     }
-    out
-}
-
-/// A negation written out and its contraction: servers write "does not
-/// exist", "doesn't exist" and "doesnt exist" alike, and a rule author
-/// writes one of them.
-const NEGATIONS: [(&str, &str); 15] = [
-    ("does not", "doesn't"),
-    ("do not", "don't"),
-    ("did not", "didn't"),
-    ("is not", "isn't"),
-    ("are not", "aren't"),
-    ("was not", "wasn't"),
-    ("were not", "weren't"),
-    ("has not", "hasn't"),
-    ("have not", "haven't"),
-    ("could not", "couldn't"),
-    ("would not", "wouldn't"),
-    ("should not", "shouldn't"),
-    ("cannot", "can't"),
-    ("will not", "won't"),
-    ("must not", "mustn't"),
-];
-
-/// The other spellings of `phrase`'s negations (see [`NEGATIONS`]): each
-/// written-out one contracted (with `'`, and without an apostrophe except
-/// where that makes another word: "cant", "wont"), each contracted one
-/// written out; all of a phrase's negations in one form per variant. Only
-/// whole words change; a phrase without a negation has none. (A
-/// typographic apostrophe is read as `'` on both sides.)
-fn negation_variants(phrase: &str) -> Vec<String> {
-    // Every negation of NEGATIONS holds "not" or "n't" (in any case): most
-    // phrases have neither, and need no search for each form.
-    let bytes = phrase.as_bytes();
-    if !bytes
-        .windows(3)
-        .any(|w| w.eq_ignore_ascii_case(b"not") || w.eq_ignore_ascii_case(b"n't"))
-    {
-        return Vec::new();
-    }
-    let lower = phrase.to_ascii_lowercase();
-    let word_at = |at: usize, len: usize| {
-        let b = lower.as_bytes();
-        (at == 0 || !b[at - 1].is_ascii_alphanumeric())
-            && b.get(at + len).is_none_or(|c| !c.is_ascii_alphanumeric())
-    };
-    // (start, end, written-out form, contracted form) of each negation.
-    let mut found: Vec<(usize, usize, &str, &str)> = Vec::new();
-    for (full, short) in NEGATIONS {
-        for form in [full, short] {
-            for (at, _) in lower.match_indices(form) {
-                if word_at(at, form.len()) && !found.iter().any(|f| at < f.1 && f.0 < at + form.len()) {
-                    found.push((at, at + form.len(), full, short));
-                }
-            }
-        }
-    }
-    // A phrase that starts at the "not" of a negation ("not in my
-    // validrcptto list") also matches after a contracted auxiliary ("isn't
-    // in my …"): its variants start at the "n't".
-    let mut out = Vec::new();
-    if lower.starts_with("not ") {
-        let rest = &phrase[4..];
-        out.push(format!("n't {rest}"));
-    }
-    if found.is_empty() {
-        return out;
-    }
-    found.sort_unstable();
-    // One spelling of a negation: 0 written out, 1 contracted, 2 without
-    // an apostrophe.
-    let form = |which: u8, full: &str, short: &str| -> Option<String> {
-        match which {
-            0 => Some(full.to_string()),
-            1 => Some(short.to_string()),
-            _ => (short != "can't" && short != "won't").then(|| short.replace('\'', "")),
-        }
-    };
-    let spell = |which: u8| -> Option<String> {
-        let mut out = String::new();
-        let mut last = 0;
-        for &(start, end, full, short) in &found {
-            out.push_str(&phrase[last..start]);
-            out.push_str(&form(which, full, short)?);
-            last = end;
-        }
-        out.push_str(&phrase[last..]);
-        Some(out)
-    };
-    out.extend(
-        (0..3)
-            .filter_map(spell)
-            .filter(|v| !v.eq_ignore_ascii_case(phrase)),
-    );
     out
 }
 
@@ -1484,23 +1392,12 @@ mod tests {
     }
 
     #[test]
-    fn negations_are_matched_written_out_and_contracted() {
-        let mut v = negation_variants("mailbox does not exist");
-        v.sort();
-        assert_eq!(v, ["mailbox doesn't exist", "mailbox doesnt exist"]);
-        assert_eq!(
-            negation_variants("user doesn't exist"),
-            ["user does not exist", "user doesnt exist"]
-        );
-        // "cant" and "wont" are other words: no apostrophe-less form.
-        assert_eq!(negation_variants("Cannot start TLS"), ["can't start TLS"]);
-        // Only whole words: "notice" and "snot" hold no negation.
-        assert!(negation_variants("this is notice").is_empty());
-        assert!(negation_variants("unknown user").is_empty());
-        // A phrase that starts at the "not" also follows a contraction.
-        assert_eq!(
-            negation_variants("not in my validrcptto list"),
-            ["n't in my validrcptto list"]
-        );
+    fn phrases_are_read_as_replies_are() {
+        assert_eq!(plain_phrase("User doesn\u{2019}t  exist"), "User does not exist");
+        assert_eq!(plain_phrase("mailbox isnt here"), "mailbox is not here");
+        assert_eq!(plain_phrase("Cannot start TLS"), "Cannot start TLS");
+        assert_eq!(plain_phrase("can't start TLS"), "cannot start TLS");
+        assert_eq!(plain_phrase("ЯЩИК ПЕРЕПОЛНЕН"), "ящик переполнен");
+        assert_eq!(plain_phrase("this is notice"), "this is notice");
     }
 }

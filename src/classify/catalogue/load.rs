@@ -988,16 +988,14 @@ fn phrase_patterns(rules: &[Rule]) -> (Vec<String>, Vec<PhraseRule>) {
                 if !seen.insert(plain.to_ascii_lowercase()) {
                     continue;
                 }
-                for v in [plain] {
-                    phrase_rule.push(PhraseRule {
-                        rule: i as u32,
-                        side,
-                        len: p.len() as u32,
-                        boundary: v.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric),
-                        not_in_links: !r.in_links && !v.bytes().any(|b| b"/#?=.:_&%".contains(&b)),
-                    });
-                    patterns.push(v);
-                }
+                phrase_rule.push(PhraseRule {
+                    rule: i as u32,
+                    side,
+                    len: p.len() as u32,
+                    boundary: plain.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric),
+                    not_in_links: !r.in_links && !plain.bytes().any(|b| b"/#?=.:_&%".contains(&b)),
+                });
+                patterns.push(plain);
             }
         }
     }

@@ -1496,6 +1496,16 @@ fn qa40_source_held_out_half_is_frozen_and_scored() {
     score_frozen_set("tests/data/qa40.toml", 0xd441_16a4_61be_9b19, Some("heldout"), 13);
 }
 
+/// `tests/data/qa43.toml`: an outside source of replies quoted in GitHub
+/// issues written in French and Portuguese, 4 after de-duplication,
+/// labelled blind, committed (87c9350) before it was scored, split by hash.
+/// Its held-out half is 2 replies, too few to say anything alone: 2 of 2 at
+/// its first run (fc246c5's catalogue).
+#[test]
+fn qa43_source_held_out_half_is_frozen_and_scored() {
+    score_frozen_set("tests/data/qa43.toml", 0x0002_c7ae_1c73_1995, Some("heldout"), 2);
+}
+
 /// A rule written with "does not" reads "doesn't", "doesn’t" and "doesnt"
 /// too, and the other way round: servers contract as they like.
 #[test]

@@ -1503,7 +1503,7 @@ fn qa40_source_held_out_half_is_frozen_and_scored() {
 /// its first run (fc246c5's catalogue).
 #[test]
 fn qa43_source_held_out_half_is_frozen_and_scored() {
-    score_frozen_set("tests/data/qa43.toml", 0x0002_c7ae_1c73_1995, Some("heldout"), 2);
+    score_frozen_set("tests/data/qa43.toml", 0x9802_c7ae_1c73_1995, Some("heldout"), 2);
 }
 
 /// A rule written with "does not" reads "doesn't", "doesn’t" and "doesnt"

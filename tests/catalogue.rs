@@ -1496,6 +1496,17 @@ fn qa40_source_held_out_half_is_frozen_and_scored() {
     score_frozen_set("tests/data/qa40.toml", 0xd441_16a4_61be_9b19, Some("heldout"), 13);
 }
 
+/// `tests/data/qa42.toml`: an outside source of bounces kept as files in
+/// public repositories (Delta Chat's test data, a MIME library's fixtures,
+/// mailing-list archives kept in git), 7 after de-duplication, labelled
+/// blind, committed (dbc6bc7) before it was scored, split by hash. Its
+/// held-out half is 3 replies, too few to say anything alone: 3 of 3 at its
+/// first run (fc246c5's catalogue).
+#[test]
+fn qa42_source_held_out_half_is_frozen_and_scored() {
+    score_frozen_set("tests/data/qa42.toml", 0xe6fd_546f_cc3e_7a31, Some("heldout"), 3);
+}
+
 /// `tests/data/qa43.toml`: an outside source of replies quoted in GitHub
 /// issues written in French and Portuguese, 4 after de-duplication,
 /// labelled blind, committed (87c9350) before it was scored, split by hash.

@@ -459,10 +459,15 @@ impl Classifier {
         let by_dsn = dsn
             .and_then(|d| Some((d, cat.dsn_info(d)?.cause?)))
             .filter(|&(_, c)| admissible(c));
+        // RFC 7504's 521 and 556 say the host or domain accepts no mail
+        // (a hard cause); with a security or policy DSN (X.7.x: "521 5.7.1
+        // You are not allowed to send mail") the server accepts mail but
+        // refuses ours, so the bare code is no evidence for it.
         let by_code = anatomy
             .code
             .and_then(|c| Some((c, cat.code_info(c)?.cause?)))
-            .filter(|&(_, c)| admissible(c));
+            .filter(|&(_, c)| admissible(c))
+            .filter(|&(_, c)| !(c.is_hard() && dsn.is_some_and(|d| d.subject == 7)));
         let (cause, decision) = match (best, by_dsn, by_code) {
             (Some((i, c, p)), dsn, code)
                 if dsn.is_none_or(|_| p >= DSN_PRIORITY) && code.is_none_or(|_| p >= CODE_PRIORITY) =>
@@ -1135,6 +1140,11 @@ mod tests {
             ("connect to mx.example.net[192.0.2.3]:25: Connection refused", Cause::NetworkError),
             // A 521 greeting is the whole host's "does not accept mail".
             ("host mx.example.net[192.0.2.3] refused to talk to me: 521 5.3.2 mx.example.net does not accept mail", Cause::NotAccept),
+            // A 521 or 556 with a security or policy DSN refuses our mail,
+            // not all mail: the bare code is no evidence for a hard cause.
+            ("host mx.example.net[192.0.2.3] said: 521 5.7.1 <bob@example.net>: Recipient address rejected: You are not allowed to send mail (in reply to RCPT TO command)", Cause::Undefined),
+            ("host mx.example.net[192.0.2.3] said: 556 5.7.0 sorry (in reply to RCPT TO command)", Cause::Undefined),
+            ("host mx.example.net[192.0.2.3] said: 556 5.1.10 <bob@example.net>: Recipient address rejected (in reply to RCPT TO command)", Cause::NotAccept),
             // "Spam" before any message was sent is about our IP.
             ("host mail.example.com.au[192.0.2.3] refused to talk to me: 451 Spam email. Email Session ID: {5488DD4B-12-FEFDA8C0}", Cause::Blocked),
             // The same words after the message are a verdict on it.

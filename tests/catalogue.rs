@@ -1702,6 +1702,32 @@ fn concepts_read_other_languages_word_orders_and_cases() {
             rcpt("550 5.7.1 Rejected: first delivery attempt from a listed host"),
             "undefined",
         ),
+        // The twentieth session's third paraphrase set (sender refusals and
+        // a remote's own failures): the sender with its verdict before it,
+        // mail from an address refused, a part of the remote's system
+        // unavailable; and what must not read so.
+        (mail_from("550 illegal sender."), "rejected"),
+        (mail_from("553 Illegal envelope sender"), "rejected"),
+        (mail_from("550 5.7.1 Bad sender IP"), "blocked"),
+        (
+            mail_from("550 Your IP address 198.51.100.7 is not allowed to send mail"),
+            "blocked",
+        ),
+        (mail_from("550 Mail from <news@example.org> refused"), "rejected"),
+        (mail_from("553 Mail from news@example.org not allowed"), "rejected"),
+        (mail_from("554 Mail from this address is prohibited"), "rejected"),
+        (
+            mail_from("550 5.7.1 Your domain example.org is not allowed to send mail here"),
+            "rejected",
+        ),
+        (mail_from("550 5.7.1 The sender's domain is banned"), "rejected"),
+        (mail_from("550 5.7.1 Envelope sender is blocked"), "rejected"),
+        (rcpt("451 Mailbox server unavailable"), "system_error"),
+        (rcpt("450 Mail queue is temporarily unavailable"), "system_error"),
+        (
+            rcpt("451 4.3.0 Please try again in 5 minutes, a temporary delay for unknown senders"),
+            "greylisted",
+        ),
     ];
     let mut wrong = Vec::new();
     for (text, want) in &cases {

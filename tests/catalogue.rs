@@ -1746,7 +1746,10 @@ fn concepts_read_other_languages_word_orders_and_cases() {
             "blocked",
         ),
         (mail_from("550 Mail from <news@example.org> refused"), "rejected"),
-        (mail_from("553 Mail from news@example.org not allowed"), "rejected"),
+        (
+            mail_from("553 Mail from news@example.org not allowed"),
+            "rejected",
+        ),
         (mail_from("554 Mail from this address is prohibited"), "rejected"),
         (
             mail_from("550 5.7.1 Your domain example.org is not allowed to send mail here"),

@@ -1614,6 +1614,17 @@ fn qa52_source_held_out_half_is_frozen_and_scored() {
     score_frozen_set("tests/data/qa52.toml", 0xd195_0daf_0244_20fa, Some("heldout"), 3);
 }
 
+/// `tests/data/qa53.toml`: an outside source of the refusal strings of
+/// Postfix policy daemons, OpenSMTPD filters and third-party Haraka
+/// plugins, read in their source, 34 after de-duplication, labelled blind,
+/// committed (1f673b8) before it was scored, split by hash. Its
+/// held-out half is 19 replies: 14 of 19 at its first run (fc246c5's
+/// catalogue and this commit's alike).
+#[test]
+fn qa53_source_held_out_half_is_frozen_and_scored() {
+    score_frozen_set("tests/data/qa53.toml", 0x329f_ed54_a0f6_2cf9, Some("heldout"), 14);
+}
+
 /// `tests/data/qa54.toml`: an outside source of replies quoted in GitHub
 /// issues of platforms and frameworks that send mail, 4 after
 /// de-duplication (8 of its 18 had the shape of a frozen held-out text),

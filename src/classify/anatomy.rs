@@ -356,13 +356,7 @@ pub(crate) fn plain_reply(text: &[u8], out: &mut Vec<u8>) -> bool {
     let quote =
         |i: usize| text[i..].starts_with(&[0xe2, 0x80, 0x98]) || text[i..].starts_with(&[0xe2, 0x80, 0x99]);
     // The letters of `text` just before `i`.
-    let word_before = |i: usize| {
-        let start = text[..i]
-            .iter()
-            .rposition(|c| !c.is_ascii_alphabetic())
-            .map_or(0, |p| p + 1);
-        &text[start..i]
-    };
+    let word_before = |i: usize| trailing_word(&text[..i]);
     let mut prev = false;
     let needed = text.iter().enumerate().any(|(i, &b)| {
         let w = white(b);
@@ -459,14 +453,20 @@ fn negation(word: &[u8], apostrophe: bool) -> Option<(usize, &'static [u8])> {
         .then_some((stem.len(), b" not"))
 }
 
+/// The ASCII letters that end `bytes` (empty when it ends otherwise).
+fn trailing_word(bytes: &[u8]) -> &[u8] {
+    let start = bytes
+        .iter()
+        .rposition(|c| !c.is_ascii_alphabetic())
+        .map_or(0, |p| p + 1);
+    &bytes[start..]
+}
+
 /// When `out` ends with the word of a contracted negation without its
 /// "'t" or "t" ("doesn", "can", "won"), writes it out ("does not",
 /// "cannot", "will not") and returns true; otherwise leaves `out` alone.
 fn write_out_negation(out: &mut Vec<u8>, apostrophe: bool) -> bool {
-    let start = out
-        .iter()
-        .rposition(|c| !c.is_ascii_alphabetic())
-        .map_or(0, |p| p + 1);
+    let start = out.len() - trailing_word(out).len();
     match negation(&out[start..], apostrophe) {
         Some((keep, then)) => {
             out.truncate(start + keep);

@@ -865,9 +865,9 @@ fn near_pairs(
     item: &str,
     near: Option<&NearField>,
 ) -> Result<Vec<Near>, CatalogueError> {
-    let raw = match near.cloned() {
-        None => Vec::new(),
-        Some(NearField::One(n)) => vec![n],
+    let raw: &[RawNear] = match near {
+        None => &[],
+        Some(NearField::One(n)) => std::slice::from_ref(n),
         Some(NearField::Many(v)) => v,
     };
     if u16::try_from(2 * raw.len() + 2).is_err() {

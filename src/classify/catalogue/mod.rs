@@ -514,8 +514,7 @@ pub(crate) struct PhraseRule {
     /// 0 for a phrase of `phrase`; for a phrase of the rule's `near` pair
     /// k, 2k + 1 in its `first` list and 2k + 2 in its `then` list.
     pub side: u16,
-    /// The written phrase's length (a negation variant weighs as its
-    /// phrase).
+    /// The phrase's length as written in its rule (the tie-breaker).
     pub len: u32,
     /// Starts with a letter or digit: must start a word.
     pub boundary: bool,

@@ -1158,6 +1158,10 @@ mod tests {
             // sender's domain, whatever the stage.
             ("host mx.example.net[192.0.2.3] said: 501 5.1.8 Bad sender address: domain does not exist (in reply to RCPT TO command)", Cause::Rejected),
             ("501 5.1.8 Bad sender address: domain does not exist", Cause::Rejected),
+            // A mail loop named in words is the path, not a missing domain:
+            // the 5.4.4 DSN alone would read as a hard host_unknown.
+            ("host mail.example.com[192.0.2.3] said: 554 5.4.4 SMTPSEND.DNS.MxLoopback; DNS records for this domain are configured in a loop (in reply to RCPT TO command)", Cause::NetworkError),
+            ("host mail.example.com[192.0.2.3] said: 554 5.4.4 unable to route (in reply to RCPT TO command)", Cause::HostUnknown),
         ];
         let mut c = classifier();
         for (text, want) in cases {

@@ -11,7 +11,7 @@ use super::{
     RuleRef, SuffixMap, BUILTIN, DEFAULT_PRIORITY, MAX_REGEX_RULES, REGEX_SIZE_LIMIT,
 };
 use crate::cause::Cause;
-use crate::classify::anatomy::{plain_reply, Origin, Stage};
+use crate::classify::anatomy::{plain_reply, Anatomy, Origin, Stage};
 use crate::classify::key::mask_into;
 use aho_corasick::{AhoCorasick, MatchKind};
 use regex::bytes::{RegexBuilder, RegexSet, RegexSetBuilder};
@@ -137,6 +137,10 @@ struct RawRule {
     advice_zh: Option<String>,
     #[serde(default)]
     examples: Vec<String>,
+    /// A remote's own failure (`system_error`): the loader adds its twin
+    /// for X.4.x DSNs ([`network_twin`]).
+    #[serde(default)]
+    backend: bool,
 }
 
 /// A rule's `near`: one pair or a list of them.
@@ -601,9 +605,15 @@ fn build_rules(
     for (s, raw) in sources.iter().zip(parsed) {
         let starts = line_starts(&s.text);
         for entry in &raw.rule {
-            let rule = build_rule(s, &starts, entry, providers, &seen)?;
-            seen.insert(rule.origin.id.clone(), (s.name.clone(), rule.origin.line));
-            rules.push(rule);
+            let mut rule = build_rule(s, &starts, entry, providers, &seen)?;
+            let twin = match entry.get_ref().backend {
+                true => Some(network_twin(s, entry, &mut rule, &seen)?),
+                false => None,
+            };
+            for r in std::iter::once(rule).chain(twin) {
+                seen.insert(r.origin.id.clone(), (s.name.clone(), r.origin.line));
+                rules.push(r);
+            }
         }
     }
     if u32::try_from(rules.len()).is_err() {
@@ -618,7 +628,8 @@ fn too_many_regexes(sources: &[Source], parsed: &[RawFile]) -> Result<(), Catalo
     let mut regexes = 0usize;
     for (s, raw) in sources.iter().zip(parsed) {
         for entry in raw.rule.iter().filter(|e| e.get_ref().regex.is_some()) {
-            regexes += 1;
+            // A `backend` rule's twin has the same regex.
+            regexes += 1 + usize::from(entry.get_ref().backend);
             if regexes > MAX_REGEX_RULES {
                 return Err(s.invalid(
                     entry.span().start,
@@ -717,6 +728,58 @@ fn build_rule(
         advice_zh: r.advice_zh.clone().map(|a| a.trim().to_string()),
         examples: r.examples.clone(),
         user: s.user,
+    })
+}
+
+/// The twin of a `backend = true` rule: a remote that says its own part
+/// failed is `system_error`, unless its DSN is X.4.x, which makes it a
+/// network or routing failure, `network_error` (SPEC). The twin has the
+/// rule's words and scope, only X.4.x DSNs, one priority more, the id
+/// `<id>_network` and those of the rule's examples whose enhanced code is
+/// X.4.x (they leave the rule, so that every example is its own rule's).
+fn network_twin(
+    s: &Source,
+    entry: &Spanned<RawRule>,
+    rule: &mut Rule,
+    seen: &HashMap<String, (String, usize)>,
+) -> Result<Rule, CatalogueError> {
+    let item = format!("rule {:?}", rule.origin.id);
+    if rule.cause != Cause::SystemError {
+        return Err(s.invalid(
+            entry.span().start,
+            &item,
+            format!(
+                "`backend = true` is for a remote's own failure (system_error), not {}",
+                rule.cause
+            ),
+        ));
+    }
+    let id = format!("{}_network", rule.origin.id);
+    if let Some((file, l)) = seen.get(&id) {
+        return Err(s.invalid(
+            entry.span().start,
+            &item,
+            format!("its `backend` twin {id:?} is already defined at {file}:{l}"),
+        ));
+    }
+    let (x4, own): (Vec<String>, Vec<String>) = std::mem::take(&mut rule.examples)
+        .into_iter()
+        .partition(|ex| Anatomy::read(ex.as_bytes()).dsn.is_some_and(|d| d.subject == 4));
+    rule.examples = own;
+    Ok(Rule {
+        origin: RuleRef {
+            id,
+            ..rule.origin.clone()
+        },
+        cause: Cause::NetworkError,
+        priority: rule.priority.saturating_add(1),
+        dsn: vec![DsnPattern {
+            class: None,
+            subject: 4,
+            detail: None,
+        }],
+        examples: x4,
+        ..rule.clone()
     })
 }
 
@@ -1205,6 +1268,60 @@ mod tests {
         assert_eq!(
             e,
             "user/x.toml:7: rule \"a\": duplicate rule id (first defined at user/x.toml:1)"
+        );
+    }
+
+    #[test]
+    fn backend_rule_gets_a_network_twin_for_x4_dsns() {
+        use crate::classify::{Classifier, Query};
+        let cat = with_causes(
+            "[[rule]]\nid = \"x.frob\"\ncause = \"system_error\"\npriority = 60\nbackend = true\n\
+             phrase = \"frobnicator failure\"\nexamples = [\n  \"451 4.3.0 Frobnicator failure\",\n  \
+             \"451 4.4.1 Frobnicator failure\",\n]\n",
+        )
+        .unwrap();
+        let ids: Vec<&str> = cat.rules().iter().map(|r| r.origin.id.as_str()).collect();
+        assert_eq!(ids, ["x.frob", "x.frob_network"]);
+        let (base, twin) = (&cat.rules()[0], &cat.rules()[1]);
+        assert_eq!(
+            (twin.cause, twin.priority, twin.origin.line),
+            (Cause::NetworkError, 61, 1)
+        );
+        // Each example goes with the rule it classifies to.
+        assert_eq!(base.examples, ["451 4.3.0 Frobnicator failure"]);
+        assert_eq!(twin.examples, ["451 4.4.1 Frobnicator failure"]);
+        let cat = std::sync::Arc::new(cat);
+        let mut c = Classifier::new(std::sync::Arc::clone(&cat));
+        for (text, cause, rule) in [
+            (
+                "451 4.4.1 Frobnicator failure",
+                Cause::NetworkError,
+                "x.frob_network",
+            ),
+            ("451 4.3.0 Frobnicator failure", Cause::SystemError, "x.frob"),
+            ("451 Frobnicator failure", Cause::SystemError, "x.frob"),
+        ] {
+            let v = c.classify(&Query::text(text.as_bytes()));
+            let id = v.rule.and_then(|i| cat.rule(i)).map(|r| r.id.as_str());
+            assert_eq!((v.cause, id), (cause, Some(rule)), "{text}");
+        }
+        assert!(crate::classify::matcher::check_examples(&cat).is_empty());
+    }
+
+    #[test]
+    fn backend_is_only_for_a_remote_failure_and_its_twin_id_must_be_free() {
+        let e = err("[[rule]]\nid = \"b\"\ncause = \"blocked\"\nbackend = true\nphrase = \"x\"\n");
+        assert_eq!(
+            e,
+            "user/x.toml:1: rule \"b\": `backend = true` is for a remote's own failure (system_error), not blocked"
+        );
+        let e = err(
+            "[[rule]]\nid = \"b_network\"\ncause = \"blocked\"\nphrase = \"y\"\n\n\
+             [[rule]]\nid = \"b\"\ncause = \"system_error\"\nbackend = true\nphrase = \"x\"\n",
+        );
+        assert_eq!(
+            e,
+            "user/x.toml:6: rule \"b\": its `backend` twin \"b_network\" is already defined at user/x.toml:1"
         );
     }
 

@@ -1864,7 +1864,7 @@ fn qa79_source_held_out_half_is_frozen_and_scored() {
 /// first run (6a2fc52's catalogue, and 7c714dc's alike).
 #[test]
 fn qa81_source_held_out_half_is_frozen_and_scored() {
-    score_frozen_set("tests/data/qa81.toml", 0x18ca175b7de350b, Some("heldout"), 1);
+    score_frozen_set("tests/data/qa81.toml", 0x018c_a175_b7de_350b, Some("heldout"), 1);
 }
 
 /// A rule written with "does not" reads "doesn't", "doesn’t" and "doesnt"

@@ -5,9 +5,11 @@ labellers agree on. Prints figures only, never the texts.
 
     python3 scripts/label_agreement.py --bin target/release/bounce-report
     python3 scripts/label_agreement.py --outside   # the held-out halves of qa14 to qa21
+    python3 scripts/label_agreement.py --outside tests/data/outside-second-labels-2.toml   # qa55 to qa84
 
 With --outside the pair is the held-out halves of the sets that
-tests/data/outside-second-labels.toml names (in file order) and that file.
+tests/data/outside-second-labels.toml (or the file given) names, in file
+order, and that file.
 """
 import argparse
 import os
@@ -30,10 +32,11 @@ def load(path):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bin", help="bounce-report binary (default: as score_heldout.py)")
-    ap.add_argument("--outside", action="store_true", help="the second labelling of qa14 to qa21's held-out halves")
+    ap.add_argument("--outside", nargs="?", const="tests/data/outside-second-labels.toml", metavar="FILE",
+                    help="a second labelling of outside sets' held-out halves (default: qa14 to qa21's)")
     args = ap.parse_args()
     if args.outside:
-        b = load("tests/data/outside-second-labels.toml")
+        b = load(args.outside)
         a = []
         for name in dict.fromkeys(e["set"] for e in b):
             a += [e for e in load(f"tests/data/{name}.toml") if e.get("split") == "heldout"]

@@ -1900,6 +1900,16 @@ fn qa84_source_held_out_half_is_frozen_and_scored() {
     score_frozen_set("tests/data/qa84.toml", 0x8e54_2445_95f8_4fd1, Some("heldout"), 4);
 }
 
+/// `tests/data/qa88.toml`: an outside source of replies an
+/// address-verification run logged and open-source verifiers' users
+/// reported, 2 after de-duplication, labelled blind, committed (9b03ac3)
+/// before it was scored, split by hash. Its held-out half is 1 reply: 1 of
+/// 1 at its first run (6a2fc52's catalogue, and 9b03ac3's alike).
+#[test]
+fn qa88_source_held_out_half_is_frozen_and_scored() {
+    score_frozen_set("tests/data/qa88.toml", 0xf141_35d7_c4d6_6727, Some("heldout"), 1);
+}
+
 /// A rule written with "does not" reads "doesn't", "doesn’t" and "doesnt"
 /// too, and the other way round: servers contract as they like.
 #[test]

@@ -1910,6 +1910,16 @@ fn qa85_source_held_out_half_is_frozen_and_scored() {
     score_frozen_set("tests/data/qa85.toml", 0x9a6f_90b6_12a7_4082, Some("heldout"), 2);
 }
 
+/// `tests/data/qa86.toml`: an outside source of replies pasted into issues
+/// of CMS mail plugins and PHP web applications, 5 after de-duplication,
+/// labelled blind, committed (f08ab74) before it was scored, split by hash.
+/// Its held-out half is 2 replies: 2 of 2 at its first run (6a2fc52's
+/// catalogue, and f08ab74's alike).
+#[test]
+fn qa86_source_held_out_half_is_frozen_and_scored() {
+    score_frozen_set("tests/data/qa86.toml", 0x38b4_4c3b_77f6_6987, Some("heldout"), 2);
+}
+
 /// `tests/data/qa87.toml`: an outside source of replies pasted into GitHub
 /// issues of home-server, NAS and home-automation software, 7 after
 /// de-duplication, labelled blind, committed (153dcbf) before it was

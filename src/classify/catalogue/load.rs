@@ -606,9 +606,10 @@ fn build_rules(
         let starts = line_starts(&s.text);
         for entry in &raw.rule {
             let mut rule = build_rule(s, &starts, entry, providers, &seen)?;
-            let twin = match entry.get_ref().backend {
-                true => Some(network_twin(s, entry, &mut rule, &seen)?),
-                false => None,
+            let twin = if entry.get_ref().backend {
+                Some(network_twin(s, entry, &mut rule, &seen)?)
+            } else {
+                None
             };
             for r in std::iter::once(rule).chain(twin) {
                 seen.insert(r.origin.id.clone(), (s.name.clone(), r.origin.line));

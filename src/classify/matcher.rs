@@ -529,6 +529,9 @@ impl Classifier {
                 if p.boundary && m.start() > 0 && text[m.start() - 1].is_ascii_alphanumeric() {
                     continue;
                 }
+                if p.end_boundary && text.get(m.end()).is_some_and(u8::is_ascii_alphanumeric) {
+                    continue;
+                }
                 // Words inside a web address state nothing.
                 if p.not_in_links
                     && urls

@@ -162,6 +162,8 @@ struct RawNear {
     then: OneOrMany<String>,
     #[serde(default)]
     within: Option<u32>,
+    #[serde(default)]
+    words: bool,
 }
 
 // ---------------------------------------------------------------------------
@@ -956,7 +958,12 @@ fn near_pairs(
                 format!("`near` within {within} is more than {MAX_NEAR_WITHIN} bytes: two phrases that far apart are not one statement"),
             ));
         }
-        out.push(Near { first, then, within });
+        out.push(Near {
+            first,
+            then,
+            within,
+            words: n.words,
+        });
     }
     Ok(out)
 }
@@ -1057,6 +1064,9 @@ fn phrase_patterns(rules: &[Rule]) -> (Vec<String>, Vec<PhraseRule>) {
                     side,
                     len: p.len() as u32,
                     boundary: plain.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric),
+                    end_boundary: side != 0
+                        && r.near[usize::from((side - 1) / 2)].words
+                        && plain.as_bytes().last().is_some_and(u8::is_ascii_alphanumeric),
                     not_in_links: !r.in_links && !plain.bytes().any(|b| b"/#?=.:_&%".contains(&b)),
                 });
                 patterns.push(plain);
@@ -1270,6 +1280,28 @@ mod tests {
             e,
             "user/x.toml:7: rule \"a\": duplicate rule id (first defined at user/x.toml:1)"
         );
+    }
+
+    #[test]
+    fn near_words_makes_phrases_end_a_word() {
+        use crate::classify::{Classifier, Query};
+        let rule = |words: &str| {
+            format!(
+                "[[rule]]\nid = \"n\"\ncause = \"user_unknown\"\n\
+                 near = {{ {words}first = [\"mailbox\"], then = [\"invalid\"] }}\n"
+            )
+        };
+        for (words, stem_hits) in [("", true), ("words = true, ", false)] {
+            let cat = std::sync::Arc::new(with_causes(&rule(words)).unwrap());
+            let mut c = Classifier::new(cat);
+            let mut cause = |t: &str| c.classify(&Query::text(t.as_bytes())).cause;
+            assert_eq!(cause("550 mailbox invalid"), Cause::UserUnknown, "{words}");
+            assert_eq!(cause("550 mailbox invalid."), Cause::UserUnknown, "{words}");
+            let stem = cause("550 mailbox invalidated");
+            assert_eq!(stem == Cause::UserUnknown, stem_hits, "{words}");
+            // The start of a word is checked either way.
+            assert_ne!(cause("550 mailbox xinvalid"), Cause::UserUnknown, "{words}");
+        }
     }
 
     #[test]

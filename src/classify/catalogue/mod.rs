@@ -357,6 +357,11 @@ pub struct Near {
     pub first: Vec<String>,
     pub then: Vec<String>,
     pub within: u32,
+    /// Every phrase of the pair is a whole word or words (`words = true`):
+    /// one that ends with a letter or digit must end a word too, as a
+    /// regex's `\b` reads ("invalid" is not "invalidated"). Without it a
+    /// phrase may be a stem ("relay" finds "relaying").
+    pub words: bool,
 }
 
 impl Rule {
@@ -518,6 +523,9 @@ pub(crate) struct PhraseRule {
     pub len: u32,
     /// Starts with a letter or digit: must start a word.
     pub boundary: bool,
+    /// A phrase of a `near` pair with `words = true` that ends with a
+    /// letter or digit: must end a word too.
+    pub end_boundary: bool,
     /// Not to match inside a web address: a phrase of words only (no `/ #
     /// ? = . : _ & %`) of a rule with `in_links = false`, whose words are a
     /// statement that an address in the reply does not make

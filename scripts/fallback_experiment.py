@@ -14,6 +14,10 @@ tests/data/qa*.toml. Evaluation (never trained on, texts never printed):
 tests/data/heldout.toml, heldout-qa.toml, and the split=heldout rows of the
 others.
 
+--new TOML… judges sets at their first run: their held-out halves apart,
+their dev rows left out of training. --committed-only trains on what the
+repository holds (no generator templates, no outside TSVs), as a build could.
+
 Needs scikit-learn (pip install scikit-learn); rules verdicts from a copy of the
 binary (default target/release/bounce-report). Prints figures only.
 """
@@ -60,7 +64,7 @@ FILL = {
 def fill(template, rng):
     return re.sub(r"\{([a-z_]+)\}", lambda m: rng.choice(FILL.get(m.group(1), ["x" + m.group(1)])), template)
 
-def training_set(rng, variants=2, committed_only=False):
+def training_set(rng, variants=2, committed_only=False, new=()):
     texts, labels, groups = [], [], []
     for i, (t, c) in enumerate(load_toml_replies(f"{REPO}/tests/data/replies.toml")):
         texts.append(t); labels.append(c); groups.append(f"replies#{i}")
@@ -79,7 +83,7 @@ def training_set(rng, variants=2, committed_only=False):
         for t, c, sid in load_tsv(p, "dev"):
             texts.append(t); labels.append(c); groups.append(sid.split("#")[0])
     for name in SPLIT_TOMLS:
-        if name in NEW:
+        if name in new:
             continue
         for i, (t, c) in enumerate(load_toml_split(f"{REPO}/tests/data/{name}.toml", "dev")):
             texts.append(t); labels.append(c); groups.append(f"{name}#{i}")
@@ -89,7 +93,6 @@ def training_set(rng, variants=2, committed_only=False):
 # Outside sources whose dev halves train the model and whose held-out halves
 # judge it (those present under EXTERNAL), and the committed split files.
 TSV_SOURCES = ("sisimai", "crisp", "bounceparser", "zonemta", "mautic")
-NEW = set()  # the sets given with --new: judged apart, never trained on
 SPLIT_TOMLS = tuple(label for label, _, split in frozen_sets() if split)  # qa2, qa3, … in order
 
 
@@ -97,16 +100,22 @@ def load_toml_split(path, split):
     d = tomllib.load(open(path, "rb"))
     return [(r["reply"], r["cause"]) for r in d["reply"] if r.get("split") == split]
 
-def eval_sets(extra=()):
+def set_name(path):
+    return os.path.basename(path).removesuffix(".toml")
+
+def eval_sets(new_paths=()):
+    """Every held-out set; those of `new_paths` (a new source at its first
+    run, never trained on) first, marked (new)."""
     sets = {}
-    for path in extra:  # sets not yet frozen (a new source at its first run): held-out half only, never trained on
+    for path in new_paths:
         h = load_toml_split(path, "heldout")
-        sets[os.path.basename(path) + " heldout (new)"] = ([t for t, _ in h], [y for _, y in h])
+        sets[set_name(path) + " heldout (new)"] = ([t for t, _ in h], [y for _, y in h])
+    new = {set_name(p) for p in new_paths}
     for name in ("heldout", "heldout-qa"):
         h = load_toml_replies(f"{REPO}/tests/data/{name}.toml")
         sets[name + ".toml"] = ([t for t, _ in h], [y for _, y in h])
     for name in SPLIT_TOMLS:
-        if name in NEW:
+        if name in new:
             continue
         h = load_toml_split(f"{REPO}/tests/data/{name}.toml", "heldout")
         sets[name + " heldout"] = ([t for t, _ in h], [y for _, y in h])
@@ -207,9 +216,9 @@ def main():
                     help="also judge on the held-out halves of these sets, not yet frozen (their dev rows are not trained on)")
     args = ap.parse_args()
     rng = random.Random(args.seed)
-    NEW.update(os.path.basename(p).removesuffix(".toml") for p in args.new)
 
-    X_txt, y, groups = training_set(rng, committed_only=args.committed_only)
+    X_txt, y, groups = training_set(rng, committed_only=args.committed_only,
+                                    new={set_name(p) for p in args.new})
     Xn = [normalise(t) for t in X_txt]
     print(f"training texts: {len(Xn)}  causes: {len(set(y))}  groups: {len(set(groups))}")
     print("training label counts:", dict(Counter(y).most_common()))

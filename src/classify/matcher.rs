@@ -570,8 +570,8 @@ impl Classifier {
 
 /// The rules whose `near` pair holds among the phrases `found` in `text`
 /// (emptied): a phrase of a pair's `first` list, then one of its `then`
-/// list starting no more than `within` bytes after the first ends, with no
-/// clause mark (`. ; : , ( )`) between them. A hit weighs as the span from
+/// list starting no more than `within` bytes after the first ends, with none
+/// of the pair's `stops` marks between them. A hit weighs as the span from
 /// the first phrase's start to the second's end.
 fn near_hits(cat: &Catalogue, text: &[u8], found: &mut Vec<NearFound>, out: &mut Vec<Hit>) {
     found.sort_unstable();
@@ -593,7 +593,7 @@ fn near_hits(cat: &Catalogue, text: &[u8], found: &mut Vec<NearFound>, out: &mut
                 && s2 - end <= pair.within
                 && !text[end as usize..s2 as usize]
                     .iter()
-                    .any(|b| matches!(b, b'.' | b';' | b':' | b',' | b'(' | b')'))
+                    .any(|b| pair.stops.contains(b))
         });
         if let Some(&(_, _, _, end2)) = then {
             out.push(Hit {

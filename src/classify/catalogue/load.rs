@@ -164,6 +164,8 @@ struct RawNear {
     within: Option<u32>,
     #[serde(default)]
     words: bool,
+    #[serde(default)]
+    stops: Option<String>,
 }
 
 // ---------------------------------------------------------------------------
@@ -919,6 +921,10 @@ fn checked_phrases(
 /// default: a few words ("Buzón del destinatario no existe").
 const DEFAULT_NEAR_WITHIN: u32 = 40;
 
+/// The marks a `near` pair's gap may not cross, by default: those that end
+/// a clause.
+const DEFAULT_NEAR_STOPS: &[u8] = b".;:,()";
+
 /// The longest `within` allowed: past a sentence's length two phrases are
 /// not one statement.
 const MAX_NEAR_WITHIN: u32 = 200;
@@ -958,11 +964,23 @@ fn near_pairs(
                 format!("`near` within {within} is more than {MAX_NEAR_WITHIN} bytes: two phrases that far apart are not one statement"),
             ));
         }
+        let stops = match &n.stops {
+            None => DEFAULT_NEAR_STOPS.into(),
+            Some(st) if st.bytes().all(|b| b.is_ascii_punctuation()) => st.as_bytes().into(),
+            Some(st) => {
+                return Err(s.invalid(
+                    start,
+                    item,
+                    format!("`near` stops {st:?} holds other than punctuation marks: list the marks a gap may not cross, as \".;\""),
+                ))
+            }
+        };
         out.push(Near {
             first,
             then,
             within,
             words: n.words,
+            stops,
         });
     }
     Ok(out)
@@ -1302,6 +1320,39 @@ mod tests {
             // The start of a word is checked either way.
             assert_ne!(cause("550 mailbox xinvalid"), Cause::UserUnknown, "{words}");
         }
+    }
+
+    #[test]
+    fn near_stops_names_the_marks_a_gap_may_not_cross() {
+        use crate::classify::{Classifier, Query};
+        let rule = |stops: &str| {
+            format!(
+                "[[rule]]\nid = \"n\"\ncause = \"not_compliant_rfc\"\n\
+                 near = {{ {stops}first = [\"duplicate\"], then = [\"header\"] }}\n"
+            )
+        };
+        let texts = [
+            "550 duplicate Date header",
+            "550 duplicate (Date) header",
+            "550 duplicate, so the header",
+            "550 duplicate; the header",
+            "550 duplicate. The header",
+        ];
+        // Which of `texts` the pair finds, for each `stops`.
+        for (stops, found) in [
+            ("", [true, false, false, false, false]),
+            ("stops = \".;\", ", [true, true, true, false, false]),
+            ("stops = \"\", ", [true; 5]),
+        ] {
+            let cat = std::sync::Arc::new(with_causes(&rule(stops)).unwrap());
+            let mut c = Classifier::new(cat);
+            for (t, want) in texts.iter().zip(found) {
+                let got = c.classify(&Query::text(t.as_bytes())).cause;
+                assert_eq!(got == Cause::NotCompliantRfc, want, "{stops}{t}");
+            }
+        }
+        let e = with_causes(&rule("stops = \".a\", ")).unwrap_err().to_string();
+        assert!(e.contains("other than punctuation marks"), "{e}");
     }
 
     #[test]

@@ -350,8 +350,8 @@ pub struct Rule {
 }
 
 /// One `near` pair of a rule: a phrase of `first`, then a phrase of
-/// `then` starting at most `within` bytes after it ends, with no clause
-/// mark (`. ; : , ( )`) between them.
+/// `then` starting at most `within` bytes after it ends, with none of
+/// the marks `stops` between them (by default the clause marks `. ; : , ( )`).
 #[derive(Debug, Clone)]
 pub struct Near {
     pub first: Vec<String>,
@@ -362,6 +362,9 @@ pub struct Near {
     /// regex's `\b` reads ("invalid" is not "invalidated"). Without it a
     /// phrase may be a stem ("relay" finds "relaying").
     pub words: bool,
+    /// The marks the gap between the two phrases may not cross (`stops =
+    /// ".;"`; by default `.;:,()`, none when empty).
+    pub stops: Box<[u8]>,
 }
 
 impl Rule {

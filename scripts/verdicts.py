@@ -8,7 +8,8 @@
 Labelled texts are every `reply` of tests/data/*.toml and every row of
 target/external/*.tsv that holds one. A text is frozen when it belongs to a
 frozen held-out set or half (tests/data/heldout.toml, heldout-qa.toml, the
-held-out halves of qa*.toml) or to a TSV's held-out half. Nothing here prints
+held-out halves of qa*.toml, and the second labellings of those,
+*second-labels*.toml) or to a TSV's held-out half. Nothing here prints
 a frozen text: `diff` counts the frozen changes (right to wrong, wrong to
 right, wrong to wrong) without showing them, `confusion` prints only counts,
 and `misses` reads dev rows alone. A rule is written from the dev rows only.
@@ -39,7 +40,8 @@ def labelled():
         for e in entries:
             if "reply" not in e or "cause" not in e:
                 continue
-            frozen = is_frozen(name) and e.get("split", "heldout") == "heldout"
+            # A second labelling holds the texts of frozen sets: frozen too.
+            frozen = "second-labels" in name or (is_frozen(name) and e.get("split", "heldout") == "heldout")
             out.append(dict(reply=e["reply"], cause=e["cause"], status=e.get("status", "bounced"),
                             frozen=frozen, where=name))
     for path in sorted(glob.glob(os.path.join(ROOT, "target", "external", "*.tsv"))):

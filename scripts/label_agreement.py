@@ -7,6 +7,7 @@ labellers agree on. Prints figures only, never the texts.
     python3 scripts/label_agreement.py --outside   # the held-out halves of qa14 to qa21
     python3 scripts/label_agreement.py --outside tests/data/outside-second-labels-2.toml   # qa55 to qa84
     python3 scripts/label_agreement.py --outside tests/data/outside-second-labels-3.toml   # qa85 to qa100
+    python3 scripts/label_agreement.py --outside tests/data/outside-second-labels-4.toml   # qa101 to qa106
 
 With --outside the pair is the held-out halves of the sets that
 tests/data/outside-second-labels.toml (or the file given) names, in file

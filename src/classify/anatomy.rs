@@ -519,7 +519,9 @@ pub(crate) fn unfold(text: &[u8], anatomy: &Anatomy, out: &mut Vec<u8>) -> bool 
             let sep = text.get(i + 4).copied();
             if sep == Some(b'-') || sep == Some(b' ') || sep.is_none() {
                 let mut j = (i + 5).min(text.len());
-                let dsn_end = dsn_at(text, j).map(|(_, e)| e);
+                // The DSN may be written `#5.1.1`, as some servers do.
+                let at = j + usize::from(text.get(j) == Some(&b'#'));
+                let dsn_end = dsn_at(text, at).map(|(_, e)| e);
                 // `550-`, `550-5.1.1`, and the last line's `550 5.1.1`; a
                 // bare ` 550 ` only counts as the last line's prefix.
                 if sep != Some(b' ') || dsn_end.is_some() || sep.is_none() || changed {

@@ -918,6 +918,13 @@ mod tests {
             &out[..],
             &b"said: 451-You have been greylisted. and your mail this mail in 300 seconds"[..]
         );
+        // A DSN written `#5.7.1` is cut with its prefix too.
+        let text = b"said: 550-#5.7.1 not authorized to 550-#5.7.1 send email 550 #5.7.1 directly";
+        assert!(unfold(text, &Anatomy::read(text), &mut out));
+        assert_eq!(
+            &out[..],
+            &b"said: 550-#5.7.1 not authorized to send email directly"[..]
+        );
         // Single line: nothing to do, nothing copied.
         let text = b"said: 550 5.1.1 in 550 days";
         assert!(!unfold(text, &Anatomy::read(text), &mut out));

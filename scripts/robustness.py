@@ -17,6 +17,8 @@ commonest changes. The ways (none changes what the text says):
   upper      the remote reply in upper case
   lower      the remote reply in lower case
   hashdsn    "550 5.1.1" -> "550 #5.1.1"
+  email      "e-mail" -> "email" in the remote reply
+  e-mail     "email" -> "e-mail" in the remote reply (a word of its own)
 
 No held-out text is read. --show MODE prints that way's changed texts.
 Standard library only.
@@ -74,6 +76,8 @@ WAYS = {
     "upper": lambda t: reply_only(t, str.upper),
     "lower": lambda t: reply_only(t, str.lower),
     "hashdsn": lambda t: re.sub(r"\b([245]\d\d)([ -])([245]\.\d{1,3}\.\d{1,3})\b", r"\1\2#\3", t),
+    "email": lambda t: reply_only(t, lambda r: re.sub(r"\be-mail", lambda m: m.group(0)[0] + "mail", r, flags=re.I)),
+    "e-mail": lambda t: reply_only(t, lambda r: re.sub(r"(?<![\w@.-])(e)mail(?![\w@.-])", r"\1-mail", r, flags=re.I)),
 }
 
 

@@ -366,6 +366,7 @@ pub(crate) fn plain_reply(text: &[u8], out: &mut Vec<u8>) -> bool {
             || (b >= 0xc0 && capital_at(text, i).is_some())
             || (b == b'\'' && t_ends_word(text, i + 1) && negation(word_before(i), true).is_some())
             || (matches!(b, b't' | b'T') && t_ends_word(text, i) && negation(word_before(i), false).is_some())
+            || (b == b'-' && e_mail_hyphen(text, i))
     });
     if !needed {
         return false;
@@ -409,6 +410,11 @@ pub(crate) fn plain_reply(text: &[u8], out: &mut Vec<u8>) -> bool {
                 continue;
             }
         }
+        if b == b'-' && e_mail_hyphen(text, i) {
+            prev = false;
+            i += 1;
+            continue;
+        }
         let w = white(b);
         if !(w && prev) {
             out.push(if w { b' ' } else { b });
@@ -417,6 +423,16 @@ pub(crate) fn plain_reply(text: &[u8], out: &mut Vec<u8>) -> bool {
         i += 1;
     }
     true
+}
+
+/// Whether the `-` at `i` is the hyphen of "e-mail" (any case, "e" starting
+/// a word): [`plain_reply`] drops it, so that "e-mail" and "email" read
+/// alike, as servers write both.
+fn e_mail_hyphen(text: &[u8], i: usize) -> bool {
+    i >= 1
+        && matches!(text[i - 1], b'e' | b'E')
+        && (i == 1 || !text[i - 2].is_ascii_alphanumeric())
+        && text.get(i + 1..i + 5).is_some_and(|m| m.eq_ignore_ascii_case(b"mail"))
 }
 
 /// The auxiliaries whose contracted negation [`plain_reply`] writes out:
@@ -623,6 +639,10 @@ mod tests {
             &mut out
         ));
         assert!(!plain_reply(b"550 \xd0 \xff\xc3", &mut out));
+        // "e-mail" reads "email" in any case; other hyphens stay.
+        assert!(plain_reply(b"550 Harmful E-Mail, e-mail-Adresse", &mut out));
+        assert_eq!(out, b"550 Harmful EMail, email-Adresse");
+        assert!(!plain_reply(b"550 re-mail, e-main, e-", &mut out));
     }
 
     fn read(s: &str) -> Anatomy {

@@ -19,6 +19,10 @@ commonest changes. The ways (none changes what the text says):
   hashdsn    "550 5.1.1" -> "550 #5.1.1"
   email      "e-mail" -> "email" in the remote reply
   e-mail     "email" -> "e-mail" in the remote reply (a word of its own)
+  ise        "authorized", "recognized", "organization" spelt with "s"
+  nonhyphen  "non-existent" -> "nonexistent"
+  mail box   "mailbox" -> "mail box"
+  blocklist  "blacklist" -> "blocklist"
 
 No held-out text is read. --show MODE prints that way's changed texts.
 Standard library only.
@@ -78,6 +82,10 @@ WAYS = {
     "hashdsn": lambda t: re.sub(r"\b([245]\d\d)([ -])([245]\.\d{1,3}\.\d{1,3})\b", r"\1\2#\3", t),
     "email": lambda t: reply_only(t, lambda r: re.sub(r"\be-mail", lambda m: m.group(0)[0] + "mail", r, flags=re.I)),
     "e-mail": lambda t: reply_only(t, lambda r: re.sub(r"(?<![\w@.-])(e)mail(?![\w@.-])", r"\1-mail", r, flags=re.I)),
+    "ise": lambda t: reply_only(t, lambda r: re.sub(r"(?i)(authori|recogni|organi)z", lambda m: m.group(1) + ("S" if m.group(0)[-1] == "Z" else "s"), r)),
+    "nonhyphen": lambda t: reply_only(t, lambda r: re.sub(r"(?i)\bnon-(?=[a-z])", lambda m: m.group(0)[:3], r)),
+    "mail box": lambda t: reply_only(t, lambda r: re.sub(r"(?i)\b(mail)(box)", r"\1 \2", r)),
+    "blocklist": lambda t: reply_only(t, lambda r: re.sub(r"(?i)\b(bl)a(cklist)", lambda m: m.group(1) + ("O" if m.group(0)[2] == "A" else "o") + m.group(2), r)),
 }
 
 

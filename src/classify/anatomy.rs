@@ -359,6 +359,12 @@ pub(crate) fn plain_reply(text: &[u8], out: &mut Vec<u8>) -> bool {
     let word_before = |i: usize| trailing_word(&text[..i]);
     let mut prev = false;
     let needed = text.iter().enumerate().any(|(i, &b)| {
+        // Most bytes (letters but t, o and s, digits, most marks) change
+        // nothing and only end a run of white space.
+        if !NOTABLE[usize::from(b)] {
+            prev = false;
+            return false;
+        }
         let w = white(b);
         let run = w && (b != b' ' || prev);
         prev = w;
@@ -366,7 +372,7 @@ pub(crate) fn plain_reply(text: &[u8], out: &mut Vec<u8>) -> bool {
             || (b >= 0xc0 && capital_at(text, i).is_some())
             || (b == b'\'' && t_ends_word(text, i + 1) && negation(word_before(i), true).is_some())
             || (matches!(b, b't' | b'T') && t_ends_word(text, i) && negation(word_before(i), false).is_some())
-            || (b == b'-' && e_mail_hyphen(text, i))
+            || respelling(text, i).is_some()
     });
     if !needed {
         return false;
@@ -410,7 +416,8 @@ pub(crate) fn plain_reply(text: &[u8], out: &mut Vec<u8>) -> bool {
                 continue;
             }
         }
-        if b == b'-' && e_mail_hyphen(text, i) {
+        if let Some(written) = respelling(text, i) {
+            out.extend(written);
             prev = false;
             i += 1;
             continue;
@@ -425,14 +432,115 @@ pub(crate) fn plain_reply(text: &[u8], out: &mut Vec<u8>) -> bool {
     true
 }
 
-/// Whether the `-` at `i` is the hyphen of "e-mail" (any case, "e" starting
-/// a word): [`plain_reply`] drops it, so that "e-mail" and "email" read
-/// alike, as servers write both.
-fn e_mail_hyphen(text: &[u8], i: usize) -> bool {
-    i >= 1
-        && matches!(text[i - 1], b'e' | b'E')
-        && (i == 1 || !text[i - 2].is_ascii_alphanumeric())
-        && text.get(i + 1..i + 5).is_some_and(|m| m.eq_ignore_ascii_case(b"mail"))
+/// The bytes [`plain_reply`] may write otherwise, or whose neighbours it
+/// may: white space, apostrophes (`'` and the first byte of `’`), the
+/// first bytes of non-ASCII capitals, the `t` of a negation, and the bytes
+/// [`respelling`] looks at.
+static NOTABLE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = b >= 0xc0
+            || matches!(
+                b as u8,
+                b' ' | b'\t'
+                    | b'\r'
+                    | b'\n'
+                    | 0x0b
+                    | 0x0c
+                    | b'\''
+                    | 0xe2
+                    | b't'
+                    | b'T'
+                    | b'-'
+                    | b'o'
+                    | b'O'
+                    | b's'
+                    | b'S'
+            );
+        b += 1;
+    }
+    t
+};
+
+/// How [`plain_reply`] writes the byte at `i` when it belongs to one of the
+/// spellings servers vary on, so that each reads as the other (for replies
+/// and phrases alike): nothing (a hyphen or space dropped) or another
+/// letter, in the case it was written; `None` when it is written as it is.
+///
+/// - "e-mail" reads "email" ("E-Mail-Adresse": "EMail-Adresse");
+/// - "non-existent" reads "nonexistent" (a word starting "non-", then a letter);
+/// - "mail box" reads "mailbox";
+/// - "blocklist" reads "blacklist";
+/// - the British "authorise", "recognise", "organise" (and their forms:
+///   "unauthorised", "organisation") read with "z".
+#[inline(always)]
+fn respelling(text: &[u8], i: usize) -> Option<Option<u8>> {
+    // Most bytes are none of these: the byte and the one before tell.
+    let before = if i > 0 { text[i - 1] | 0x20 } else { 0 };
+    let candidate = match text[i] {
+        b'-' => matches!(before, b'e' | b'n'),
+        b' ' | b'o' | b'O' => before == b'l',
+        b's' | b'S' => before == b'i',
+        _ => false,
+    };
+    if candidate {
+        respelt(text, i)
+    } else {
+        None
+    }
+}
+
+/// [`respelling`] past its first check.
+#[inline(never)]
+fn respelt(text: &[u8], i: usize) -> Option<Option<u8>> {
+    let b = text[i];
+    let at = |from: usize, word: &[u8]| {
+        text.get(from..from + word.len())
+            .is_some_and(|t| t.eq_ignore_ascii_case(word))
+    };
+    // `word` ends at `i` and starts a word.
+    let ends_here = |word: &[u8]| {
+        i >= word.len()
+            && at(i - word.len(), word)
+            && (i == word.len() || !text[i - word.len() - 1].is_ascii_alphanumeric())
+    };
+    let dropped = match b {
+        b'-' => {
+            (ends_here(b"e") && at(i + 1, b"mail"))
+                || (ends_here(b"non") && text.get(i + 1).is_some_and(u8::is_ascii_alphabetic))
+        }
+        b' ' => {
+            ends_here(b"mail")
+                && at(i + 1, b"box")
+                && !text
+                    .get(i + 4)
+                    .is_some_and(|c| c.is_ascii_alphanumeric() && !matches!(c, b'e' | b'E'))
+        }
+        _ => false,
+    };
+    if dropped {
+        return Some(None);
+    }
+    let swapped = match b {
+        b'o' | b'O' => ends_here(b"bl") && at(i + 1, b"cklist"),
+        b's' | b'S' => {
+            matches!(text.get(i.wrapping_sub(1)), Some(b'i' | b'I'))
+                && [&b"authori"[..], b"recogni", b"organi"]
+                    .iter()
+                    .any(|stem| i >= stem.len() && at(i - stem.len(), stem))
+                && text
+                    .get(i + 1)
+                    .is_some_and(|c| matches!(c, b'e' | b'E' | b'a' | b'A' | b'i' | b'I'))
+        }
+        _ => false,
+    };
+    swapped.then_some(Some(match b {
+        b'o' => b'a',
+        b'O' => b'A',
+        b's' => b'z',
+        _ => b'Z',
+    }))
 }
 
 /// The auxiliaries whose contracted negation [`plain_reply`] writes out:
@@ -639,10 +747,21 @@ mod tests {
             &mut out
         ));
         assert!(!plain_reply(b"550 \xd0 \xff\xc3", &mut out));
-        // "e-mail" reads "email" in any case; other hyphens stay.
+        // Spellings servers vary on read alike; other hyphens stay.
         assert!(plain_reply(b"550 Harmful E-Mail, e-mail-Adresse", &mut out));
         assert_eq!(out, b"550 Harmful EMail, email-Adresse");
-        assert!(!plain_reply(b"550 re-mail, e-main, e-", &mut out));
+        assert!(plain_reply(
+            b"550 Non-existent mail box, Mail boxes; BLOCKLISTED, Unauthorised organisation",
+            &mut out
+        ));
+        assert_eq!(
+            out,
+            b"550 Nonexistent mailbox, Mailboxes; BLACKLISTED, Unauthorized organization"
+        );
+        assert!(!plain_reply(
+            b"550 re-mail, e-main, e-, non-1, email boxer, mail box2, unblocklist, authoritative, noise",
+            &mut out
+        ));
     }
 
     fn read(s: &str) -> Anatomy {

@@ -23,6 +23,8 @@ commonest changes. The ways (none changes what the text says):
   nonhyphen  "non-existent" -> "nonexistent"
   mail box   "mailbox" -> "mail box"
   blocklist  "blacklist" -> "blocklist"
+  noangle    "<bob@example.com>" -> "bob@example.com" in the remote reply
+  quoted     "<bob@example.com>" -> "\"bob@example.com\"" in the remote reply
 
 No held-out text is read. --show MODE prints that way's changed texts.
 Standard library only.
@@ -86,6 +88,8 @@ WAYS = {
     "nonhyphen": lambda t: reply_only(t, lambda r: re.sub(r"(?i)\bnon-(?=[a-z])", lambda m: m.group(0)[:3], r)),
     "mail box": lambda t: reply_only(t, lambda r: re.sub(r"(?i)\b(mail)(box)", r"\1 \2", r)),
     "blocklist": lambda t: reply_only(t, lambda r: re.sub(r"(?i)\b(bl)a(cklist)", lambda m: m.group(1) + ("O" if m.group(0)[2] == "A" else "o") + m.group(2), r)),
+    "noangle": lambda t: reply_only(t, lambda r: re.sub(r"<([^<>\s@]+@[^<>\s]+)>", r"\1", r)),
+    "quoted": lambda t: reply_only(t, lambda r: re.sub(r"<([^<>\s@]+@[^<>\s]+)>", r'"\1"', r)),
 }
 
 

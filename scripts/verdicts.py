@@ -27,7 +27,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "external"))
 from common import is_frozen, tsv_rows  # noqa: E402
-from score_heldout import as_events, classify  # noqa: E402
+from score_heldout import HARD, as_events, classify  # noqa: E402
 
 
 def labelled():
@@ -66,6 +66,9 @@ def cmd_diff(a):
             continue
         if e["frozen"]:
             kind = "to right" if n == e["cause"] else "to wrong" if o == e["cause"] else "wrong to wrong"
+            # Whether it was or is `undefined`, and called hard now: no text.
+            kind += f" ({'undefined' if o == 'undefined' else 'named'} to " \
+                    f"{'undefined' if n == 'undefined' else 'hard' if n in HARD else 'named'})"
             frozen[kind] += 1
             continue
         mark = "+" if n == e["cause"] else "-" if o == e["cause"] else "~"

@@ -15,7 +15,8 @@ may be its syntax) are left out. Without the code the words alone must
 decide: that is the figure that tells how far the concepts reach beyond the
 wordings the rules were written from.
 
-The grid is ours, not an outside measure: rules may be written from it.
+The grid is tests/data/concept-grid.toml (tests/catalogue.rs reads it too). It
+is ours, not an outside measure: rules may be written from it.
 Prints, per cause, how many sentences get it with and without the code;
 --show lists the others.
 """
@@ -23,6 +24,7 @@ import argparse
 import itertools
 import os
 import sys
+import tomllib
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -30,115 +32,12 @@ from score_heldout import classify, default_bin  # noqa: E402
 
 WRAP = "host mx.example.net[192.0.2.9] said: {code} {dsn}{text} (in reply to {stage} command)"
 
-GRIDS = {
-    "user_unknown": dict(
-        code="550",
-        dsn="5.1.1",
-        nouns=["User", "Recipient", "Mailbox", "Mail box", "Account", "E-mail address", "Email account",
-               "Recipient address", "Destination address", "Addressee", "Local user", "Recipient mailbox",
-               "User account", "Mailbox name"],
-        predicates=["unknown", "is unknown", "not found", "was not found", "could not be found",
-                    "cannot be found", "does not exist", "doesn't exist", "is not known", "not known here",
-                    "is invalid", "not valid", "is not valid", "not recognized", "is not recognised",
-                    "not listed", "not registered", "is not registered", "non-existent", "nonexistent",
-                    "no longer exists"],
-        prefixes=["Unknown", "No such", "Nonexistent", "Non-existent", "Unrecognized"],
-        prefixed=["user", "recipient", "mailbox", "account", "address", "addressee", "email address"],
-    ),
-    "mailbox_full": dict(
-        code="552",
-        dsn="5.2.2",
-        nouns=["Mailbox", "Mail box", "Inbox", "Mailbox of the recipient", "Recipient mailbox", "Recipient",
-               "User", "Account"],
-        predicates=["is full", "full", "over quota", "is over quota", "has exceeded its quota",
-                    "quota exceeded", "exceeds quota", "storage full", "out of storage", "has no space left",
-                    "exceeds storage limit", "is over its storage limit"],
-        # An account's quota may be a sending quota.
-        unless={"Account": ["over quota", "is over quota", "has exceeded its quota", "quota exceeded",
-                            "exceeds quota", "exceeds storage limit"]},
-    ),
-    "suspend": dict(
-        code="550",
-        dsn="5.2.1",
-        nouns=["Mailbox", "Account", "User", "User account", "Email account", "Recipient",
-               "Recipient account", "Mailbox of the user"],
-        predicates=["disabled", "is disabled", "has been disabled", "suspended", "is suspended",
-                    "has been suspended", "inactive", "is inactive", "deactivated", "has been deactivated",
-                    "locked", "is locked", "frozen", "is frozen", "expired", "has expired", "closed",
-                    "is closed", "terminated", "has been terminated", "blocked for inactivity"],
-    ),
-    "mesg_too_big": dict(
-        code="552",
-        dsn="5.3.4",
-        nouns=["Message", "Message size", "Mail", "Email", "The message", "Your message", "Message body"],
-        predicates=["too large", "is too large", "too big", "is too big", "exceeds size limit",
-                    "exceeds the maximum size", "exceeds maximum allowed size", "exceeds the size limit",
-                    "larger than allowed", "is larger than the maximum allowed size", "over size limit"],
-    ),
-    "no_relaying": dict(
-        code="554",
-        dsn="5.7.1",
-        nouns=["Relay access", "Relaying", "Relay", "Relaying to this domain", "Relaying for this recipient"],
-        predicates=["denied", "not permitted", "not allowed", "prohibited", "rejected", "refused",
-                    "is not allowed", "is denied", "disallowed"],
-        prefixes=["We do not", "Unable to", "We don't", "Not allowed to", "You may not"],
-        prefixed=["relay", "relay for this domain", "relay mail for you"],
-    ),
-    "blocked": dict(
-        code="554",
-        dsn="5.7.1",
-        nouns=["Your IP", "Your IP address", "The sending IP", "Client host", "Your server",
-               "Sending host", "Your mail server", "Connecting IP"],
-        predicates=["is blacklisted", "is blocked", "has been blocked", "is listed in a DNSBL",
-                    "is on our block list", "is on a blocklist", "is banned", "is listed on Spamhaus",
-                    "is listed in our blacklist", "is blacklisted by us"],
-    ),
-    "greylisted": dict(
-        code="451",
-        dsn="4.7.1",
-        nouns=["Greylisted", "Graylisted", "Greylisting in action", "Greylisting active",
-               "You are greylisted", "Temporarily greylisted", "Recipient address rejected: Greylisted"],
-        predicates=["", ", please try again later", ", try again in 5 minutes", " - retry later",
-                    ", come back later"],
-    ),
-    "speeding": dict(
-        code="450",
-        dsn="4.7.1",
-        nouns=["You are", "Your IP is", "Sender is", "This sender is", "Your server is", "Your host is"],
-        predicates=["sending too fast", "rate limited", "being rate limited", "throttled", "being throttled",
-                    "sending mail too fast", "sending too many messages", "exceeding the allowed sending rate",
-                    "over the rate limit"],
-    ),
-    "spam_detected": dict(
-        code="550",
-        dsn="5.7.1",
-        stage="end of DATA",
-        nouns=["Message", "Your message", "This message", "Mail", "Email", "Your email"],
-        predicates=["looks like spam", "appears to be spam", "classified as spam", "identified as spam",
-                    "detected as spam", "rejected as spam", "considered spam", "flagged as spam", "is spam",
-                    "was classified as spam", "was identified as spam"],
-    ),
-    "rejected": dict(
-        code="550",
-        dsn="5.7.1",
-        stage="MAIL FROM",
-        nouns=["Sender", "Sender address", "Your sender address", "Envelope sender", "MAIL FROM address",
-               "Sender domain", "Your sender domain"],
-        predicates=["rejected", "refused", "denied", "not allowed", "is blacklisted", "is blocked",
-                    "not permitted", "is not accepted", "blocked", "is banned"],
-    ),
-    "host_unknown": dict(
-        code="550",
-        dsn="5.1.2",
-        nouns=["Domain", "Recipient domain", "Destination domain", "The domain", "Domain name",
-               "Recipient's domain"],
-        predicates=["not found", "does not exist", "is unknown", "unknown", "doesn't exist", "nonexistent",
-                    "could not be found", "cannot be found", "is not registered", "does not resolve"],
-        prefixes=["No such", "Unknown", "Nonexistent", "Non-existent", "Unresolvable"],
-        prefixed=["domain", "recipient domain", "destination domain"],
-    ),
-}
+GRID = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "data", "concept-grid.toml")
 
+
+def grids():
+    with open(GRID, "rb") as f:
+        return {g["cause"]: g for g in tomllib.load(f)["grid"]}
 
 def sentences(g):
     out = []
@@ -156,7 +55,7 @@ def main():
     ap.add_argument("--show", action="store_true", help="list the sentences read otherwise")
     a = ap.parse_args()
     binary = a.bin or default_bin()
-    for cause, g in GRIDS.items():
+    for cause, g in grids().items():
         texts = sentences(g)
         line = [cause]
         for dsn in (g["dsn"] + " ", ""):

@@ -21,7 +21,7 @@ commonest changes. The ways (none changes what the text says):
   e-mail     "email" -> "e-mail" in the remote reply (a word of its own)
   ise        "authorized", "recognized", "organization" spelt with "s"
   nonhyphen  "non-existent" -> "nonexistent"
-  mail box   "mailbox" -> "mail box"
+  mailbox    "mailbox" -> "mail box"
   blocklist  "blacklist" -> "blocklist"
   noangle    "<bob@example.com>" -> "bob@example.com" in the remote reply
   quoted     "<bob@example.com>" -> "\"bob@example.com\"" in the remote reply
@@ -86,7 +86,7 @@ WAYS = {
     "e-mail": lambda t: reply_only(t, lambda r: re.sub(r"(?<![\w@.-])(e)mail(?![\w@.-])", r"\1-mail", r, flags=re.I)),
     "ise": lambda t: reply_only(t, lambda r: re.sub(r"(?i)(authori|recogni|organi)z", lambda m: m.group(1) + ("S" if m.group(0)[-1] == "Z" else "s"), r)),
     "nonhyphen": lambda t: reply_only(t, lambda r: re.sub(r"(?i)\bnon-(?=[a-z])", lambda m: m.group(0)[:3], r)),
-    "mail box": lambda t: reply_only(t, lambda r: re.sub(r"(?i)\b(mail)(box)", r"\1 \2", r)),
+    "mailbox": lambda t: reply_only(t, lambda r: re.sub(r"(?i)\b(mail)(box)", r"\1 \2", r)),
     "blocklist": lambda t: reply_only(t, lambda r: re.sub(r"(?i)\b(bl)a(cklist)", lambda m: m.group(1) + ("O" if m.group(0)[2] == "A" else "o") + m.group(2), r)),
     "noangle": lambda t: reply_only(t, lambda r: re.sub(r"<([^<>\s@]+@[^<>\s]+)>", r"\1", r)),
     "quoted": lambda t: reply_only(t, lambda r: re.sub(r"<([^<>\s@]+@[^<>\s]+)>", r'"\1"', r)),

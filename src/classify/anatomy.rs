@@ -524,11 +524,11 @@ fn respelt(text: &[u8], i: usize) -> Option<Option<u8>> {
     }
     let swapped = match b {
         b'o' | b'O' => ends_here(b"bl") && at(i + 1, b"cklist"),
+        // (`respelling` saw an "i" before it.)
         b's' | b'S' => {
-            matches!(text.get(i.wrapping_sub(1)), Some(b'i' | b'I'))
-                && [&b"authori"[..], b"recogni", b"organi"]
-                    .iter()
-                    .any(|stem| i >= stem.len() && at(i - stem.len(), stem))
+            [&b"authori"[..], b"recogni", b"organi"]
+                .iter()
+                .any(|stem| i >= stem.len() && at(i - stem.len(), stem))
                 && text
                     .get(i + 1)
                     .is_some_and(|c| matches!(c, b'e' | b'E' | b'a' | b'A' | b'i' | b'I'))

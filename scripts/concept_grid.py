@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""How many ways of saying a mailbox is missing, full or disabled the catalogue reads.
+"""How many plain ways of saying twenty-one causes the catalogue reads.
 
     python3 scripts/concept_grid.py [--bin BIN] [--show]
 
@@ -37,7 +37,7 @@ GRID = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
 
 def grids():
     with open(GRID, "rb") as f:
-        return {g["cause"]: g for g in tomllib.load(f)["grid"]}
+        return tomllib.load(f)["grid"]
 
 def sentences(g):
     out = []
@@ -55,7 +55,8 @@ def main():
     ap.add_argument("--show", action="store_true", help="list the sentences read otherwise")
     a = ap.parse_args()
     binary = a.bin or default_bin()
-    for cause, g in grids().items():
+    for g in grids():
+        cause = g["cause"]
         texts = sentences(g)
         line = [cause]
         for dsn in (g["dsn"] + " ", ""):

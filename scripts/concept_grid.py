@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""How many plain ways of saying twenty-one causes the catalogue reads.
+"""How many plain ways of saying twenty-seven causes the catalogue reads.
 
     python3 scripts/concept_grid.py [--bin BIN] [--show]
 

@@ -2112,11 +2112,11 @@ fn qa106_source_held_out_half_is_frozen_and_scored() {
 }
 
 /// `tests/data/concept-grid.toml`: plain sentences a server might write
-/// for twenty-one causes, each a noun and a predicate ("Recipient domain could
-/// not be found", "Account has no space left", "TLS is required"), read
-/// without the enhanced code: the words alone must decide, as they must
-/// for a server that sends none. Every sentence of the grid is read so
-/// (1,516 by this version; at 877d7f6, 1,265: `scripts/concept_grid.py`
+/// for twenty-seven causes, each a noun and a predicate ("Recipient domain
+/// could not be found", "Account has no space left", "TLS is required"),
+/// read without the enhanced code: the words alone must decide, as they
+/// must for a server that sends none. Every sentence of the grid is read so
+/// (1,615 by this version; at 877d7f6, 1,356: `scripts/concept_grid.py`
 /// prints the figures per cause).
 #[test]
 fn the_concepts_read_the_grid_of_plain_sentences_without_a_code() {

@@ -6,7 +6,9 @@
 A grid of sentences, each a noun a server may use for the mailbox ("User",
 "Recipient address", "Inbox", ...) and a predicate ("could not be found",
 "has no space left", "has been deactivated", ...), or a prefix and a noun
-("No such address"), written as a remote reply to RCPT TO (or the command named), once with the
+("No such address"), written as a remote reply to RCPT TO (or the command named), alone and
+after each of a few lead-ins servers put before a reason ("Rejected: ",
+"Temporary failure: "), once with the
 cause's enhanced status code (5.1.1, 5.2.2, 5.2.1) and once without. Every
 sentence says its cause plainly; pairings a careful reader would not call
 (a bare "Address unknown" that may be the sender's, "Account exceeds quota"
@@ -39,6 +41,11 @@ def grids():
     with open(GRID, "rb") as f:
         return tomllib.load(f)["grid"]
 
+
+def lead_ins():
+    with open(GRID, "rb") as f:
+        return tomllib.load(f)["lead_ins"]
+
 def sentences(g):
     out = []
     for noun, pred in itertools.product(g["nouns"], g["predicates"]):
@@ -68,6 +75,15 @@ def main():
                 for r, x in zip(replies, got):
                     if x != cause:
                         print(f"    [{cause} -> {x}] {r}")
+        # Without the code, after each lead-in.
+        replies = [WRAP.format(code=g["code"], dsn="", text=p + t, stage=g.get("stage", "RCPT TO"))
+                   for t in texts for p in lead_ins()]
+        got = classify(binary, replies)
+        line.append(f"after a lead-in: {sum(x == cause for x in got)}/{len(replies)}")
+        if a.show:
+            for r, x in zip(replies, got):
+                if x != cause:
+                    print(f"    [{cause} -> {x}] {r}")
         print("  ".join(line))
 
 

@@ -2115,13 +2115,16 @@ fn qa106_source_held_out_half_is_frozen_and_scored() {
 /// for twenty-seven causes, each a noun and a predicate ("Recipient domain
 /// could not be found", "Account has no space left", "TLS is required"),
 /// read without the enhanced code: the words alone must decide, as they
-/// must for a server that sends none. Every sentence of the grid is read so
-/// (1,615 by this version; at 877d7f6, 1,356: `scripts/concept_grid.py`
+/// must for a server that sends none; alone and after each of ten lead-ins
+/// servers put before a reason ("Rejected: ", "Temporary failure: "). Every
+/// sentence of the grid is read so (1,615 and 16,150 after a lead-in by
+/// this version; at 877d7f6, 1,356 and 13,663: `scripts/concept_grid.py`
 /// prints the figures per cause).
 #[test]
 fn the_concepts_read_the_grid_of_plain_sentences_without_a_code() {
     #[derive(Deserialize)]
     struct Grid {
+        lead_ins: Vec<String>,
         grid: Vec<Row>,
     }
     #[derive(Deserialize)]
@@ -2167,9 +2170,11 @@ fn the_concepts_read_the_grid_of_plain_sentences_without_a_code() {
                 sentences.push(format!("{prefix} {noun}"));
             }
         }
-        for sentence in sentences {
+        // Each sentence alone and after each lead-in.
+        let lead_ins = std::iter::once("").chain(grid.lead_ins.iter().map(String::as_str));
+        for (lead_in, sentence) in lead_ins.flat_map(|l| sentences.iter().map(move |t| (l, t))) {
             let reply = format!(
-                "host mx.example.net[192.0.2.9] said: {} {sentence} (in reply to {} command)",
+                "host mx.example.net[192.0.2.9] said: {} {lead_in}{sentence} (in reply to {} command)",
                 row.code,
                 row.stage.as_deref().unwrap_or("RCPT TO")
             );
@@ -2180,7 +2185,7 @@ fn the_concepts_read_the_grid_of_plain_sentences_without_a_code() {
             }
         }
     }
-    assert!(n > 1500, "the grid has {n} sentences");
+    assert!(n > 17_000, "the grid has {n} sentences");
     assert!(
         misses.is_empty(),
         "{} of {n} grid sentences read otherwise:\n{}",

@@ -37,14 +37,10 @@ WRAP = "host mx.example.net[192.0.2.9] said: {code} {dsn}{text} (in reply to {st
 GRID = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "data", "concept-grid.toml")
 
 
-def grids():
+def load_grid():
+    """The grid file: its `grid` rows and its `lead_ins`."""
     with open(GRID, "rb") as f:
-        return tomllib.load(f)["grid"]
-
-
-def lead_ins():
-    with open(GRID, "rb") as f:
-        return tomllib.load(f)["lead_ins"]
+        return tomllib.load(f)
 
 def sentences(g):
     out = []
@@ -62,7 +58,8 @@ def main():
     ap.add_argument("--show", action="store_true", help="list the sentences read otherwise")
     a = ap.parse_args()
     binary = a.bin or default_bin()
-    for g in grids():
+    grid = load_grid()
+    for g in grid["grid"]:
         cause = g["cause"]
         texts = sentences(g)
         line = [cause]
@@ -77,7 +74,7 @@ def main():
                         print(f"    [{cause} -> {x}] {r}")
         # Without the code, after each lead-in.
         replies = [WRAP.format(code=g["code"], dsn="", text=p + t, stage=g.get("stage", "RCPT TO"))
-                   for t in texts for p in lead_ins()]
+                   for t in texts for p in grid["lead_ins"]]
         got = classify(binary, replies)
         line.append(f"after a lead-in: {sum(x == cause for x in got)}/{len(replies)}")
         if a.show:

@@ -2117,8 +2117,8 @@ fn qa106_source_held_out_half_is_frozen_and_scored() {
 /// read without the enhanced code: the words alone must decide, as they
 /// must for a server that sends none; alone and after each of ten lead-ins
 /// servers put before a reason ("Rejected: ", "Temporary failure: "). Every
-/// sentence of the grid is read so (1,615 and 16,150 after a lead-in by
-/// this version; at 877d7f6, 1,356 and 13,663: `scripts/concept_grid.py`
+/// sentence of the grid is read so (1,613 and 16,130 after a lead-in by
+/// this version; at 877d7f6, 1,354 and 13,175: `scripts/concept_grid.py`
 /// prints the figures per cause).
 #[test]
 fn the_concepts_read_the_grid_of_plain_sentences_without_a_code() {

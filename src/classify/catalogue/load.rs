@@ -1300,17 +1300,20 @@ mod tests {
         );
     }
 
+    /// A catalogue of one rule `n` of `cause` with one `near` pair of
+    /// `first` and `then` (with `fields` before them, as "words = true, ").
+    fn near_rule(cause: &str, fields: &str, first: &str, then: &str) -> Result<Catalogue, CatalogueError> {
+        with_causes(&format!(
+            "[[rule]]\nid = \"n\"\ncause = \"{cause}\"\n\
+             near = {{ {fields}first = [\"{first}\"], then = [\"{then}\"] }}\n"
+        ))
+    }
+
     #[test]
     fn near_words_makes_phrases_end_a_word() {
         use crate::classify::{Classifier, Query};
-        let rule = |words: &str| {
-            format!(
-                "[[rule]]\nid = \"n\"\ncause = \"user_unknown\"\n\
-                 near = {{ {words}first = [\"mailbox\"], then = [\"invalid\"] }}\n"
-            )
-        };
         for (words, stem_hits) in [("", true), ("words = true, ", false)] {
-            let cat = std::sync::Arc::new(with_causes(&rule(words)).unwrap());
+            let cat = std::sync::Arc::new(near_rule("user_unknown", words, "mailbox", "invalid").unwrap());
             let mut c = Classifier::new(cat);
             let mut cause = |t: &str| c.classify(&Query::text(t.as_bytes())).cause;
             assert_eq!(cause("550 mailbox invalid"), Cause::UserUnknown, "{words}");
@@ -1325,12 +1328,7 @@ mod tests {
     #[test]
     fn near_stops_names_the_marks_a_gap_may_not_cross() {
         use crate::classify::{Classifier, Query};
-        let rule = |stops: &str| {
-            format!(
-                "[[rule]]\nid = \"n\"\ncause = \"not_compliant_rfc\"\n\
-                 near = {{ {stops}first = [\"duplicate\"], then = [\"header\"] }}\n"
-            )
-        };
+        let rule = |stops: &str| near_rule("not_compliant_rfc", stops, "duplicate", "header");
         let texts = [
             "550 duplicate Date header",
             "550 duplicate (Date) header",
@@ -1344,14 +1342,14 @@ mod tests {
             ("stops = \".;\", ", [true, true, true, false, false]),
             ("stops = \"\", ", [true; 5]),
         ] {
-            let cat = std::sync::Arc::new(with_causes(&rule(stops)).unwrap());
+            let cat = std::sync::Arc::new(rule(stops).unwrap());
             let mut c = Classifier::new(cat);
             for (t, want) in texts.iter().zip(found) {
                 let got = c.classify(&Query::text(t.as_bytes())).cause;
                 assert_eq!(got == Cause::NotCompliantRfc, want, "{stops}{t}");
             }
         }
-        let e = with_causes(&rule("stops = \".a\", ")).unwrap_err().to_string();
+        let e = rule("stops = \".a\", ").unwrap_err().to_string();
         assert!(e.contains("other than punctuation marks"), "{e}");
     }
 
